@@ -1,0 +1,11 @@
+/* The final BPF program text: mode and layout #defines, then the tool's
+ * embedded text with its one / *FILTER* / placeholder replaced. */
+#ifndef NETTRACE_BPFTEXT_H
+#define NETTRACE_BPFTEXT_H
+
+#define FILTER_PLACEHOLDER "/*FILTER*/"
+
+/* malloc'd; exits if the template does not hold exactly one placeholder. */
+char *bpf_text_build(const char *defines, const char *template_text, const char *filter);
+
+#endif

@@ -1,0 +1,17 @@
+/* One-line diagnostics on stderr, prefixed with the tool's name.
+ * Exit status: 0 done, 1 runtime failure, 2 usage error. */
+#ifndef NETTRACE_ERRORS_H
+#define NETTRACE_ERRORS_H
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+extern const char *tool_name;
+
+void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+void runtime_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

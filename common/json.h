@@ -1,0 +1,12 @@
+/* Writing JSON strings: every control byte escaped, invalid UTF-8 replaced
+ * by U+FFFD, so a hostile comm never breaks a line or a parser. */
+#ifndef NETTRACE_JSON_H
+#define NETTRACE_JSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Writes "s" (at most len bytes, stopping at NUL) with quotes. */
+void json_string(FILE *f, const char *s, size_t len);
+
+#endif

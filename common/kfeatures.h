@@ -1,0 +1,11 @@
+/* What the running kernel offers, probed at start-up. */
+#ifndef NETTRACE_KFEATURES_H
+#define NETTRACE_KFEATURES_H
+
+#include <stdbool.h>
+
+bool kernel_has_ringbuf(void);
+/* Number of possible CPUs (per-CPU map values come in this many slots). */
+int possible_cpus(void);
+
+#endif

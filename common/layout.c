@@ -1,0 +1,112 @@
+#include "layout.h"
+
+#include "errors.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/* Follows typedefs and qualifiers to the struct or union underneath. */
+static const struct btf_type *strip(const struct btf *btf, __u32 *id)
+{
+	*id = (__u32)btf__resolve_type(btf, *id);
+	return btf__type_by_id(btf, *id);
+}
+
+/* Finds member name in the struct/union type_id, looking inside anonymous
+ * members too (the kernel nests many fields in unnamed unions). Returns the
+ * bit offset and sets *member_type, or -1. */
+static long find_member(const struct btf *btf, __u32 type_id, const char *name, __u32 *member_type)
+{
+	const struct btf_type *t = strip(btf, &type_id);
+	if (!t || !(btf_is_struct(t) || btf_is_union(t)))
+		return -1;
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *mname = btf__name_by_offset(btf, m->name_off);
+		long bit = (long)btf_member_bit_offset(t, (__u32)i);
+		if (mname && *mname) {
+			if (strcmp(mname, name) == 0) {
+				if (btf_member_bitfield_size(t, (__u32)i))
+					return -1; /* probes read whole bytes only */
+				*member_type = m->type;
+				return bit;
+			}
+			continue;
+		}
+		long inner = find_member(btf, m->type, name, member_type);
+		if (inner >= 0)
+			return bit + inner;
+	}
+	return -1;
+}
+
+static long offset_in(const struct btf *btf, const char *type_name, const char *path)
+{
+	__s32 id = btf__find_by_name_kind(btf, type_name, BTF_KIND_STRUCT);
+	if (id < 0)
+		return -1;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	__u32 type = (__u32)id;
+	long bits = 0;
+	for (char *save = NULL, *part = strtok_r(buf, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save)) {
+		long b = find_member(btf, type, part, &type);
+		if (b < 0)
+			return -1;
+		bits += b;
+	}
+	return bits / 8;
+}
+
+long layout_btf_offset(const char *btf_path, const char *type_name, const char *path)
+{
+	struct btf *btf = btf__parse(btf_path, NULL);
+	if (!btf)
+		return -1;
+	long off = offset_in(btf, type_name, path);
+	btf__free(btf);
+	return off;
+}
+
+static void from_headers(const struct kernel_field *fields, FILE *f)
+{
+	for (const struct kernel_field *k = fields; k->macro; k++)
+		fprintf(f, "#include <%s>\n", k->header);
+	for (const struct kernel_field *k = fields; k->macro; k++)
+		fprintf(f, "#define %s offsetof(struct %s, %s)\n", k->macro, k->type, k->path);
+}
+
+void layout_resolve(const struct kernel_field *fields, struct layout *out)
+{
+	size_t size = 0;
+	out->defines = NULL;
+	FILE *f = open_memstream(&out->defines, &size);
+	if (!f)
+		runtime_error("out of memory");
+	out->from_btf = access(VMLINUX_BTF, R_OK) == 0;
+	if (!out->from_btf) {
+		from_headers(fields, f);
+		fclose(f);
+		return;
+	}
+	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	if (!btf)
+		runtime_error("cannot read the kernel's BTF (%s): %s", VMLINUX_BTF, strerror(errno));
+	fprintf(f, "/* kernel struct offsets, from %s */\n", VMLINUX_BTF);
+	for (const struct kernel_field *k = fields; k->macro; k++) {
+		long off = offset_in(btf, k->type, k->path);
+		if (off < 0)
+			runtime_error("this kernel's struct %s has no field %s (BTF): this tool does not "
+				      "support it yet", k->type, k->path);
+		fprintf(f, "#define %s %ld\n", k->macro, off);
+	}
+	btf__free(btf);
+	fclose(f);
+}

@@ -1,0 +1,30 @@
+/* Kernel struct layout: the offset of every kernel field a probe reads,
+ * resolved from the running kernel's BTF and handed to the BPF text as
+ * #defines. Where the kernel has no BTF, the defines become offsetof()
+ * against the real kernel headers instead. */
+#ifndef NETTRACE_LAYOUT_H
+#define NETTRACE_LAYOUT_H
+
+#include <stdbool.h>
+
+struct kernel_field {
+	const char *macro;    /* e.g. "OFF_SOCK_ERR" */
+	const char *type;     /* struct name, e.g. "sock" */
+	const char *path;     /* member path, e.g. "__sk_common.skc_net.net" */
+	const char *header;   /* kernel header that defines the struct (no-BTF case) */
+};
+
+struct layout {
+	char *defines;        /* "#define OFF_... 123\n" lines (or #includes + offsetof) */
+	bool from_btf;        /* false: the text needs real kernel headers */
+};
+
+/* Resolves every field (terminated by a zeroed entry). Exits with a
+ * runtime error naming the field when the kernel lacks one. */
+void layout_resolve(const struct kernel_field *fields, struct layout *out);
+
+/* Byte offset of path inside struct type_name in the BTF at btf_path, or
+ * -1 when the struct or member does not exist (exposed for tests). */
+long layout_btf_offset(const char *btf_path, const char *type_name, const char *path);
+
+#endif

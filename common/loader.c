@@ -1,0 +1,189 @@
+#include "loader.h"
+
+#include "errors.h"
+#include "khdr.h"
+#include "memtrim.h"
+
+#include <bcc/bcc_common.h>
+#include <bcc/bcc_elf.h>
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+
+static unsigned long long effective_caps(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return caps;
+}
+
+void require_bpf_privileges(void)
+{
+	unsigned long long caps = effective_caps();
+	bool admin = caps & (1ULL << CAP_SYS_ADMIN_BIT);
+	bool bpf = caps & (1ULL << CAP_BPF_BIT), perfmon = caps & (1ULL << CAP_PERFMON_BIT);
+	if (admin || (bpf && perfmon))
+		return;
+	runtime_error("needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)%s: run it with sudo",
+		      geteuid() == 0 ? "; this root lacks them" : "");
+}
+
+/* libbcc reads tracepoint formats from tracefs; mount it where it is missing,
+ * as perf and libtracefs do. */
+static void ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0)
+		runtime_error("tracefs is not mounted and mounting it failed (%s): "
+			      "mount -t tracefs nodev /sys/kernel/tracing", strerror(errno));
+}
+
+void loader_compile(struct loader *l, const char *text, bool real_headers)
+{
+	memset(l, 0, sizeof *l);
+	ensure_tracefs();
+	if (!real_headers)
+		setenv("BCC_KERNEL_SOURCE", khdr_write(), 1);
+	l->mod = bpf_module_create_c_from_string(text, 0, NULL, 0, true, NULL);
+	khdr_remove();
+	if (!l->mod)
+		runtime_error("the BPF program did not compile (see the compiler's message above)%s",
+			      real_headers ? "; this kernel has no BTF: install its linux-headers package" : "");
+}
+
+static const char *kind_name(enum probe_kind k)
+{
+	static const char *names[] = {"tracepoint", "raw_tracepoint", "kprobe", "kretprobe"};
+	return names[k];
+}
+
+static int prog_type(enum probe_kind k)
+{
+	switch (k) {
+	case PROBE_TRACEPOINT: return BPF_PROG_TYPE_TRACEPOINT;
+	case PROBE_RAW_TRACEPOINT: return BPF_PROG_TYPE_RAW_TRACEPOINT;
+	default: return BPF_PROG_TYPE_KPROBE;
+	}
+}
+
+static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, size_t size)
+{
+	char category[64];
+	const char *colon;
+	switch (p->kind) {
+	case PROBE_TRACEPOINT:
+		colon = strchr(p->target, ':');
+		snprintf(category, sizeof category, "%.*s", (int)(colon - p->target), p->target);
+		return bpf_attach_tracepoint(prog_fd, category, colon + 1);
+	case PROBE_RAW_TRACEPOINT:
+		return bpf_attach_raw_tracepoint(prog_fd, p->target);
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE: {
+		snprintf(kprobe_event, size, "nettrace_%d_%s", getpid(), p->target);
+		return bpf_attach_kprobe(prog_fd, p->kind == PROBE_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
+					 kprobe_event, p->target, 0, 0);
+	}
+	}
+	return -1;
+}
+
+void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
+{
+	static char log[1 << 16];
+	for (const struct probe *p = probes; p->fn; p++) {
+		void *start = bpf_function_start(l->mod, p->fn);
+		if (!start)
+			continue; /* not part of this mode's program */
+		if (l->nprobes == MAX_PROBES)
+			runtime_error("internal error: more than %d probes", MAX_PROBES);
+		log[0] = '\0';
+		int fd = bcc_func_load(l->mod, prog_type(p->kind), p->fn, start,
+				       (int)bpf_function_size(l->mod, p->fn), bpf_module_license(l->mod),
+				       bpf_module_kern_version(l->mod), 0, log, sizeof log, NULL, -1);
+		char *kev = l->kprobe_events[l->nprobes];
+		kev[0] = '\0';
+		int link = fd >= 0 ? attach_one(p, fd, kev, sizeof l->kprobe_events[0]) : -1;
+		if (link < 0) {
+			int err = errno;
+			if (fd >= 0)
+				close(fd);
+			if (p->optional) {
+				note("%s:%s unavailable (%s): %s are not seen", kind_name(p->kind), p->target,
+				     strerror(err), p->covers);
+				continue;
+			}
+			if (log[0])
+				fprintf(stderr, "%s\n", log);
+			runtime_error("cannot %s %s:%s: %s", fd < 0 ? "load the program for" : "attach",
+				      kind_name(p->kind), p->target, strerror(err));
+		}
+		l->prog_fds[l->nprobes] = fd;
+		l->link_fds[l->nprobes++] = link;
+		if (verbose)
+			note("attached %s:%s", kind_name(p->kind), p->target);
+	}
+	bcc_free_memory();
+}
+
+int loader_map_fd(struct loader *l, const char *name)
+{
+	for (int i = 0; i < l->nmaps; i++)
+		if (strcmp(l->map_names[i], name) == 0)
+			return l->map_fds[i];
+	if (!l->mod || l->nmaps == MAX_MAPS)
+		return -1;
+	int fd = bpf_table_fd(l->mod, name);
+	if (fd < 0)
+		return -1;
+	fd = dup(fd);
+	if (fd < 0)
+		runtime_error("dup: %s", strerror(errno));
+	l->map_names[l->nmaps] = name;
+	l->map_fds[l->nmaps++] = fd;
+	return fd;
+}
+
+void loader_release_compiler(struct loader *l)
+{
+	if (!l->mod)
+		return;
+	bpf_module_destroy(l->mod);
+	l->mod = NULL;
+	memtrim_release();
+}
+
+void loader_close(struct loader *l)
+{
+	for (int i = 0; i < l->nprobes; i++) {
+		if (l->link_fds[i] >= 0)
+			close(l->link_fds[i]);
+		/* Kernels without the kprobe PMU keep kprobe_events entries past close. */
+		if (l->kprobe_events[i][0])
+			bpf_detach_kprobe(l->kprobe_events[i]);
+		close(l->prog_fds[i]);
+	}
+	l->nprobes = 0;
+	for (int i = 0; i < l->nmaps; i++)
+		close(l->map_fds[i]);
+	l->nmaps = 0;
+	if (l->mod)
+		bpf_module_destroy(l->mod);
+	l->mod = NULL;
+}

@@ -1,0 +1,53 @@
+/* libbcc in one place: compile the program text, load and attach the
+ * probes the running kernel supports, hand out map fds, detach on exit. */
+#ifndef NETTRACE_LOADER_H
+#define NETTRACE_LOADER_H
+
+#include <stdbool.h>
+
+enum probe_kind { PROBE_TRACEPOINT, PROBE_RAW_TRACEPOINT, PROBE_KPROBE, PROBE_KRETPROBE };
+
+struct probe {
+	enum probe_kind kind;
+	const char *target;   /* "category:name" for tracepoints, else the kernel name */
+	const char *fn;       /* BPF function; a probe whose function the text did not
+	                       * compile (#if'd out for this mode) is skipped */
+	bool optional;        /* missing in the kernel: say so once, go on */
+	const char *covers;   /* what is not seen without it (for that note) */
+};
+
+#define MAX_PROBES 16
+#define MAX_MAPS 8
+
+struct loader {
+	void *mod;                  /* libbcc module, until loader_release_compiler() */
+	int prog_fds[MAX_PROBES];
+	int link_fds[MAX_PROBES];   /* perf event / raw tracepoint fds: closing detaches */
+	char kprobe_events[MAX_PROBES][64];  /* legacy kprobe_events names to remove */
+	int nprobes;
+	const char *map_names[MAX_MAPS];
+	int map_fds[MAX_MAPS];      /* our own dups: they outlive the module */
+	int nmaps;
+};
+
+/* Exits 1 naming what is missing when we may not load BPF programs. */
+void require_bpf_privileges(void);
+
+/* Compiles text (with the embedded header tree when real_headers is false). */
+void loader_compile(struct loader *l, const char *text, bool real_headers);
+
+/* Loads and attaches every probe (terminated by a zeroed entry) whose function
+ * exists; -v prints each attach point. Exits when a required one fails. */
+void loader_attach(struct loader *l, const struct probe *probes, bool verbose);
+
+/* A map's fd, kept past loader_release_compiler(); -1 if the text has no such map. */
+int loader_map_fd(struct loader *l, const char *name);
+
+/* Frees the compiler (LLVM) memory once everything is loaded. Map fds must
+ * have been taken with loader_map_fd() before. */
+void loader_release_compiler(struct loader *l);
+
+/* Detaches every probe and closes every fd. */
+void loader_close(struct loader *l);
+
+#endif

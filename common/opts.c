@@ -1,0 +1,228 @@
+#include "opts.h"
+
+#include "errors.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#ifndef NETTRACE_VERSION
+#define NETTRACE_VERSION "0.1.0"
+#endif
+
+#define PID_MAX_LIMIT 4194304    /* the kernel's upper bound on pid_max */
+#define UID_MAX 4294967294ULL    /* (uid_t)-1 is "no uid" */
+#define MAX_TOOL_OPTIONS 24
+
+enum {
+	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER,
+};
+
+static const struct tool_option common_options[] = {
+	{"pid", 'p', "PID[,PID...]", "only processes with these ids"},
+	{"uid", 'u', "UID", "only this user id"},
+	{"ipv4", '4', NULL, "IPv4 only"},
+	{"ipv6", '6', NULL, "IPv6 only"},
+	{"netns", OPT_NETNS, "PATH", "only this network namespace (/proc/PID/ns/net, /run/netns/NAME)"},
+	{"cgroup", OPT_CGROUP, "PATH", "only processes in this cgroup v2 directory"},
+	{"timestamp", 't', NULL, "text: add TIME(s), seconds since start"},
+	{"time", 'T', NULL, "text: add TIME, wall clock HH:MM:SS"},
+	{"json", 'j', NULL, "NDJSON output, one object per line (same as -o json)"},
+	{"output", 'o', "FORMAT", "output format: text, json, csv or raw"},
+	{"no-header", 'H', NULL, "no header line (text and csv)"},
+	{"duration", OPT_DURATION, "SECONDS", "stop after this many seconds"},
+	{"max-events", OPT_MAX_EVENTS, "N", "stop after N events"},
+	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
+	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
+	{"verbose", 'v', NULL, "say on stderr which probes are attached"},
+	{"ebpf", OPT_EBPF, NULL, "print the BPF program and exit (needs no privilege)"},
+	{"help", 'h', NULL, "show this help and exit"},
+	{"version", OPT_VERSION, NULL, "show the version and exit"},
+	{0},
+};
+
+static void print_options(const struct tool_option *opts)
+{
+	for (const struct tool_option *t = opts; t->long_name; t++) {
+		char left[64];
+		int n = (t->key < 256) ? snprintf(left, sizeof left, "-%c, --%s", t->key, t->long_name)
+				       : snprintf(left, sizeof left, "    --%s", t->long_name);
+		if (t->arg)
+			snprintf(left + n, sizeof left - (size_t)n, " %s", t->arg);
+		printf("  %-30s %s\n", left, t->help);
+	}
+}
+
+static void print_help(const struct tool_desc *tool)
+{
+	printf("Usage: %s [OPTIONS]\n%s\n\nOptions of %s:\n", tool->name, tool->summary, tool->name);
+	print_options(tool->options);
+	printf("\nCommon options:\n");
+	print_options(common_options);
+	printf("\nExit status: 0 done, 1 runtime failure, 2 usage error.\n\nEXAMPLES:\n%s", tool->examples);
+}
+
+static void add_getopt(struct option *longs, int *nl, char *shorts, size_t *ns,
+		       const struct tool_option *t)
+{
+	longs[*nl] = (struct option){t->long_name, t->arg ? required_argument : no_argument, NULL, t->key};
+	(*nl)++;
+	if (t->key < 256) {
+		shorts[(*ns)++] = (char)t->key;
+		if (t->arg)
+			shorts[(*ns)++] = ':';
+	}
+}
+
+uint32_t netns_inode_of(const char *opt, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		usage_error("%s: cannot open '%s': %s (expected /proc/PID/ns/net or /run/netns/NAME)",
+			    opt, path, strerror(errno));
+	struct stat st;
+	int type = ioctl(fd, NS_GET_NSTYPE);
+	int ok = fstat(fd, &st) == 0 && type == CLONE_NEWNET;
+	close(fd);
+	if (!ok)
+		usage_error("%s: '%s' is not a network namespace (expected /proc/PID/ns/net or /run/netns/NAME)",
+			    opt, path);
+	return (uint32_t)st.st_ino;
+}
+
+uint64_t cgroup_id_of(const char *opt, const char *path)
+{
+	struct statfs fs;
+	if (statfs(path, &fs) != 0)
+		usage_error("%s: cannot open '%s': %s (expected a cgroup v2 directory)", opt, path,
+			    strerror(errno));
+	if (fs.f_type != CGROUP2_SUPER_MAGIC)
+		usage_error("%s: '%s' is not a cgroup v2 directory", opt, path);
+	/* The cgroup v2 id is the directory's kernfs file handle. */
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = {.fh.handle_bytes = sizeof(uint64_t)};
+	int mount_id;
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) != 0)
+		usage_error("%s: cannot read the cgroup id of '%s': %s", opt, path, strerror(errno));
+	return h.id;
+}
+
+static void add_pids(struct filter_spec *f, const char *arg)
+{
+	int n = parse_list("-p", "PID", arg, 1, PID_MAX_LIMIT, f->pids + f->npids,
+			   FILTER_MAX_PIDS - f->npids);
+	for (int i = f->npids; i < f->npids + n; i++)
+		if (kill((pid_t)f->pids[i], 0) != 0 && errno == ESRCH)
+			usage_error("-p: no process %u", f->pids[i]);
+	f->npids += n;
+}
+
+static void set_format(struct common_opts *o, const char *arg)
+{
+	static const char *names[] = {"text", "json", "csv", "raw"};
+	for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(arg, names[i]) == 0) {
+			o->format = (enum out_format)i;
+			return;
+		}
+	usage_error("-o: unknown output format '%s' (expected text, json, csv or raw)", arg);
+}
+
+static void handle_common(struct common_opts *o, int key, const char *arg)
+{
+	switch (key) {
+	case 'p': add_pids(&o->filter, arg); break;
+	case 'u':
+		o->filter.has_uid = true;
+		o->filter.uid = (uint32_t)parse_one("-u", "UID", arg, 0, UID_MAX);
+		break;
+	case '4': o->filter.family = (o->filter.family == 10) ? 1 : 2; break;
+	case '6': o->filter.family = (o->filter.family == 2) ? 1 : 10; break;
+	case OPT_NETNS:
+		o->filter.has_netns = true;
+		o->filter.netns = netns_inode_of("--netns", arg);
+		break;
+	case OPT_CGROUP:
+		o->filter.has_cgroup = true;
+		o->filter.cgroup_id = cgroup_id_of("--cgroup", arg);
+		break;
+	case 't': o->time = TIME_SINCE_START; break;
+	case 'T': o->time = TIME_OF_DAY; break;
+	case 'j': o->format = OUT_JSON; break;
+	case 'o': set_format(o, arg); break;
+	case 'H': o->no_header = true; break;
+	case OPT_DURATION: o->duration = parse_seconds("--duration", arg); break;
+	case OPT_MAX_EVENTS: o->max_events = parse_one("--max-events", "count", arg, 1, UINT64_MAX); break;
+	case OPT_BUFFER_PAGES:
+		o->buffer_pages = (unsigned)parse_one("--buffer-pages", "page count", arg, 1, 262144);
+		if (o->buffer_pages & (o->buffer_pages - 1))
+			usage_error("--buffer-pages: %s is not a power of 2", arg);
+		break;
+	case OPT_PERF_BUFFER: o->perf_buffer = true; break;
+	case 'v': o->verbose = true; break;
+	case OPT_EBPF: o->ebpf = true; break;
+	}
+}
+
+void parse_options(int argc, char **argv, const struct tool_desc *tool, struct common_opts *o)
+{
+	struct option longs[sizeof common_options / sizeof *common_options + MAX_TOOL_OPTIONS + 1];
+	char shorts[3 * (sizeof longs / sizeof *longs) + 2] = ":";
+	size_t ns = 1;
+	int nl = 0;
+
+	tool_name = tool->name;
+	*o = (struct common_opts){.buffer_pages = 1024};
+	for (const struct tool_option *t = common_options; t->long_name; t++)
+		add_getopt(longs, &nl, shorts, &ns, t);
+	for (const struct tool_option *t = tool->options; t->long_name && nl < (int)(sizeof longs / sizeof *longs) - 1; t++)
+		add_getopt(longs, &nl, shorts, &ns, t);
+	longs[nl] = (struct option){0};
+	shorts[ns] = '\0';
+
+	opterr = 0;
+	int key;
+	while ((key = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (key == '?') {
+			if (optopt && optopt < 256)
+				usage_error("unknown option '-%c' (see --help)", optopt);
+			usage_error("unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+		if (key == ':')
+			usage_error("option '%s' needs a value (see --help)", argv[optind - 1]);
+		if (key == 'h') {
+			print_help(tool);
+			exit(0);
+		}
+		if (key == OPT_VERSION) {
+			printf("%s %s\n", tool->name, NETTRACE_VERSION);
+			exit(0);
+		}
+		int mine = 0;
+		for (const struct tool_option *t = tool->options; t->long_name; t++)
+			mine |= (t->key == key);
+		if (mine)
+			tool->handle(key, optarg, tool->ctx);
+		else
+			handle_common(o, key, optarg);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (o->filter.family == 1)
+		usage_error("-4 and -6 exclude each other: give at most one");
+}

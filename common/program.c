@@ -1,0 +1,57 @@
+#include "program.h"
+
+#include "bpftext.h"
+#include "errors.h"
+#include "kfeatures.h"
+#include "filter.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_KERNEL_FIELDS 32
+
+/* Fields every program reads through common.bpf.h. */
+static const struct kernel_field common_fields[] = {
+	{"OFF_SOCK_NET", "sock", "__sk_common.skc_net.net", "net/sock.h"},
+	{"OFF_NET_INUM", "net", "ns.inum", "net/net_namespace.h"},
+	{0},
+};
+
+void program_build(struct program *p, const struct common_opts *o, const char *tool_defines,
+		   const struct kernel_field *fields, const char *template_text)
+{
+	/* One pass over the BTF for the common fields and the tool's. */
+	struct kernel_field all[MAX_KERNEL_FIELDS + 1] = {{0}};
+	int n = 0;
+	for (const struct kernel_field *k = common_fields; k->macro; k++)
+		all[n++] = *k;
+	for (const struct kernel_field *k = fields; k->macro && n < MAX_KERNEL_FIELDS; k++)
+		all[n++] = *k;
+	struct layout layout;
+	layout_resolve(all, &layout);
+	p->real_headers = !layout.from_btf;
+	p->ring = !o->perf_buffer && kernel_has_ringbuf();
+
+	char *filter = filter_text(&o->filter);
+	char *defines = NULL;
+	if (!filter || asprintf(&defines, "%s#define BUFFER_PAGES %u\n%s%s",
+				p->ring ? "#define USE_RINGBUF 1\n" : "", o->buffer_pages,
+				tool_defines, layout.defines) < 0)
+		runtime_error("out of memory");
+	p->text = bpf_text_build(defines, template_text, filter);
+	free(filter);
+	free(defines);
+	free(layout.defines);
+	if (o->ebpf) {
+		fputs(p->text, stdout);
+		exit(0);
+	}
+}
+
+void program_load(struct program *p, struct loader *l, const struct probe *probes,
+		  const struct common_opts *o)
+{
+	require_bpf_privileges();
+	loader_compile(l, p->text, p->real_headers);
+	loader_attach(l, probes, o->verbose);
+}

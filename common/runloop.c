@@ -1,0 +1,84 @@
+#include "runloop.h"
+
+#include "errors.h"
+#include "fmt.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void signals_install(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void announce_tracing(const char *what)
+{
+	fprintf(stderr, "Tracing %s... Ctrl-C to end.\n", what);
+}
+
+void flush_or_exit(FILE *f)
+{
+	if (fflush(f) == 0)
+		return;
+	if (errno == EPIPE)
+		_exit(0); /* the reader is gone (| head): nothing more to say */
+	runtime_error("cannot write output: %s", strerror(errno));
+}
+
+static double elapsed_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return (double)(now - start_mono_ns()) / 1e9;
+}
+
+void run_until_done(struct stream *s, struct output *o, const struct common_opts *opts)
+{
+	while (!stop_requested) {
+		int timeout = 100;
+		if (opts->duration > 0) {
+			double left = opts->duration - elapsed_seconds();
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		int n = stream_poll(s, timeout);
+		if (n < 0 && errno != EINTR && !(opts->max_events && s->delivered >= opts->max_events))
+			runtime_error("reading events failed: %s", strerror(errno));
+		uint64_t lost = stream_take_losses(s);
+		if (lost)
+			output_lost(o, lost, "buffer full");
+		flush_or_exit(o->f);
+		if (opts->max_events && s->delivered >= opts->max_events)
+			break;
+	}
+	uint64_t lost = stream_take_losses(s);
+	if (lost)
+		output_lost(o, lost, "buffer full");
+	flush_or_exit(o->f);
+}
+
+void report_loss_summary(const struct stream *s)
+{
+	uint64_t lost = stream_total_losses(s);
+	if (lost)
+		note("%llu events lost in all: the reader fell behind; a larger --buffer-pages helps",
+		     (unsigned long long)lost);
+}

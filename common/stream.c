@@ -1,0 +1,116 @@
+#include "stream.h"
+
+#include "errors.h"
+#include "kfeatures.h"
+
+#include <bcc/libbpf.h>
+#include <bcc/perf_reader.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int deliver(struct stream *s, const void *data, size_t size)
+{
+	if (s->max_records && s->delivered >= s->max_records)
+		return 1;
+	s->delivered++;
+	return s->fn(s->ctx, data, size);
+}
+
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	return deliver(ctx, data, size);
+}
+
+static void on_perf_record(void *ctx, void *data, int size)
+{
+	deliver(ctx, data, (size_t)size);
+}
+
+static void on_perf_lost(void *ctx, uint64_t lost)
+{
+	((struct stream *)ctx)->lost_perf += lost;
+}
+
+static void open_perf(struct stream *s, int map_fd, unsigned pages)
+{
+	s->readers = calloc((size_t)s->ncpus, sizeof *s->readers);
+	if (!s->readers)
+		runtime_error("out of memory");
+	for (int cpu = 0; cpu < s->ncpus; cpu++) {
+		void *r = bpf_open_perf_buffer(on_perf_record, on_perf_lost, s, -1, cpu, (int)pages);
+		if (!r)
+			continue; /* an offline CPU has no buffer and emits nothing */
+		int fd = perf_reader_fd(r);
+		if (bpf_update_elem(map_fd, &cpu, &fd, 0) != 0)
+			runtime_error("cannot install the perf buffer of CPU %d: %s", cpu, strerror(errno));
+		s->readers[s->nreaders++] = r;
+	}
+	if (s->nreaders == 0)
+		runtime_error("cannot open any perf buffer: %s", strerror(errno));
+}
+
+void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
+		 uint64_t max_records, record_fn fn, void *ctx)
+{
+	memset(s, 0, sizeof *s);
+	s->fn = fn;
+	s->ctx = ctx;
+	s->max_records = max_records;
+	s->ncpus = possible_cpus();
+	s->lost_fd = loader_map_fd(l, "lost");
+	int fd = loader_map_fd(l, "events");
+	if (fd < 0)
+		runtime_error("internal error: the program has no events map");
+	if (ring) {
+		s->ring = bpf_new_ringbuf(fd, on_ring_record, s);
+		if (!s->ring)
+			runtime_error("cannot open the ring buffer: %s", strerror(errno));
+	} else {
+		open_perf(s, fd, pages);
+	}
+}
+
+int stream_poll(struct stream *s, int timeout_ms)
+{
+	if (s->ring)
+		return bpf_poll_ringbuf(s->ring, timeout_ms);
+	return perf_reader_poll(s->nreaders, (struct perf_reader **)s->readers, timeout_ms);
+}
+
+static uint64_t kernel_lost_total(const struct stream *s)
+{
+	if (s->lost_fd < 0)
+		return 0;
+	uint64_t *vals = calloc((size_t)s->ncpus, sizeof *vals), sum = 0;
+	int key = 0;
+	if (vals && bpf_lookup_elem(s->lost_fd, &key, vals) == 0)
+		for (int i = 0; i < s->ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+uint64_t stream_take_losses(struct stream *s)
+{
+	uint64_t kernel = kernel_lost_total(s);
+	uint64_t n = (kernel - s->lost_kernel_seen) + (s->lost_perf - s->lost_perf_seen);
+	s->lost_kernel_seen = kernel;
+	s->lost_perf_seen = s->lost_perf;
+	return n;
+}
+
+uint64_t stream_total_losses(const struct stream *s)
+{
+	return s->lost_kernel_seen + s->lost_perf_seen;
+}
+
+void stream_close(struct stream *s)
+{
+	if (s->ring)
+		bpf_free_ringbuf(s->ring);
+	for (int i = 0; i < s->nreaders; i++)
+		perf_reader_free(s->readers[i]);
+	free(s->readers);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,49 @@
+/* Event parts shared by every tool, and the raw stream header.
+ * Read by the BPF program (compiled by libbcc) and by user space alike,
+ * so it uses only the __u8..__u64 types both sides have. Every struct is a
+ * multiple of 8 bytes with explicit padding: raw output is these bytes. */
+#ifndef NETTRACE_EVENT_COMMON_H
+#define NETTRACE_EVENT_COMMON_H
+
+/* Both sides have it: user space from the system, the BPF side from
+ * headers/kernel (or real kernel headers where there is no BTF). */
+#include <linux/types.h>
+
+#define TASK_COMM_LEN 16
+
+/* Who and when: filled in process context by every probe. */
+struct event_head {
+	__u64 ts_ns;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgroup_id;  /* cgroup v2 id of the task */
+	__u32 pid;        /* tgid */
+	__u32 tid;
+	__u32 uid;
+	__u32 netns;      /* inode number of the socket's network namespace */
+	char comm[TASK_COMM_LEN];
+};
+_Static_assert(sizeof(struct event_head) == 48, "event_head layout");
+
+/* A TCP 4-tuple; IPv4 addresses use the first 4 bytes. Ports in host order. */
+struct tcp_tuple {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u16 family;     /* AF_INET (2) or AF_INET6 (10) */
+	__u16 _pad;
+};
+_Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
+
+/* Raw output (-o raw) starts with this header, then fixed-size records
+ * exactly as the kernel wrote them. */
+#define RAW_MAGIC "NTRACE01"
+#define RAW_VERSION 1
+struct raw_stream_header {
+	char magic[8];        /* RAW_MAGIC, not NUL-terminated */
+	__u32 version;        /* RAW_VERSION */
+	__u32 record_size;    /* bytes per record, a multiple of 8 */
+	char tool[16];        /* NUL-padded tool name, e.g. "tcpconnect" */
+};
+_Static_assert(sizeof(struct raw_stream_header) == 32, "raw header layout");
+
+#endif

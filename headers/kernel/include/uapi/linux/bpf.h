@@ -1,0 +1,1 @@
+/* libbcc includes it; the BPF side needs nothing from it. */

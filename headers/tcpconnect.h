@@ -1,0 +1,33 @@
+/* tcpconnect's records, shared verbatim by the BPF program and user space. */
+#ifndef NETTRACE_TCPCONNECT_H
+#define NETTRACE_TCPCONNECT_H
+
+#include "event_common.h"
+
+/* result: how the handshake resolved (only with -r) */
+enum tcpconnect_result {
+	TCPCONNECT_UNRESOLVED = 0,  /* reported at connect(), outcome not awaited */
+	TCPCONNECT_ESTABLISHED = 1,
+	TCPCONNECT_FAILED = 2,      /* see error: sk_err when the socket closed */
+};
+
+struct tcpconnect_event {
+	struct event_head head;
+	struct tcp_tuple tuple;     /* saddr/sport local, daddr/dport remote */
+	__u64 latency_ns;           /* connect() to handshake resolution (-r) */
+	__s32 error;                /* errno the socket failed with, 0 if none */
+	__u32 result;               /* enum tcpconnect_result */
+};
+_Static_assert(sizeof(struct tcpconnect_event) == 104, "tcpconnect_event layout");
+
+/* -c: connects counted in the kernel per (source, destination, port) */
+struct tcpconnect_count_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 dport;
+	__u16 family;
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct tcpconnect_count_key) == 40, "count key layout");
+
+#endif

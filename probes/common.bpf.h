@@ -1,0 +1,72 @@
+/* Shared by every tool's BPF program: the event channel, loss counting,
+ * the task fields of an event, and the filter stub.
+ * Expects USE_RINGBUF, BUFFER_PAGES and the OFF_* layout defines. */
+#include "event_common.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+#ifdef USE_RINGBUF
+BPF_RINGBUF_OUTPUT(events, BUFFER_PAGES);
+#else
+BPF_PERF_OUTPUT(events);
+#endif
+
+/* Records the buffer had no room for, per CPU: user space reports them. */
+BPF_PERCPU_ARRAY(lost, u64, 1);
+
+static __always_inline void count_lost(void)
+{
+	int zero = 0;
+	u64 *n = lost.lookup(&zero);
+	if (n)
+		(*n)++;
+}
+
+/* Sends one record to user space; a full buffer is counted, never silent. */
+static __always_inline void emit(void *ctx, void *record, u32 size)
+{
+#ifdef USE_RINGBUF
+	if (events.ringbuf_output(record, size, 0) != 0)
+#else
+	if (events.perf_submit(ctx, record, size) != 0)
+#endif
+		count_lost();
+}
+
+/* Who is running and when: valid in process context only. */
+static __always_inline void fill_head(struct event_head *h)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = id >> 32;
+	h->tid = (u32)id;
+	h->uid = (u32)bpf_get_current_uid_gid();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Inode of the socket's network namespace (sk->__sk_common.skc_net->ns.inum). */
+static __always_inline u32 sock_netns(const void *sk)
+{
+	void *net = NULL;
+	u32 inum = 0;
+	bpf_probe_read_kernel(&net, sizeof(net), (const char *)sk + OFF_SOCK_NET);
+	if (net)
+		bpf_probe_read_kernel(&inum, sizeof(inum), (const char *)net + OFF_NET_INUM);
+	return inum;
+}
+
+/* True when the user's filters drop this event. Always defined, so the
+ * probes keep one shape; the loader fills it from validated integers. */
+static __always_inline bool filtered(u32 pid, u32 uid, u32 family, u32 lport, u32 rport,
+				     u32 netns, u64 cgroup_id)
+{
+	/*FILTER*/
+	return false;
+}

@@ -1,0 +1,122 @@
+/* tcpconnect: every TCP connect attempt, attributed to the caller.
+ * sock:inet_sock_set_state CLOSE->SYN_SENT runs inside connect(), in the
+ * caller's context. Modes (#defines from user space):
+ *   MODE_COUNT   count per (saddr, daddr, dport) in the kernel, emit nothing
+ *   MODE_RESULT  emit when the handshake resolves: result, latency, lport
+ *   MODE_LPORT   emit when connect() returns (or the handshake resolves, if
+ *                that comes first), once the local port is known
+ *   none         emit at connect() */
+#include "tcpconnect.h"
+#include "common.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+
+#ifdef MODE_COUNT
+BPF_HASH(counts, struct tcpconnect_count_key, u64, 65536);
+#endif
+
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
+/* Attempts not yet reported, by socket. Filled in process context, so the
+ * pid stays right when the outcome arrives in softirq. */
+BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
+#endif
+
+#ifdef MODE_LPORT
+/* The socket each thread is connecting, until its connect() returns. */
+BPF_TABLE("lru_hash", u32, u64, connecting, 65536);
+#endif
+
+TRACEPOINT_PROBE(sock, inet_sock_set_state)
+{
+	if (args->protocol != IPPROTO_TCP)
+		return 0;
+	u64 sk = (u64)args->skaddr;
+
+	if (args->oldstate == TCP_CLOSE && args->newstate == TCP_SYN_SENT) {
+		struct tcpconnect_event ev = {};
+		fill_head(&ev.head);
+		ev.head.netns = sock_netns((void *)sk);
+		ev.tuple.family = args->family;
+		ev.tuple.dport = args->dport;
+		if (args->family == AF_INET) {
+			__builtin_memcpy(ev.tuple.saddr, args->saddr, 4);
+			__builtin_memcpy(ev.tuple.daddr, args->daddr, 4);
+		} else {
+			__builtin_memcpy(ev.tuple.saddr, args->saddr_v6, 16);
+			__builtin_memcpy(ev.tuple.daddr, args->daddr_v6, 16);
+		}
+		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
+			     ev.head.netns, ev.head.cgroup_id))
+			return 0;
+#if defined(MODE_COUNT)
+		struct tcpconnect_count_key key = {};
+		__builtin_memcpy(key.saddr, ev.tuple.saddr, 16);
+		__builtin_memcpy(key.daddr, ev.tuple.daddr, 16);
+		key.dport = ev.tuple.dport;
+		key.family = ev.tuple.family;
+		u64 zero = 0;
+		u64 *n = counts.lookup_or_try_init(&key, &zero);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			count_lost();
+#elif defined(MODE_RESULT) || defined(MODE_LPORT)
+		pending.update(&sk, &ev);
+#ifdef MODE_LPORT
+		u32 tid = ev.head.tid;
+		connecting.update(&tid, &sk);
+#endif
+#else
+		emit(args, &ev, sizeof(ev));
+#endif
+		return 0;
+	}
+
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
+	if (args->oldstate != TCP_SYN_SENT)
+		return 0;
+	struct tcpconnect_event *p = pending.lookup(&sk);
+	if (!p)
+		return 0;
+	struct tcpconnect_event ev = *p;
+	if (pending.delete(&sk) != 0)
+		return 0; /* connect() returning reported it on another CPU */
+	ev.tuple.sport = args->sport;
+#ifdef MODE_RESULT
+	ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
+	if (args->newstate == TCP_ESTABLISHED) {
+		ev.result = TCPCONNECT_ESTABLISHED;
+	} else {
+		ev.result = TCPCONNECT_FAILED;
+		bpf_probe_read_kernel(&ev.error, sizeof(ev.error), (const char *)sk + OFF_SOCK_ERR);
+	}
+#endif
+	emit(args, &ev, sizeof(ev));
+#endif
+	return 0;
+}
+
+#ifdef MODE_LPORT
+TRACEPOINT_PROBE(syscalls, sys_exit_connect)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 *skp = connecting.lookup(&tid);
+	if (!skp)
+		return 0;
+	u64 sk = *skp;
+	connecting.delete(&tid);
+	struct tcpconnect_event *p = pending.lookup(&sk);
+	if (!p)
+		return 0; /* already reported: the handshake resolved first */
+	struct tcpconnect_event ev = *p;
+	if (pending.delete(&sk) != 0)
+		return 0; /* the handshake resolved on another CPU and reported it */
+	u16 sport = 0;
+	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
+	ev.tuple.sport = __builtin_bswap16(sport);
+	emit(args, &ev, sizeof(ev));
+	return 0;
+}
+#endif
