@@ -1,0 +1,162 @@
+"""Helpers for the integration tests: run a tool as a user would, make real
+loopback traffic, read what the tool reported."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+BIN = os.environ.get("NETTRACE_BIN", os.path.join(os.path.dirname(__file__), "../../build/bin"))
+RAW_DECODE = os.environ.get("NETTRACE_RAW_DECODE", "")
+# Children may run as another user: use the system's python, not a per-user one.
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+RUNNING = []  # tracers not yet stopped, so a failed test never leaves one behind
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONNECTOR = os.path.join(HERE, "connector.py")
+
+
+def tool(name):
+    return os.path.join(BIN, name)
+
+
+def needs_root(cls):
+    return unittest.skipUnless(os.geteuid() == 0, "integration tests run as root")(cls)
+
+
+class Tracer:
+    """A running tool. Starts it, waits for 'Tracing', collects its output."""
+
+    def __init__(self, name, *args, ready_timeout=30):
+        self.proc = subprocess.Popen([tool(name), *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        RUNNING.append(self)
+        self.out = []
+        self.err = []
+        ready = threading.Event()
+
+        def read_err():
+            for line in self.proc.stderr:
+                self.err.append(line.decode(errors="replace"))
+                if line.startswith(b"Tracing"):
+                    ready.set()
+            ready.set()
+
+        def read_out():
+            for line in self.proc.stdout:
+                self.out.append(line)
+
+        self.threads = [threading.Thread(target=read_err, daemon=True),
+                        threading.Thread(target=read_out, daemon=True)]
+        for t in self.threads:
+            t.start()
+        if not ready.wait(ready_timeout) or self.proc.poll() is not None:
+            self.proc.kill()
+            raise AssertionError(f"{name} did not start: {''.join(self.err)}")
+
+    def stop(self, timeout=5):
+        """SIGINT, as Ctrl-C; returns the exit status."""
+        time.sleep(0.3)  # let the last events reach the reader
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        rc = self.proc.wait(timeout)
+        if self in RUNNING:
+            RUNNING.remove(self)
+        for t in self.threads:
+            t.join(5)
+        return rc
+
+    def events(self, type_="connect"):
+        rows = [json.loads(line) for line in self.out]
+        return [r for r in rows if type_ is None or r.get("type") == type_]
+
+    def raw(self):
+        return b"".join(self.out)
+
+
+def stop_all():
+    """Kills every tracer a test left running (call from tearDown)."""
+    for t in list(RUNNING):
+        t.proc.kill()
+        t.proc.wait()
+        RUNNING.remove(t)
+
+
+def listener(family=4):
+    """A listening socket on loopback; the kernel completes handshakes."""
+    af, addr = (socket.AF_INET6, "::1") if family == 6 else (socket.AF_INET, "127.0.0.1")
+    s = socket.socket(af, socket.SOCK_STREAM)
+    s.bind((addr, 0))
+    s.listen(128)
+    return s
+
+
+def closed_port(family=4):
+    """A loopback port nobody listens on (connects to it are refused)."""
+    s = listener(family)
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def connect(family, addr, port, name=None, prefix=(), **popen):
+    """One connect from a fresh child process; returns what its socket saw."""
+    cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port)]
+    if name:
+        cmd += ["--name", name]
+    out = subprocess.run(cmd, check=True, capture_output=True, timeout=30, **popen).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+class WaitingConnector:
+    """A child that exists before the tracer starts (for -p) and connects on go()."""
+
+    def __init__(self, family, addr, port, name=None, prefix=(), **popen):
+        cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--wait"]
+        if name:
+            cmd += ["--name", name]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **popen)
+        self.pid = json.loads(self.proc.stdout.readline())["ready"]
+
+    def go(self):
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+        result = json.loads(self.proc.stdout.readline())
+        self.proc.wait(30)
+        return result
+
+
+def our_programs():
+    """Ids of loaded BPF programs that carry our probes' names."""
+    out = subprocess.run(["bpftool", "-j", "prog", "list"], capture_output=True, check=True).stdout
+    return {p["id"] for p in json.loads(out)
+            if p.get("name", "").startswith(("tracepoint__", "raw_tracepoint", "kprobe__", "kretprobe__"))}
+
+
+def netns_inode(path):
+    return os.stat(path).st_ino
+
+
+class Netns:
+    """A network namespace with loopback up, removed on exit."""
+
+    def __init__(self, name):
+        self.name = name
+        self.path = f"/run/netns/{name}"
+        subprocess.run(["ip", "netns", "add", name], check=True)
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+
+    def prefix(self):
+        return ["ip", "netns", "exec", self.name]
+
+    def close(self):
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

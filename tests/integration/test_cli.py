@@ -1,0 +1,135 @@
+"""Command-line behaviour that needs no kernel access: bad input, --help,
+--version, --ebpf (also as an unprivileged user), missing privilege."""
+import os
+import re
+import subprocess
+import unittest
+
+from lib import tool
+
+NOBODY = 65534
+
+
+def run(*args, user=None):
+    return subprocess.run([tool("tcpconnect"), *args], capture_output=True, timeout=30,
+                          user=user, group=user)
+
+
+def free_pid():
+    pid = 4194000
+    while os.path.exists(f"/proc/{pid}"):
+        pid -= 1
+    return pid
+
+
+# (arguments, text the one-line error must contain)
+BAD_INPUT = [
+    (["-p", "abc"], "'abc' is not a valid PID"),
+    (["-p", "-5"], "'-5'"),
+    (["-p", "0"], "PID 0 out of range"),
+    (["-p", "99999999999"], "PID 99999999999 out of range"),
+    (["-p", "99999999999999999999999"], "out of range"),
+    (["-p", "1,,2"], "empty item in list '1,,2'"),
+    (["-p", "1,"], "empty item"),
+    (["-p", ",1"], "empty item"),
+    (["-p", "1 2"], "'1 2' is not a valid PID"),
+    (["-p", "0x10"], "'0x10' is not a valid PID"),
+    (["-p", str(free_pid())], f"no process {free_pid()}"),
+    (["-p", ",".join(["1"] * 65)], "too many values"),
+    (["-u", "x"], "'x' is not a valid UID"),
+    (["-u", "-1"], "'-1' is not a valid UID"),
+    (["-u", "4294967295"], "UID 4294967295 out of range"),
+    (["-P", "70000"], "port 70000 out of range 1-65535"),
+    (["-P", "0"], "port 0 out of range 1-65535"),
+    (["-P", "80,abc"], "'abc' is not a valid port"),
+    (["-P", "80,,81"], "empty item in list '80,,81'"),
+    (["-P", ""], "empty item"),
+    (["--netns", "/missing"], "cannot open '/missing'"),
+    (["--netns", "/etc/hostname"], "'/etc/hostname' is not a network namespace"),
+    (["--netns", "/proc/self/ns/mnt"], "is not a network namespace"),
+    (["--cgroup", "/missing"], "cannot open '/missing'"),
+    (["--cgroup", "/tmp"], "'/tmp' is not a cgroup v2 directory"),
+    (["-o", "xml"], "unknown output format 'xml'"),
+    (["-o"], "needs a value"),
+    (["--bogus"], "unknown option '--bogus'"),
+    (["-x"], "unknown option '-x'"),
+    (["extra"], "unexpected argument 'extra'"),
+    (["--duration", "0"], "'0' is not a valid duration"),
+    (["--duration", "abc"], "'abc' is not a valid duration"),
+    (["--duration", "-1"], "'-1' is not a valid duration"),
+    (["--max-events", "0"], "count 0 out of range"),
+    (["--buffer-pages", "3"], "3 is not a power of 2"),
+    (["--buffer-pages", "0"], "out of range"),
+    (["-4", "-6"], "-4 and -6 exclude each other"),
+    (["-c", "-r"], "-c and -r exclude each other"),
+    (["-c", "-o", "raw"], "-c cannot be combined with -o raw"),
+]
+
+
+class CliTest(unittest.TestCase):
+    def test_bad_input_is_one_line_exit_2_nothing_on_stdout(self):
+        for args, message in BAD_INPUT:
+            with self.subTest(args=args):
+                r = run(*args)
+                err = r.stderr.decode()
+                self.assertEqual(r.returncode, 2, err)
+                self.assertEqual(r.stdout, b"")
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertTrue(err.startswith("tcpconnect: "), err)
+                self.assertIn(message, err)
+
+    def test_help_lists_every_option_and_examples(self):
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        text = r.stdout.decode()
+        self.assertIn("EXAMPLES", text)
+        for opt in ("--pid", "--uid", "--port", "--ipv4", "--ipv6", "--timestamp", "--time",
+                    "--json", "--output", "--no-header", "--netns", "--cgroup", "--duration",
+                    "--max-events", "--verbose", "--ebpf", "--help", "--version", "--count",
+                    "--result", "--lport", "--print-uid", "-U", "-L", "-c", "-r", "-P"):
+            self.assertIn(opt, text)
+
+    def test_version(self):
+        r = run("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout.decode(), r"^tcpconnect \d+\.\d+\.\d+\n$")
+
+    def test_ebpf_prints_the_program_with_the_filter_and_needs_no_privilege(self):
+        pid = os.getpid()
+        r = run("--ebpf", "-p", str(pid), "-P", "80,443", "-4", "-u", "1000",
+                user=NOBODY if os.geteuid() == 0 else None)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = r.stdout.decode()
+        self.assertNotIn("/*FILTER*/", text)
+        self.assertIn(f"if (!(pid == {pid}U))", text)
+        self.assertIn("if (!(rport == 80U || rport == 443U))", text)
+        self.assertIn("if (!(family == 2U))", text)
+        self.assertIn("if (!(uid == 1000U))", text)
+        # kernel offsets come from BTF as plain numbers
+        self.assertRegex(text, r"#define OFF_SOCK_NET \d+\n")
+        self.assertRegex(text, r"#define OFF_SOCK_ERR \d+\n")
+        self.assertIn("TRACEPOINT_PROBE(sock, inet_sock_set_state)", text)
+
+    def test_ebpf_without_filters_has_an_empty_stub(self):
+        text = run("--ebpf").stdout.decode()
+        stub = re.search(r"bool filtered\([^)]*\)\s*\{(.*?)\n\}", text, re.S).group(1)
+        self.assertEqual(stub.split(), ["return", "false;"])
+
+    def test_modes_select_their_code(self):
+        self.assertIn("#define MODE_RESULT 1", run("--ebpf", "-r").stdout.decode())
+        self.assertIn("#define MODE_COUNT 1", run("--ebpf", "-c").stdout.decode())
+        self.assertIn("#define MODE_LPORT 1", run("--ebpf", "-L").stdout.decode())
+        self.assertIn("#define BUFFER_PAGES 64", run("--ebpf", "--buffer-pages", "64").stdout.decode())
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to become another user")
+    def test_unprivileged_user_gets_exit_1_naming_the_privilege(self):
+        r = run(user=NOBODY)
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        self.assertEqual(r.stdout, b"")
+        self.assertIn("needs root (CAP_BPF and CAP_PERFMON", err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+
+
+if __name__ == "__main__":
+    unittest.main()

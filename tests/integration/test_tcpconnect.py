@@ -1,0 +1,224 @@
+"""tcpconnect against real loopback traffic, as root."""
+import os
+import subprocess
+import time
+import unittest
+
+from lib import (RAW_DECODE, Netns, Tracer, WaitingConnector, closed_port, connect, listener,
+                 needs_root, netns_inode, our_programs, stop_all, tool)
+
+SELF_NETNS = netns_inode("/proc/self/ns/net")
+
+
+def only(events, **match):
+    return [e for e in events if all(e.get(k) == v for k, v in match.items())]
+
+
+@needs_root
+class TcpconnectTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.programs_before = our_programs()
+
+    @classmethod
+    def tearDownClass(cls):
+        # every tool run by these tests has exited: nothing of ours stays loaded
+        assert our_programs() <= cls.programs_before, "BPF programs left loaded"
+
+    def tearDown(self):
+        stop_all()
+
+    def check_event(self, ev, seen, family, comm):
+        self.assertEqual(ev["pid"], seen["pid"])
+        self.assertEqual(ev["tid"], seen["tid"])
+        self.assertEqual(ev["comm"], comm)
+        self.assertEqual(ev["uid"], os.geteuid())
+        self.assertEqual(ev["family"], family)
+        self.assertEqual(ev["laddr"], seen["laddr"])
+        self.assertEqual(ev["raddr"], seen["raddr"])
+        self.assertEqual(ev["rport"], seen["rport"])
+        self.assertEqual(ev["netns"], SELF_NETNS)
+        self.assertRegex(ev["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+        self.assertGreater(ev["ts_ns"], 0)
+
+    def test_v4_and_v6_connects_have_the_callers_identity(self):
+        l4, l6 = listener(4), listener(6)
+        t = Tracer("tcpconnect", "-j")
+        s4 = connect(4, "127.0.0.1", l4.getsockname()[1], name="conn-v4")
+        s6 = connect(6, "::1", l6.getsockname()[1], name="conn-v6")
+        self.assertEqual(t.stop(), 0)
+        e4 = only(t.events(), comm="conn-v4")
+        e6 = only(t.events(), comm="conn-v6")
+        self.assertEqual(len(e4), 1, t.out)
+        self.assertEqual(len(e6), 1, t.out)
+        self.check_event(e4[0], s4, 4, "conn-v4")
+        self.check_event(e6[0], s6, 6, "conn-v6")
+        self.assertNotIn("result", e4[0])  # no outcome awaited without -r
+
+    def test_lport_is_the_callers_source_port(self):
+        l4 = listener(4)
+        t = Tracer("tcpconnect", "-j", "-L")
+        seen = connect(4, "127.0.0.1", l4.getsockname()[1], name="conn-lport")
+        t.stop()
+        [ev] = only(t.events(), comm="conn-lport")
+        self.check_event(ev, seen, 4, "conn-lport")
+        self.assertEqual(ev["lport"], seen["lport"])
+
+    def test_result_refused_and_established(self):
+        l4 = listener(4)
+        dead = closed_port(4)
+        t = Tracer("tcpconnect", "-j", "-r")
+        ok = connect(4, "127.0.0.1", l4.getsockname()[1], name="conn-ok")
+        bad = connect(4, "127.0.0.1", dead, name="conn-refused")
+        t.stop()
+        self.assertEqual(bad["errno"], "ECONNREFUSED")
+        [e_ok] = only(t.events(), comm="conn-ok")
+        [e_bad] = only(t.events(), comm="conn-refused")
+        self.check_event(e_ok, ok, 4, "conn-ok")
+        self.assertEqual(e_ok["result"], "established")
+        self.assertEqual(e_ok["lport"], ok["lport"])
+        self.check_event(e_bad, bad, 4, "conn-refused")
+        self.assertEqual(e_bad["result"], "refused")
+        self.assertEqual(e_bad["rport"], dead)
+        for e in (e_ok, e_bad):
+            self.assertGreaterEqual(e["latency_us"], 0)
+            self.assertLess(e["latency_us"], 5_000_000)
+
+    def test_text_output_shows_result_columns(self):
+        dead = closed_port(4)
+        t = Tracer("tcpconnect", "-r", "-t")
+        connect(4, "127.0.0.1", dead, name="conn-text")
+        t.stop()
+        lines = [l.decode() for l in t.out]
+        self.assertTrue(lines[0].split() == ["TIME(s)", "PID", "COMM", "IP", "SADDR", "LPORT",
+                                             "DADDR", "DPORT", "RESULT", "LAT(us)"], lines[0])
+        row = [l.split() for l in lines[1:] if "conn-text" in l]
+        self.assertEqual(len(row), 1, lines)
+        self.assertEqual(row[0][6:9], ["127.0.0.1", str(dead), "refused"])
+
+    def test_pid_filter_keeps_only_that_process(self):
+        port = closed_port(4)
+        keep = WaitingConnector(4, "127.0.0.1", port, name="conn-keep")
+        drop = WaitingConnector(4, "127.0.0.1", port, name="conn-drop")
+        t = Tracer("tcpconnect", "-j", "-p", str(keep.pid))
+        keep.go()
+        drop.go()
+        t.stop()
+        evs = t.events()
+        self.assertEqual([e["pid"] for e in evs], [keep.pid])
+
+    def test_port_filter_keeps_only_those_ports(self):
+        a, b, c = listener(4), listener(4), listener(4)
+        pa, pb, pc = (s.getsockname()[1] for s in (a, b, c))
+        t = Tracer("tcpconnect", "-j", "-P", f"{pa},{pc}")
+        for p in (pa, pb, pc):
+            connect(4, "127.0.0.1", p, name="conn-port")
+        t.stop()
+        self.assertEqual(sorted(e["rport"] for e in only(t.events(), comm="conn-port")),
+                         sorted([pa, pc]))
+
+    def test_uid_filter_keeps_only_that_user(self):
+        port = closed_port(4)
+        t = Tracer("tcpconnect", "-j", "-u", "65534")
+        connect(4, "127.0.0.1", port, name="conn-root")
+        nobody = connect(4, "127.0.0.1", port, name="conn-nobody",
+                         user=65534, group=65534)
+        t.stop()
+        evs = only(t.events(), rport=port)
+        self.assertEqual([(e["pid"], e["uid"]) for e in evs], [(nobody["pid"], 65534)])
+
+    def test_family_filters(self):
+        p4, p6 = closed_port(4), closed_port(6)
+        for flag, family in (("-4", 4), ("-6", 6)):
+            t = Tracer("tcpconnect", "-j", flag)
+            connect(4, "127.0.0.1", p4, name="conn-fam")
+            connect(6, "::1", p6, name="conn-fam")
+            t.stop()
+            evs = only(t.events(), comm="conn-fam")
+            self.assertEqual([e["family"] for e in evs], [family], flag)
+
+    def test_netns_filter_keeps_only_that_namespace(self):
+        port = closed_port(4)
+        with Netns(f"nt-conn-{os.getpid()}") as ns:
+            t = Tracer("tcpconnect", "-j", "--netns", ns.path)
+            inside = connect(4, "127.0.0.1", port, name="conn-inside", prefix=ns.prefix())
+            connect(4, "127.0.0.1", port, name="conn-outside")
+            t.stop()
+            evs = t.events()
+            self.assertEqual([e["comm"] for e in evs], ["conn-inside"])
+            self.assertEqual(evs[0]["pid"], inside["pid"])
+            self.assertEqual(evs[0]["netns"], netns_inode(ns.path))
+
+    def test_count_mode_counts_in_the_kernel(self):
+        a, b = listener(4), listener(4)
+        pa, pb = a.getsockname()[1], b.getsockname()[1]
+        t = Tracer("tcpconnect", "-j", "-c", "-P", f"{pa},{pb}")
+        for _ in range(3):
+            connect(4, "127.0.0.1", pa)
+        connect(4, "127.0.0.1", pb)
+        t.stop()
+        rows = {r["rport"]: r["connects"] for r in t.events("count")}
+        self.assertEqual(rows, {pa: 3, pb: 1})
+
+    def test_raw_output_decodes_to_the_json(self):
+        if not RAW_DECODE:
+            self.skipTest("raw_decode not built")
+        port = closed_port(4)
+        raw = Tracer("tcpconnect", "-o", "raw", "-P", str(port))
+        js = Tracer("tcpconnect", "-j", "-P", str(port))
+        connect(4, "127.0.0.1", port, name="conn-raw1")
+        connect(6, "::1", port, name="conn-raw2")
+        raw.stop()
+        js.stop()
+        decoded = subprocess.run([RAW_DECODE], input=raw.raw(), capture_output=True, check=True)
+        from json import loads
+        got = [loads(l) for l in decoded.stdout.splitlines()]
+        keys = [k for k in got[0] if k != "ts_ns"]  # two programs read the clock apart
+        self.assertEqual([{k: e[k] for k in keys} for e in got],
+                         [{k: e[k] for k in keys} for e in js.events()])
+        self.assertEqual(len(got), 2)
+
+    def test_max_events_and_duration_end_the_tool(self):
+        port = closed_port(4)
+        t = Tracer("tcpconnect", "-j", "--max-events", "1", "-P", str(port))
+        connect(4, "127.0.0.1", port)
+        connect(4, "127.0.0.1", port)
+        self.assertEqual(t.proc.wait(5), 0)
+        t.stop()
+        self.assertEqual(len(t.events()), 1)
+        start = time.monotonic()
+        t = Tracer("tcpconnect", "--duration", "1")
+        self.assertEqual(t.proc.wait(10), 0)
+        self.assertLess(time.monotonic() - start, 6)
+
+    def test_closed_pipe_ends_quietly(self):
+        port = closed_port(4)
+        sh = subprocess.Popen(
+            ["bash", "-c", f"{tool('tcpconnect')} -j -P {port} | head -1; echo status=${{PIPESTATUS[0]}} >&2"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        deadline = time.monotonic() + 10
+        while sh.poll() is None and time.monotonic() < deadline:
+            connect(4, "127.0.0.1", port)
+            time.sleep(0.2)
+        out, err = sh.communicate(timeout=10)
+        self.assertEqual(len(out.splitlines()), 1)
+        lines = [l for l in err.decode().splitlines() if not l.startswith("Tracing")]
+        self.assertEqual(lines, ["status=0"])
+
+    def test_sigterm_detaches_and_exits_zero(self):
+        t = Tracer("tcpconnect")
+        t.proc.terminate()
+        self.assertEqual(t.proc.wait(2), 0)
+
+    def test_perf_buffer_path_gives_the_same_events(self):
+        port = closed_port(4)
+        t = Tracer("tcpconnect", "-j", "--perf-buffer", "-P", str(port))
+        seen = connect(4, "127.0.0.1", port, name="conn-perf")
+        t.stop()
+        [ev] = t.events()
+        self.check_event(ev, seen, 4, "conn-perf")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,52 @@
+/* The filter text for each option combination, against golden text. */
+#include "check.h"
+#include "filter.h"
+
+#include <stdlib.h>
+
+static void golden(const struct filter_spec *spec, const char *want)
+{
+	char *got = filter_text(spec);
+	CHECK_STR(got, want);
+	free(got);
+}
+
+int main(void)
+{
+	struct filter_spec s = {0};
+	golden(&s, "");
+
+	s = (struct filter_spec){.pids = {1234}, .npids = 1};
+	golden(&s, "if (!(pid == 1234U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.pids = {1, 4194304}, .npids = 2};
+	golden(&s, "if (!(pid == 1U || pid == 4194304U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.has_uid = true, .uid = 0};
+	golden(&s, "if (!(uid == 0U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.family = 10};
+	golden(&s, "if (!(family == 10U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.rports = {80, 443}, .nrports = 2, .lports = {22}, .nlports = 1};
+	golden(&s, "if (!(lport == 22U))\n\t\treturn true;\n\t"
+		   "if (!(rport == 80U || rport == 443U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.has_netns = true, .netns = 4026531840U};
+	golden(&s, "if (!(netns == 4026531840U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.has_cgroup = true, .cgroup_id = 18446744073709551615ULL};
+	golden(&s, "if (cgroup_id != 18446744073709551615ULL)\n\t\treturn true;\n\t");
+
+	/* everything at once keeps a fixed order: pid uid family lport rport netns cgroup */
+	s = (struct filter_spec){.pids = {7}, .npids = 1, .has_uid = true, .uid = 1000, .family = 2,
+				 .rports = {5432}, .nrports = 1, .has_netns = true, .netns = 9,
+				 .has_cgroup = true, .cgroup_id = 42};
+	golden(&s, "if (!(pid == 7U))\n\t\treturn true;\n\t"
+		   "if (!(uid == 1000U))\n\t\treturn true;\n\t"
+		   "if (!(family == 2U))\n\t\treturn true;\n\t"
+		   "if (!(rport == 5432U))\n\t\treturn true;\n\t"
+		   "if (!(netns == 9U))\n\t\treturn true;\n\t"
+		   "if (cgroup_id != 42ULL)\n\t\treturn true;\n\t");
+	return CHECK_DONE();
+}
