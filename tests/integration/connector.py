@@ -3,7 +3,9 @@
 then makes one TCP connect and prints what its socket saw as JSON:
 {"pid", "tid", "comm", "laddr", "lport", "raddr", "rport", "errno"}.
 
-usage: connector.py FAMILY(4|6) ADDR PORT [--name COMM] [--wait]
+usage: connector.py FAMILY(4|6) ADDR PORT [--name COMM] [--wait] [--count N]
+
+With --count N it makes N connects, one socket each, and reports the last.
 """
 import ctypes
 import errno
@@ -26,10 +28,14 @@ def main():
         print(json.dumps({"ready": os.getpid()}), flush=True)
         sys.stdin.readline()
     af = socket.AF_INET6 if family == "6" else socket.AF_INET
-    s = socket.socket(af, socket.SOCK_STREAM)
-    s.settimeout(5)
-    err = s.connect_ex((addr, port))
-    local = s.getsockname()
+    count = int(args[args.index("--count") + 1]) if "--count" in args else 1
+    for i in range(count):
+        s = socket.socket(af, socket.SOCK_STREAM)
+        s.settimeout(5)
+        err = s.connect_ex((addr, port))
+        local = s.getsockname()
+        if i < count - 1:
+            s.close()
     print(json.dumps({
         "pid": os.getpid(), "tid": threading.get_native_id(),
         "comm": open("/proc/self/comm").read().strip(),

@@ -30,7 +30,9 @@ def needs_root(cls):
 class Tracer:
     """A running tool. Starts it, waits for 'Tracing', collects its output."""
 
-    def __init__(self, name, *args, ready_timeout=30):
+    def __init__(self, name, *args, ready_timeout=30, read=True):
+        """read=False leaves stdout unread (the tool blocks once the pipe is
+        full) until start_reading()."""
         self.proc = subprocess.Popen([tool(name), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         RUNNING.append(self)
@@ -45,17 +47,22 @@ class Tracer:
                     ready.set()
             ready.set()
 
+        self.threads = [threading.Thread(target=read_err, daemon=True)]
+        self.threads[0].start()
+        if read:
+            self.start_reading()
+        if not ready.wait(ready_timeout) or self.proc.poll() is not None:
+            self.proc.kill()
+            raise AssertionError(f"{name} did not start: {''.join(self.err)}")
+
+    def start_reading(self):
         def read_out():
             for line in self.proc.stdout:
                 self.out.append(line)
 
-        self.threads = [threading.Thread(target=read_err, daemon=True),
-                        threading.Thread(target=read_out, daemon=True)]
-        for t in self.threads:
-            t.start()
-        if not ready.wait(ready_timeout) or self.proc.poll() is not None:
-            self.proc.kill()
-            raise AssertionError(f"{name} did not start: {''.join(self.err)}")
+        t = threading.Thread(target=read_out, daemon=True)
+        t.start()
+        self.threads.append(t)
 
     def stop(self, timeout=5):
         """SIGINT, as Ctrl-C; returns the exit status."""
@@ -102,9 +109,9 @@ def closed_port(family=4):
     return port
 
 
-def connect(family, addr, port, name=None, prefix=(), **popen):
-    """One connect from a fresh child process; returns what its socket saw."""
-    cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port)]
+def connect(family, addr, port, name=None, prefix=(), count=1, **popen):
+    """Connects from a fresh child process; returns what its (last) socket saw."""
+    cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--count", str(count)]
     if name:
         cmd += ["--name", name]
     out = subprocess.run(cmd, check=True, capture_output=True, timeout=30, **popen).stdout
@@ -138,6 +145,36 @@ def our_programs():
 
 def netns_inode(path):
     return os.stat(path).st_ino
+
+
+def cgroup2_root():
+    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid hosts)."""
+    for line in open("/proc/mounts"):
+        dev, path, fstype = line.split()[:3]
+        if fstype == "cgroup2":
+            return path
+    return None
+
+
+class Cgroup:
+    """A cgroup v2 directory of our own, removed on exit."""
+
+    def __init__(self, name):
+        root = cgroup2_root()
+        if root is None:
+            raise unittest.SkipTest("no cgroup v2 mount")
+        self.path = os.path.join(root, name)
+        os.mkdir(self.path)
+
+    def add(self, pid):
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.rmdir(self.path)
 
 
 class Netns:

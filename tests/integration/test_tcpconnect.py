@@ -4,7 +4,7 @@ import subprocess
 import time
 import unittest
 
-from lib import (RAW_DECODE, Netns, Tracer, WaitingConnector, closed_port, connect, listener,
+from lib import (RAW_DECODE, Cgroup, Netns, Tracer, WaitingConnector, closed_port, connect, listener,
                  needs_root, netns_inode, our_programs, stop_all, tool)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
@@ -148,6 +148,34 @@ class TcpconnectTest(unittest.TestCase):
             self.assertEqual([e["comm"] for e in evs], ["conn-inside"])
             self.assertEqual(evs[0]["pid"], inside["pid"])
             self.assertEqual(evs[0]["netns"], netns_inode(ns.path))
+
+    def test_cgroup_filter_keeps_only_that_cgroup(self):
+        port = closed_port(4)
+        with Cgroup(f"nettrace-test-{os.getpid()}") as cg:
+            inside = WaitingConnector(4, "127.0.0.1", port, name="conn-cg-in")
+            outside = WaitingConnector(4, "127.0.0.1", port, name="conn-cg-out")
+            cg.add(inside.pid)
+            t = Tracer("tcpconnect", "-j", "--cgroup", cg.path)
+            inside.go()
+            outside.go()
+            t.stop()
+            evs = t.events()
+            self.assertEqual([e["pid"] for e in evs], [inside.pid])
+            self.assertEqual(evs[0]["cgroup_id"], os.stat(cg.path).st_ino)
+
+    def test_full_buffer_losses_are_counted_exactly(self):
+        """A reader that stops reading fills the one-page buffer: every connect
+        is either an event or counted in a lost record, none vanish."""
+        port, n = closed_port(4), 3000
+        t = Tracer("tcpconnect", "-j", "--buffer-pages", "1", "-P", str(port), read=False)
+        connect(4, "127.0.0.1", port, name="conn-storm", count=n)
+        t.start_reading()
+        t.stop()
+        events = len(only(t.events(), comm="conn-storm"))
+        lost = sum(r["lost"] for r in t.events("lost"))
+        self.assertGreater(lost, 0, "the buffer never filled: the test proves nothing")
+        self.assertEqual(events + lost, n)
+        self.assertTrue(any("events lost in all" in l for l in t.err), t.err)
 
     def test_count_mode_counts_in_the_kernel(self):
         a, b = listener(4), listener(4)
