@@ -140,7 +140,7 @@ void output_row(struct output *o, const struct cell *cells)
 			if (!in_text(&o->cols[i]))
 				continue;
 			fputs(sep, o->f);
-			text_cell(o->f, &cells[i], text_width(o, i));
+			text_cell(o->f, &cells[o->cols[i].field], text_width(o, i));
 			sep = " ";
 		}
 		fputc('\n', o->f);
@@ -151,7 +151,7 @@ void output_row(struct output *o, const struct cell *cells)
 			if (!o->cols[i].key)
 				continue;
 			fprintf(o->f, "%s\"%s\":", sep, o->cols[i].key);
-			json_cell(o->f, &cells[i]);
+			json_cell(o->f, &cells[o->cols[i].field]);
 			sep = ",";
 		}
 		fputs("}\n", o->f);
@@ -161,7 +161,7 @@ void output_row(struct output *o, const struct cell *cells)
 			if (!o->cols[i].key)
 				continue;
 			fputs(sep, o->f);
-			csv_cell(o->f, &cells[i]);
+			csv_cell(o->f, &cells[o->cols[i].field]);
 			sep = ",";
 		}
 		fputc('\n', o->f);

@@ -25,11 +25,15 @@ static inline struct cell cell_strn(const char *s, size_t n) { return (struct ce
 static inline struct cell cell_u64(uint64_t u) { return (struct cell){.type = CELL_U64, .u = u}; }
 static inline struct cell cell_i64(int64_t i) { return (struct cell){.type = CELL_I64, .i = i}; }
 
+/* A column shows one field of the row. The array's order is the order of
+ * the text table and of the JSON keys; the field says which cell it shows,
+ * so tools share field numbering (tcpfields.h) but order columns freely. */
 struct column {
 	const char *header;  /* text header; NULL: never in text */
 	int width;           /* text width; negative: left-aligned */
 	const char *key;     /* JSON and CSV key; NULL: text only */
 	bool text;           /* in the text table (tools switch optional columns) */
+	int field;           /* index of its cell in the row */
 };
 
 struct output {
@@ -44,7 +48,7 @@ void output_init(struct output *o, enum out_format format, bool header,
 		 const struct column *cols, int ncols);
 /* The header line (text/csv) or the raw stream header. */
 void output_begin(struct output *o, const char *tool, size_t record_size);
-/* One event: cells[i] belongs to cols[i]. */
+/* One event: column c shows cells[c.field]. */
 void output_row(struct output *o, const struct cell *cells);
 /* One raw record, exactly as the kernel wrote it. */
 void output_raw(struct output *o, const void *rec, size_t size);

@@ -2,6 +2,7 @@
  * -r whether it succeeded and how fast. */
 #include "tcpconnect.h"
 
+#include "counts.h"
 #include "errors.h"
 #include "fmt.h"
 #include "loader.h"
@@ -11,8 +12,8 @@
 #include "program.h"
 #include "runloop.h"
 #include "stream.h"
+#include "tcpfields.h"
 
-#include <bcc/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,35 +75,19 @@ static const struct probe probes[] = {
 	{0},
 };
 
-enum col {
-	C_TIME_REL, C_TIME_CLOCK, C_TYPE, C_TIME, C_TS, C_UID, C_PID, C_TID, C_COMM, C_FAMILY,
-	C_LADDR, C_LPORT, C_RADDR, C_RPORT, C_NETNS, C_CGROUP, C_RESULT, C_LATENCY, NCOLS
-};
+enum { F_RESULT = F_TOOL, F_LATENCY };
 
-static struct column columns[NCOLS] = {
-	[C_TIME_REL] = {"TIME(s)", -11, NULL, false},
-	[C_TIME_CLOCK] = {"TIME", -8, NULL, false},
-	[C_TYPE] = {NULL, 0, "type", false},
-	[C_TIME] = {NULL, 0, "time", false},
-	[C_TS] = {NULL, 0, "ts_ns", false},
-	[C_UID] = {"UID", -6, "uid", false},
-	[C_PID] = {"PID", -7, "pid", true},
-	[C_TID] = {NULL, 0, "tid", false},
-	[C_COMM] = {"COMM", -16, "comm", true},
-	[C_FAMILY] = {"IP", -2, "family", true},
-	[C_LADDR] = {"SADDR", -16, "laddr", true},
-	[C_LPORT] = {"LPORT", -6, "lport", false},
-	[C_RADDR] = {"DADDR", -16, "raddr", true},
-	[C_RPORT] = {"DPORT", -6, "rport", true},
-	[C_NETNS] = {NULL, 0, "netns", false},
-	[C_CGROUP] = {NULL, 0, "cgroup_id", false},
-	[C_RESULT] = {"RESULT", -12, "result", false},
-	[C_LATENCY] = {"LAT(us)", 9, "latency_us", false},
+static struct column columns[] = {
+	COL_TIME_REL, COL_TIME_CLOCK, COL_TYPE, COL_TIME, COL_TS, COL_UID, COL_PID, COL_TID,
+	COL_COMM, COL_FAMILY, COL_LADDR("SADDR"), COL_LPORT("LPORT"), COL_RADDR("DADDR"),
+	COL_RPORT("DPORT"), COL_NETNS, COL_CGROUP,
+	{"RESULT", -12, "result", false, F_RESULT},
+	{"LAT(us)", 9, "latency_us", false, F_LATENCY},
 };
+#define NCOLS ((int)(sizeof columns / sizeof *columns))
 
 struct run {
 	struct output out;
-	const struct tcpconnect_opts *t;
 };
 
 static const char *result_name(const struct tcpconnect_event *e)
@@ -129,97 +114,54 @@ static int on_event(void *ctx, const void *data, size_t size)
 		output_raw(&r->out, e, sizeof *e);
 		return 0;
 	}
-	char rel[TIME_TEXT_LEN], clock[TIME_TEXT_LEN], iso[TIME_TEXT_LEN];
-	char laddr[ADDR_TEXT_LEN], raddr[ADDR_TEXT_LEN];
-	uint64_t wall = mono_to_wall_ns(e->head.ts_ns);
-	fmt_since_start(rel, sizeof rel, e->head.ts_ns);
-	fmt_clock(clock, sizeof clock, wall);
-	fmt_rfc3339(iso, sizeof iso, wall);
-	fmt_addr(laddr, sizeof laddr, e->tuple.family, e->tuple.saddr);
-	fmt_addr(raddr, sizeof raddr, e->tuple.family, e->tuple.daddr);
-	struct cell c[NCOLS] = {
-		[C_TIME_REL] = cell_str(rel),
-		[C_TIME_CLOCK] = cell_str(clock),
-		[C_TYPE] = cell_str("connect"),
-		[C_TIME] = cell_str(iso),
-		[C_TS] = cell_u64(e->head.ts_ns),
-		[C_UID] = cell_u64(e->head.uid),
-		[C_PID] = cell_u64(e->head.pid),
-		[C_TID] = cell_u64(e->head.tid),
-		[C_COMM] = cell_strn(e->head.comm, sizeof e->head.comm),
-		[C_FAMILY] = cell_u64(e->tuple.family == 10 ? 6 : 4),
-		[C_LADDR] = cell_str(laddr),
-		[C_LPORT] = cell_u64(e->tuple.sport),
-		[C_RADDR] = cell_str(raddr),
-		[C_RPORT] = cell_u64(e->tuple.dport),
-		[C_NETNS] = cell_u64(e->head.netns),
-		[C_CGROUP] = cell_u64(e->head.cgroup_id),
-		[C_RESULT] = cell_str(result_name(e)),
-		[C_LATENCY] = cell_u64(e->latency_ns / 1000),
-	};
-	output_row(&r->out, c);
+	struct tcp_row row;
+	tcp_row_fill(&row, "connect", &e->head, &e->tuple);
+	row.cells[F_RESULT] = cell_str(result_name(e));
+	row.cells[F_LATENCY] = cell_u64(e->latency_ns / 1000);
+	output_row(&r->out, row.cells);
 	return 0;
 }
 
 /* -c: the kernel's table, largest count first. */
-struct count_row {
-	struct tcpconnect_count_key key;
-	uint64_t n;
-};
-
-static int by_count_desc(const void *a, const void *b)
-{
-	const struct count_row *x = a, *y = b;
-	return (x->n < y->n) - (x->n > y->n);
-}
-
 static void print_counts(int fd, const struct common_opts *o)
 {
-	static struct column cols[] = {
-		{"LADDR", -16, "laddr", true}, {"RADDR", -16, "raddr", true},
-		{"RPORT", -6, "rport", true}, {"CONNECTS", 8, "connects", true},
-		{NULL, 0, "family", false}, {NULL, 0, "type", false},
+	enum { K_TYPE, K_FAMILY, K_LADDR, K_RADDR, K_RPORT, K_CONNECTS };
+	static const struct column cols[] = {
+		{NULL, 0, "type", false, K_TYPE}, {NULL, 0, "family", false, K_FAMILY},
+		{"LADDR", -16, "laddr", true, K_LADDR}, {"RADDR", -16, "raddr", true, K_RADDR},
+		{"RPORT", -6, "rport", true, K_RPORT}, {"CONNECTS", 8, "connects", true, K_CONNECTS},
 	};
-	struct count_row *rows = NULL;
-	size_t n = 0, cap = 0;
-	struct tcpconnect_count_key key, next;
-	void *prev = NULL;
-	while (bpf_get_next_key(fd, prev, &next) == 0) {
-		if (n == cap && !(rows = realloc(rows, (cap = cap ? 2 * cap : 256) * sizeof *rows)))
-			runtime_error("out of memory");
-		rows[n].key = next;
-		if (bpf_lookup_elem(fd, &next, &rows[n].n) == 0)
-			n++;
-		key = next;
-		prev = &key;
-	}
-	qsort(rows, n, sizeof *rows, by_count_desc);
+	struct count_table table;
+	counts_read(fd, sizeof(struct tcpconnect_count_key), &table);
 	struct output out;
 	output_init(&out, o->format, !o->no_header, cols, sizeof cols / sizeof *cols);
 	output_begin(&out, "tcpconnect", 0);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < table.n; i++) {
+		const struct tcpconnect_count_key *k = table.rows[i].key;
 		char laddr[ADDR_TEXT_LEN], raddr[ADDR_TEXT_LEN];
-		fmt_addr(laddr, sizeof laddr, rows[i].key.family, rows[i].key.saddr);
-		fmt_addr(raddr, sizeof raddr, rows[i].key.family, rows[i].key.daddr);
+		fmt_addr(laddr, sizeof laddr, k->family, k->saddr);
+		fmt_addr(raddr, sizeof raddr, k->family, k->daddr);
 		struct cell c[] = {
-			cell_str(laddr), cell_str(raddr), cell_u64(rows[i].key.dport), cell_u64(rows[i].n),
-			cell_u64(rows[i].key.family == 10 ? 6 : 4), cell_str("count"),
+			cell_str("count"), cell_u64(ip_version(k->family)), cell_str(laddr),
+			cell_str(raddr), cell_u64(k->dport), cell_u64(table.rows[i].n),
 		};
 		output_row(&out, c);
 	}
-	free(rows);
+	counts_free(&table);
 	flush_or_exit(stdout);
 }
 
 static void choose_columns(const struct tcpconnect_opts *t, const struct common_opts *o)
 {
-	columns[C_TIME_REL].text = o->time == TIME_SINCE_START;
-	columns[C_TIME_CLOCK].text = o->time == TIME_OF_DAY;
-	columns[C_UID].text = t->show_uid;
-	columns[C_LPORT].text = t->show_lport || t->result;
-	columns[C_RESULT].text = columns[C_LATENCY].text = t->result;
-	if (!t->result) /* no outcome was awaited: no result keys */
-		columns[C_RESULT].key = columns[C_LATENCY].key = NULL;
+	columns_show_time(columns, NCOLS, o->time);
+	columns_show(columns, NCOLS, F_UID, t->show_uid);
+	columns_show(columns, NCOLS, F_LPORT, t->show_lport || t->result);
+	columns_show(columns, NCOLS, F_RESULT, t->result);
+	columns_show(columns, NCOLS, F_LATENCY, t->result);
+	if (!t->result) { /* no outcome was awaited: no result keys */
+		columns_drop(columns, NCOLS, F_RESULT);
+		columns_drop(columns, NCOLS, F_LATENCY);
+	}
 }
 
 int main(int argc, char **argv)
@@ -245,7 +187,7 @@ int main(int argc, char **argv)
 	struct loader l;
 	program_load(&prog, &l, probes, &o);
 	int counts_fd = loader_map_fd(&l, "counts");
-	struct run r = {.t = &t};
+	struct run r;
 	struct stream s;
 	stream_open(&s, &l, prog.ring, o.buffer_pages, o.max_events, on_event, &r);
 	loader_release_compiler(&l);

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 
 static const struct column cols[] = {
-	{"PID", -7, "pid", true},
-	{"COMM", -16, "comm", true},
-	{NULL, 0, "ts_ns", false},   /* data only */
-	{"LAT", 5, NULL, true},      /* text only, right-aligned */
-	{"X", -4, "x", true},
+	{"PID", -7, "pid", true, 0},
+	{"COMM", -16, "comm", true, 1},
+	{NULL, 0, "ts_ns", false, 2},   /* data only */
+	{"LAT", 5, NULL, true, 3},      /* text only, right-aligned */
+	{"X", -4, "x", true, 5},        /* fields need not follow column order */
 };
 
 static char *render(enum out_format fmt, const struct cell *row)
@@ -30,7 +30,7 @@ static char *render(enum out_format fmt, const struct cell *row)
 int main(void)
 {
 	struct cell row[] = {cell_u64(42), cell_strn("a\"b\\c\nd", 16), cell_u64(7),
-			     cell_i64(-3), cell_str("last")};
+			     cell_i64(-3), cell_str("unused"), cell_str("last")};
 	char *s = render(OUT_TEXT, row);
 	CHECK_STR(s, "PID     COMM               LAT X\n"
 		     "42      a\"b\\c?d             -3 last\n");
