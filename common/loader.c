@@ -8,6 +8,7 @@
 #include <bcc/bcc_elf.h>
 #include <bcc/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,13 +105,37 @@ static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, si
 	return -1;
 }
 
+static bool is_attached(const struct loader *l, const char *fn)
+{
+	for (int i = 0; fn && i < l->nprobes; i++)
+		if (strcmp(l->attached[i], fn) == 0)
+			return true;
+	return false;
+}
+
+/* Our own dup of every map, so they outlive the module. */
+static void keep_maps(struct loader *l)
+{
+	size_t n = bpf_num_tables(l->mod);
+	for (size_t id = 0; id < n && l->nmaps < MAX_MAPS; id++) {
+		int fd = bpf_table_fd_id(l->mod, id);
+		if (fd < 0)
+			continue;
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			runtime_error("dup: %s", strerror(errno));
+		snprintf(l->map_names[l->nmaps], sizeof l->map_names[0], "%s", bpf_table_name(l->mod, id));
+		l->map_fds[l->nmaps++] = fd;
+	}
+}
+
 void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
 {
 	static char log[1 << 16];
 	for (const struct probe *p = probes; p->fn; p++) {
 		void *start = bpf_function_start(l->mod, p->fn);
-		if (!start)
-			continue; /* not part of this mode's program */
+		if (!start || is_attached(l, p->skip_if))
+			continue; /* not part of this mode's program, or covered already */
 		if (l->nprobes == MAX_PROBES)
 			runtime_error("internal error: more than %d probes", MAX_PROBES);
 		log[0] = '\0';
@@ -125,8 +150,9 @@ void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
 			if (fd >= 0)
 				close(fd);
 			if (p->optional) {
-				note("%s:%s unavailable (%s): %s are not seen", kind_name(p->kind), p->target,
-				     strerror(err), p->covers);
+				if (p->covers)
+					note("%s:%s unavailable (%s): %s are not seen", kind_name(p->kind),
+					     p->target, strerror(err), p->covers);
 				continue;
 			}
 			if (log[0])
@@ -134,12 +160,14 @@ void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
 			runtime_error("cannot %s %s:%s: %s", fd < 0 ? "load the program for" : "attach",
 				      kind_name(p->kind), p->target, strerror(err));
 		}
+		l->attached[l->nprobes] = p->fn;
 		l->prog_fds[l->nprobes] = fd;
 		l->link_fds[l->nprobes++] = link;
 		if (verbose)
 			note("attached %s:%s", kind_name(p->kind), p->target);
 	}
 	bcc_free_memory();
+	keep_maps(l);
 }
 
 int loader_map_fd(struct loader *l, const char *name)
@@ -147,17 +175,7 @@ int loader_map_fd(struct loader *l, const char *name)
 	for (int i = 0; i < l->nmaps; i++)
 		if (strcmp(l->map_names[i], name) == 0)
 			return l->map_fds[i];
-	if (!l->mod || l->nmaps == MAX_MAPS)
-		return -1;
-	int fd = bpf_table_fd(l->mod, name);
-	if (fd < 0)
-		return -1;
-	fd = dup(fd);
-	if (fd < 0)
-		runtime_error("dup: %s", strerror(errno));
-	l->map_names[l->nmaps] = name;
-	l->map_fds[l->nmaps++] = fd;
-	return fd;
+	return -1;
 }
 
 void loader_release_compiler(struct loader *l)

@@ -13,7 +13,9 @@ struct probe {
 	const char *fn;       /* BPF function; a probe whose function the text did not
 	                       * compile (#if'd out for this mode) is skipped */
 	bool optional;        /* missing in the kernel: say so once, go on */
-	const char *covers;   /* what is not seen without it (for that note) */
+	const char *covers;   /* what is not seen without it (for that note; NULL: no note) */
+	const char *skip_if;  /* fn of an earlier probe that, once attached, makes this
+	                       * one redundant (a richer hook covering the same events) */
 };
 
 #define MAX_PROBES 16
@@ -23,10 +25,11 @@ struct loader {
 	void *mod;                  /* libbcc module, until loader_release_compiler() */
 	int prog_fds[MAX_PROBES];
 	int link_fds[MAX_PROBES];   /* perf event / raw tracepoint fds: closing detaches */
+	const char *attached[MAX_PROBES];    /* fn of each attached probe */
 	char kprobe_events[MAX_PROBES][64];  /* legacy kprobe_events names to remove */
 	int nprobes;
-	const char *map_names[MAX_MAPS];
-	int map_fds[MAX_MAPS];      /* our own dups: they outlive the module */
+	char map_names[MAX_MAPS][32];
+	int map_fds[MAX_MAPS];      /* our own dups of every map: they outlive the module */
 	int nmaps;
 };
 
@@ -40,11 +43,11 @@ void loader_compile(struct loader *l, const char *text, bool real_headers);
  * exists; -v prints each attach point. Exits when a required one fails. */
 void loader_attach(struct loader *l, const struct probe *probes, bool verbose);
 
-/* A map's fd, kept past loader_release_compiler(); -1 if the text has no such map. */
+/* A map's fd (valid after loader_attach, also past loader_release_compiler());
+ * -1 if the program has no such map. */
 int loader_map_fd(struct loader *l, const char *name);
 
-/* Frees the compiler (LLVM) memory once everything is loaded. Map fds must
- * have been taken with loader_map_fd() before. */
+/* Frees the compiler (LLVM) memory once everything is loaded. */
 void loader_release_compiler(struct loader *l);
 
 /* Detaches every probe and closes every fd. */

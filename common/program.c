@@ -4,9 +4,12 @@
 #include "errors.h"
 #include "kfeatures.h"
 #include "filter.h"
+#include "fmt.h"
+#include "runloop.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_KERNEL_FIELDS 32
 
@@ -17,9 +20,12 @@ static const struct kernel_field common_fields[] = {
 	{0},
 };
 
-void program_build(struct program *p, const struct common_opts *o, const char *tool_defines,
-		   const struct kernel_field *fields, const char *template_text)
+void program_build(struct program *p, const char *tool, const struct common_opts *o,
+		   const char *tool_defines, const struct kernel_field *fields,
+		   const char *template_text)
 {
+	memset(p, 0, sizeof *p);
+	p->tool = tool;
 	/* One pass over the BTF for the common fields and the tool's. */
 	struct kernel_field all[MAX_KERNEL_FIELDS + 1] = {{0}};
 	int n = 0;
@@ -48,10 +54,36 @@ void program_build(struct program *p, const struct common_opts *o, const char *t
 	}
 }
 
-void program_load(struct program *p, struct loader *l, const struct probe *probes,
-		  const struct common_opts *o)
+void program_start(struct program *p, const struct probe *probes, const struct common_opts *o,
+		   record_fn fn, void *ctx)
 {
 	require_bpf_privileges();
-	loader_compile(l, p->text, p->real_headers);
-	loader_attach(l, probes, o->verbose);
+	loader_compile(&p->loader, p->text, p->real_headers);
+	loader_attach(&p->loader, probes, o->verbose);
+	stream_open(&p->stream, &p->loader, p->ring, o->buffer_pages, o->max_events, fn, ctx);
+	loader_release_compiler(&p->loader);
+	signals_install();
+}
+
+void program_run(struct program *p, struct output *out, const struct common_opts *o,
+		 size_t record_size, const char *what)
+{
+	clock_init();
+	output_begin(out, p->tool, record_size);
+	announce_tracing(what);
+	run_until_done(&p->stream, out, o);
+}
+
+int program_map_fd(struct program *p, const char *name)
+{
+	return loader_map_fd(&p->loader, name);
+}
+
+void program_close(struct program *p)
+{
+	report_loss_summary(&p->stream);
+	stream_close(&p->stream);
+	loader_close(&p->loader);
+	free(p->text);
+	p->text = NULL;
 }

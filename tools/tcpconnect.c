@@ -5,13 +5,11 @@
 #include "counts.h"
 #include "errors.h"
 #include "fmt.h"
-#include "loader.h"
 #include "opts.h"
 #include "output.h"
 #include "parse.h"
 #include "program.h"
 #include "runloop.h"
-#include "stream.h"
 #include "tcpfields.h"
 
 #include <errno.h>
@@ -70,8 +68,10 @@ static const struct kernel_field kernel_fields[] = {
 };
 
 static const struct probe probes[] = {
-	{PROBE_TRACEPOINT, "sock:inet_sock_set_state", "tracepoint__sock__inet_sock_set_state", false, NULL},
-	{PROBE_TRACEPOINT, "syscalls:sys_exit_connect", "tracepoint__syscalls__sys_exit_connect", false, NULL},
+	{.kind = PROBE_TRACEPOINT, .target = "sock:inet_sock_set_state",
+	 .fn = "tracepoint__sock__inet_sock_set_state"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_connect",
+	 .fn = "tracepoint__syscalls__sys_exit_connect"},
 	{0},
 };
 
@@ -182,28 +182,16 @@ int main(int argc, char **argv)
 			 : t.result ? "#define MODE_RESULT 1\n"
 			 : t.show_lport ? "#define MODE_LPORT 1\n" : "";
 	struct program prog;
-	program_build(&prog, &o, mode, kernel_fields, tcpconnect_bpf_text);
+	program_build(&prog, "tcpconnect", &o, mode, kernel_fields, tcpconnect_bpf_text);
 
-	struct loader l;
-	program_load(&prog, &l, probes, &o);
-	int counts_fd = loader_map_fd(&l, "counts");
 	struct run r;
-	struct stream s;
-	stream_open(&s, &l, prog.ring, o.buffer_pages, o.max_events, on_event, &r);
-	loader_release_compiler(&l);
-
-	signals_install();
-	clock_init();
+	program_start(&prog, probes, &o, on_event, &r);
 	choose_columns(&t, &o);
 	output_init(&r.out, o.format, !o.no_header && !t.count, columns, NCOLS);
-	output_begin(&r.out, "tcpconnect", sizeof(struct tcpconnect_event));
-	announce_tracing(t.count ? "TCP connects (counting)" : "TCP connects");
-	run_until_done(&s, &r.out, &o);
+	program_run(&prog, &r.out, &o, sizeof(struct tcpconnect_event),
+		    t.count ? "TCP connects (counting)" : "TCP connects");
 	if (t.count)
-		print_counts(counts_fd, &o);
-	report_loss_summary(&s);
-	stream_close(&s);
-	loader_close(&l);
-	free(prog.text);
+		print_counts(program_map_fd(&prog, "counts"), &o);
+	program_close(&prog);
 	return 0;
 }

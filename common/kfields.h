@@ -1,0 +1,17 @@
+/* Kernel fields that several probes read, as layout entries a tool puts in
+ * its kernel_field list (see layout.h). */
+#ifndef NETTRACE_KFIELDS_H
+#define NETTRACE_KFIELDS_H
+
+/* for probes/sock.bpf.h: sock_tuple() */
+#define SOCK_TUPLE_FIELDS                                                                  \
+	{"OFF_SOCK_FAMILY", "sock", "__sk_common.skc_family", "net/sock.h"},               \
+	{"OFF_SOCK_PROTOCOL", "sock", "sk_protocol", "net/sock.h"},                        \
+	{"OFF_SOCK_NUM", "sock", "__sk_common.skc_num", "net/sock.h"},                     \
+	{"OFF_SOCK_DPORT", "sock", "__sk_common.skc_dport", "net/sock.h"},                 \
+	{"OFF_SOCK_RCV_SADDR", "sock", "__sk_common.skc_rcv_saddr", "net/sock.h"},         \
+	{"OFF_SOCK_DADDR", "sock", "__sk_common.skc_daddr", "net/sock.h"},                 \
+	{"OFF_SOCK_V6_RCV_SADDR", "sock", "__sk_common.skc_v6_rcv_saddr", "net/sock.h"},   \
+	{"OFF_SOCK_V6_DADDR", "sock", "__sk_common.skc_v6_daddr", "net/sock.h"}
+
+#endif

@@ -1,0 +1,24 @@
+/* tcpaccept's records, shared verbatim by the BPF program and user space. */
+#ifndef NETTRACE_TCPACCEPT_H
+#define NETTRACE_TCPACCEPT_H
+
+#include "event_common.h"
+
+struct tcpaccept_event {
+	struct event_head head;     /* the process that called accept() */
+	struct tcp_tuple tuple;     /* saddr/sport local, daddr/dport the peer */
+	__u32 backlog;              /* listener's accept queue after this accept */
+	__u32 backlog_max;          /* its limit (listen() backlog) */
+};
+_Static_assert(sizeof(struct tcpaccept_event) == 96, "tcpaccept_event layout");
+
+/* -c: accepts counted in the kernel per (local port, remote address) */
+struct tcpaccept_count_key {
+	__u8 raddr[16];
+	__u16 lport;
+	__u16 family;
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct tcpaccept_count_key) == 24, "count key layout");
+
+#endif

@@ -1,0 +1,116 @@
+/* tcpaccept: every accepted TCP connection, attributed to the process that
+ * accepted it. Passive-side state changes run in softirq with a bystander's
+ * pid, so this works in process context instead:
+ *   - kretprobe inet_csk_accept where kprobes exist (sees io_uring accepts too);
+ *   - otherwise the exit of accept()/accept4(), walking the returned fd to
+ *     its socket through the task's file table.
+ * MODE_COUNT counts per (local port, remote address) instead of emitting. */
+#include <asm/ptrace.h>
+#include "tcpaccept.h"
+#include "common.bpf.h"
+#include "sock.bpf.h"
+
+#ifdef MODE_COUNT
+BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
+#endif
+
+/* The listening socket each thread is accepting on, for its queue length. */
+BPF_TABLE("lru_hash", u32, u64, listener, 65536);
+
+/* The struct sock behind fd in the current task's file table, or NULL. */
+static __always_inline void *fd_to_sock(long fd)
+{
+	void *files = read_ptr((void *)bpf_get_current_task(), OFF_TASK_FILES);
+	void *fdt = read_ptr(files, OFF_FILES_FDT);
+	u32 max_fds = 0;
+	if (fdt)
+		bpf_probe_read_kernel(&max_fds, sizeof(max_fds), (const char *)fdt + OFF_FDT_MAX_FDS);
+	if (fd < 0 || fd >= max_fds)
+		return NULL;
+	void *file = read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *));
+	void *socket = read_ptr(file, OFF_FILE_PRIVATE_DATA);
+	return read_ptr(socket, OFF_SOCKET_SK);
+}
+
+static __always_inline void remember_listener(void *sk)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 p = (u64)sk;
+	if (sk)
+		listener.update(&tid, &p);
+}
+
+/* The accepted socket sk, in the accepting process's context. */
+static __always_inline int report_accept(void *ctx, void *sk)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 *lsk = listener.lookup(&tid);
+	void *listen_sk = lsk ? (void *)*lsk : NULL;
+	listener.delete(&tid);
+
+	struct tcpaccept_event ev = {};
+	if (!sk || !sock_tuple(sk, &ev.tuple))
+		return 0;
+	fill_head(&ev.head);
+	ev.head.netns = sock_netns(sk);
+	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
+		     ev.head.netns, ev.head.cgroup_id))
+		return 0;
+#ifdef MODE_COUNT
+	struct tcpaccept_count_key key = {};
+	__builtin_memcpy(key.raddr, ev.tuple.daddr, 16);
+	key.lport = ev.tuple.sport;
+	key.family = ev.tuple.family;
+	u64 zero = 0;
+	u64 *n = counts.lookup_or_try_init(&key, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		count_lost();
+#else
+	if (listen_sk) {
+		bpf_probe_read_kernel(&ev.backlog, sizeof(ev.backlog),
+				      (const char *)listen_sk + OFF_SOCK_ACK_BACKLOG);
+		bpf_probe_read_kernel(&ev.backlog_max, sizeof(ev.backlog_max),
+				      (const char *)listen_sk + OFF_SOCK_MAX_ACK_BACKLOG);
+	}
+	emit(ctx, &ev, sizeof(ev));
+#endif
+	return 0;
+}
+
+/* Path 1: kprobes (entry stashes the listener, return has the new sock). */
+int kprobe__inet_csk_accept(struct pt_regs *ctx)
+{
+	remember_listener((void *)PT_REGS_PARM1(ctx));
+	return 0;
+}
+
+int kretprobe__inet_csk_accept(struct pt_regs *ctx)
+{
+	return report_accept(ctx, (void *)PT_REGS_RC(ctx));
+}
+
+/* Path 2: syscalls, where there are no kprobes. A failed accept (EAGAIN on
+ * a non-blocking socket) returns < 0 and reports nothing. */
+TRACEPOINT_PROBE(syscalls, sys_enter_accept4)
+{
+	remember_listener(fd_to_sock(args->fd));
+	return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_enter_accept)
+{
+	remember_listener(fd_to_sock(args->fd));
+	return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_accept4)
+{
+	return report_accept(args, args->ret < 0 ? NULL : fd_to_sock(args->ret));
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_accept)
+{
+	return report_accept(args, args->ret < 0 ? NULL : fd_to_sock(args->ret));
+}
