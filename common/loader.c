@@ -1,6 +1,7 @@
 #include "loader.h"
 
 #include "errors.h"
+#include "kfeatures.h"
 #include "khdr.h"
 #include "memtrim.h"
 
@@ -97,6 +98,10 @@ static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, si
 		return bpf_attach_raw_tracepoint(prog_fd, p->target);
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE: {
+		if (!kernel_has_kprobes()) {
+			errno = EOPNOTSUPP; /* asking libbcc would only print its own error */
+			return -1;
+		}
 		snprintf(kprobe_event, size, "nettrace_%d_%s", getpid(), p->target);
 		return bpf_attach_kprobe(prog_fd, p->kind == PROBE_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
 					 kprobe_event, p->target, 0, 0);

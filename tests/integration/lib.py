@@ -15,6 +15,7 @@ RAW_DECODE = os.environ.get("NETTRACE_RAW_DECODE", "")
 # Children may run as another user: use the system's python, not a per-user one.
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 RUNNING = []  # tracers not yet stopped, so a failed test never leaves one behind
+SOCKETS = []  # listeners a test made, closed by stop_all()
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONNECTOR = os.path.join(HERE, "connector.py")
 
@@ -74,6 +75,7 @@ class Tracer:
             RUNNING.remove(self)
         for t in self.threads:
             t.join(5)
+        self.proc.communicate()
         return rc
 
     def events(self, type_="connect"):
@@ -88,8 +90,10 @@ def stop_all():
     """Kills every tracer a test left running (call from tearDown)."""
     for t in list(RUNNING):
         t.proc.kill()
-        t.proc.wait()
+        t.proc.communicate()
         RUNNING.remove(t)
+    while SOCKETS:
+        SOCKETS.pop().close()
 
 
 def listener(family=4):
@@ -98,6 +102,7 @@ def listener(family=4):
     s = socket.socket(af, socket.SOCK_STREAM)
     s.bind((addr, 0))
     s.listen(128)
+    SOCKETS.append(s)
     return s
 
 
@@ -132,8 +137,37 @@ class WaitingConnector:
         self.proc.stdin.write(b"go\n")
         self.proc.stdin.flush()
         result = json.loads(self.proc.stdout.readline())
-        self.proc.wait(30)
+        self.proc.communicate(timeout=30)
         return result
+
+
+SERVER = os.path.join(HERE, "server.py")
+
+
+class Server:
+    """A server process (tests/integration/server.py) that accepts on go()."""
+
+    def __init__(self, family, *args, prefix=()):
+        self.proc = subprocess.Popen([*prefix, PYTHON, SERVER, str(family), *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        ready = json.loads(self.proc.stdout.readline())
+        self.pid, self.master, self.port = ready["ready"], ready["master"], ready["port"]
+        self.addr = "::1" if family == 6 else "127.0.0.1"
+        self.family = family
+
+    def go(self):
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def results(self):
+        """Everything the server printed after go(), once it has exited."""
+        out, _ = self.proc.communicate(timeout=30)
+        return [json.loads(l) for l in out.splitlines()]
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
 
 
 def our_programs():
@@ -149,10 +183,11 @@ def netns_inode(path):
 
 def cgroup2_root():
     """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid hosts)."""
-    for line in open("/proc/mounts"):
-        dev, path, fstype = line.split()[:3]
-        if fstype == "cgroup2":
-            return path
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            dev, path, fstype = line.split()[:3]
+            if fstype == "cgroup2":
+                return path
     return None
 
 

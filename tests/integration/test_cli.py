@@ -10,8 +10,11 @@ from lib import tool
 NOBODY = 65534
 
 
-def run(*args, user=None):
-    return subprocess.run([tool("tcpconnect"), *args], capture_output=True, timeout=30,
+TOOLS = ["tcpconnect", "tcpaccept"]
+
+
+def run(*args, user=None, name="tcpconnect"):
+    return subprocess.run([tool(name), *args], capture_output=True, timeout=30,
                           user=user, group=user)
 
 
@@ -22,7 +25,7 @@ def free_pid():
     return pid
 
 
-# (arguments, text the one-line error must contain)
+# (arguments, text the one-line error must contain), for every tool
 BAD_INPUT = [
     (["-p", "abc"], "'abc' is not a valid PID"),
     (["-p", "-5"], "'-5'"),
@@ -39,11 +42,6 @@ BAD_INPUT = [
     (["-u", "x"], "'x' is not a valid UID"),
     (["-u", "-1"], "'-1' is not a valid UID"),
     (["-u", "4294967295"], "UID 4294967295 out of range"),
-    (["-P", "70000"], "port 70000 out of range 1-65535"),
-    (["-P", "0"], "port 0 out of range 1-65535"),
-    (["-P", "80,abc"], "'abc' is not a valid port"),
-    (["-P", "80,,81"], "empty item in list '80,,81'"),
-    (["-P", ""], "empty item"),
     (["--netns", "/missing"], "cannot open '/missing'"),
     (["--netns", "/etc/hostname"], "'/etc/hostname' is not a network namespace"),
     (["--netns", "/proc/self/ns/mnt"], "is not a network namespace"),
@@ -61,38 +59,54 @@ BAD_INPUT = [
     (["--buffer-pages", "3"], "3 is not a power of 2"),
     (["--buffer-pages", "0"], "out of range"),
     (["-4", "-6"], "-4 and -6 exclude each other"),
-    (["-c", "-r"], "-c and -r exclude each other"),
+    (["-P", "70000"], "port 70000 out of range 1-65535"),
+    (["-P", "0"], "port 0 out of range 1-65535"),
+    (["-P", "80,abc"], "'abc' is not a valid port"),
+    (["-P", "80,,81"], "empty item in list '80,,81'"),
+    (["-P", ""], "empty item"),
     (["-c", "-o", "raw"], "-c cannot be combined with -o raw"),
 ]
+
+# and each tool's own
+TOOL_BAD_INPUT = {
+    "tcpconnect": [(["-c", "-r"], "-c and -r exclude each other")],
+    "tcpaccept": [(["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
+}
 
 
 class CliTest(unittest.TestCase):
     def test_bad_input_is_one_line_exit_2_nothing_on_stdout(self):
-        for args, message in BAD_INPUT:
-            with self.subTest(args=args):
-                r = run(*args)
-                err = r.stderr.decode()
-                self.assertEqual(r.returncode, 2, err)
-                self.assertEqual(r.stdout, b"")
-                self.assertEqual(len(err.splitlines()), 1, err)
-                self.assertTrue(err.startswith("tcpconnect: "), err)
-                self.assertIn(message, err)
+        for name in TOOLS:
+            for args, message in BAD_INPUT + TOOL_BAD_INPUT[name]:
+                with self.subTest(tool=name, args=args):
+                    r = run(*args, name=name)
+                    err = r.stderr.decode()
+                    self.assertEqual(r.returncode, 2, err)
+                    self.assertEqual(r.stdout, b"")
+                    self.assertEqual(len(err.splitlines()), 1, err)
+                    self.assertTrue(err.startswith(f"{name}: "), err)
+                    self.assertIn(message, err)
 
     def test_help_lists_every_option_and_examples(self):
-        r = run("--help")
-        self.assertEqual(r.returncode, 0)
-        text = r.stdout.decode()
-        self.assertIn("EXAMPLES", text)
-        for opt in ("--pid", "--uid", "--port", "--ipv4", "--ipv6", "--timestamp", "--time",
-                    "--json", "--output", "--no-header", "--netns", "--cgroup", "--duration",
-                    "--max-events", "--verbose", "--ebpf", "--help", "--version", "--count",
-                    "--result", "--lport", "--print-uid", "-U", "-L", "-c", "-r", "-P"):
-            self.assertIn(opt, text)
+        common = ("--pid", "--uid", "--port", "--ipv4", "--ipv6", "--timestamp", "--time",
+                  "--json", "--output", "--no-header", "--netns", "--cgroup", "--duration",
+                  "--max-events", "--buffer-pages", "--perf-buffer", "--verbose", "--ebpf",
+                  "--help", "--version", "--count", "-P", "-c")
+        own = {"tcpconnect": ("--result", "--lport", "--print-uid", "-U", "-L", "-r"),
+               "tcpaccept": ()}
+        for name in TOOLS:
+            r = run("--help", name=name)
+            self.assertEqual(r.returncode, 0)
+            text = r.stdout.decode()
+            self.assertIn("EXAMPLES", text)
+            for opt in common + own[name]:
+                self.assertIn(opt, text, name)
 
     def test_version(self):
-        r = run("--version")
-        self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout.decode(), r"^tcpconnect \d+\.\d+\.\d+\n$")
+        for name in TOOLS:
+            r = run("--version", name=name)
+            self.assertEqual(r.returncode, 0)
+            self.assertRegex(r.stdout.decode(), rf"^{name} \d+\.\d+\.\d+\n$")
 
     def test_ebpf_prints_the_program_with_the_filter_and_needs_no_privilege(self):
         pid = os.getpid()
@@ -115,6 +129,12 @@ class CliTest(unittest.TestCase):
         stub = re.search(r"bool filtered\([^)]*\)\s*\{(.*?)\n\}", text, re.S).group(1)
         self.assertEqual(stub.split(), ["return", "false;"])
 
+    def test_tcpaccept_port_filter_is_on_the_local_port(self):
+        text = run("--ebpf", "-P", "22,8080", name="tcpaccept").stdout.decode()
+        self.assertIn("if (!(lport == 22U || lport == 8080U))", text)
+        self.assertNotIn("rport ==", text)
+        self.assertRegex(text, r"#define OFF_FDT_FD \d+\n")
+
     def test_modes_select_their_code(self):
         self.assertIn("#define MODE_RESULT 1", run("--ebpf", "-r").stdout.decode())
         self.assertIn("#define MODE_COUNT 1", run("--ebpf", "-c").stdout.decode())
@@ -123,12 +143,13 @@ class CliTest(unittest.TestCase):
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to become another user")
     def test_unprivileged_user_gets_exit_1_naming_the_privilege(self):
-        r = run(user=NOBODY)
-        err = r.stderr.decode()
-        self.assertEqual(r.returncode, 1, err)
-        self.assertEqual(r.stdout, b"")
-        self.assertIn("needs root (CAP_BPF and CAP_PERFMON", err)
-        self.assertEqual(len(err.splitlines()), 1, err)
+        for name in TOOLS:
+            r = run(user=NOBODY, name=name)
+            err = r.stderr.decode()
+            self.assertEqual(r.returncode, 1, err)
+            self.assertEqual(r.stdout, b"")
+            self.assertIn("needs root (CAP_BPF and CAP_PERFMON", err)
+            self.assertEqual(len(err.splitlines()), 1, err)
 
 
 if __name__ == "__main__":

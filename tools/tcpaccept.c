@@ -1,0 +1,174 @@
+/* tcpaccept: which process accepts which inbound TCP connection, and how
+ * full the listener's accept queue was. */
+#include "tcpaccept.h"
+
+#include "counts.h"
+#include "errors.h"
+#include "fmt.h"
+#include "kfields.h"
+#include "opts.h"
+#include "output.h"
+#include "parse.h"
+#include "program.h"
+#include "runloop.h"
+#include "tcpfields.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+extern const char tcpaccept_bpf_text[];
+
+struct tcpaccept_opts {
+	struct common_opts *common;
+	bool count;        /* -c */
+};
+
+static const struct tool_option options[] = {
+	{"port", 'P', "PORT[,PORT...]", "only accepts on these local ports"},
+	{"count", 'c', NULL, "count accepts per local port and remote address; print on exit"},
+	{0},
+};
+
+static const char examples[] =
+	"  tcpaccept                    # every accepted TCP connection\n"
+	"  tcpaccept -t                 # with timestamps\n"
+	"  tcpaccept -p 181             # only process 181 (a server's workers: list them)\n"
+	"  tcpaccept -P 80,443          # only on local ports 80 and 443\n"
+	"  tcpaccept -c                 # count per local port and client, print on Ctrl-C\n"
+	"  tcpaccept -j | jq 'select(.backlog >= .backlog_max)'   # a saturated accept queue\n";
+
+static void handle_option(int key, const char *arg, void *ctx)
+{
+	struct tcpaccept_opts *t = ctx;
+	struct filter_spec *f = &t->common->filter;
+	switch (key) {
+	case 'P':
+		f->nlports += parse_list("-P", "port", arg, 1, 65535, f->lports + f->nlports,
+					 FILTER_MAX_PORTS - f->nlports);
+		break;
+	case 'c': t->count = true; break;
+	}
+}
+
+static const struct kernel_field kernel_fields[] = {
+	SOCK_TUPLE_FIELDS,
+	{"OFF_SOCK_ACK_BACKLOG", "sock", "sk_ack_backlog", "net/sock.h"},
+	{"OFF_SOCK_MAX_ACK_BACKLOG", "sock", "sk_max_ack_backlog", "net/sock.h"},
+	{"OFF_TASK_FILES", "task_struct", "files", "linux/sched.h"},
+	{"OFF_FILES_FDT", "files_struct", "fdt", "linux/fdtable.h"},
+	{"OFF_FDT_MAX_FDS", "fdtable", "max_fds", "linux/fdtable.h"},
+	{"OFF_FDT_FD", "fdtable", "fd", "linux/fdtable.h"},
+	{"OFF_FILE_PRIVATE_DATA", "file", "private_data", "linux/fs.h"},
+	{"OFF_SOCKET_SK", "socket", "sk", "linux/net.h"},
+	{0},
+};
+
+/* The kprobe pair sees every accept (io_uring's too); where it attaches,
+ * the syscall path is redundant and skipped. */
+static const struct probe probes[] = {
+	{.kind = PROBE_KPROBE, .target = "inet_csk_accept", .fn = "kprobe__inet_csk_accept",
+	 .optional = true},
+	{.kind = PROBE_KRETPROBE, .target = "inet_csk_accept", .fn = "kretprobe__inet_csk_accept",
+	 .optional = true, .covers = "accepts made outside accept()/accept4() (io_uring)"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_accept4",
+	 .fn = "tracepoint__syscalls__sys_enter_accept4", .skip_if = "kretprobe__inet_csk_accept"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_accept",
+	 .fn = "tracepoint__syscalls__sys_enter_accept", .skip_if = "kretprobe__inet_csk_accept"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept4",
+	 .fn = "tracepoint__syscalls__sys_exit_accept4", .skip_if = "kretprobe__inet_csk_accept"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept",
+	 .fn = "tracepoint__syscalls__sys_exit_accept", .skip_if = "kretprobe__inet_csk_accept"},
+	{0},
+};
+
+enum { F_BACKLOG_TEXT = F_TOOL, F_BACKLOG, F_BACKLOG_MAX };
+
+static struct column columns[] = {
+	COL_TIME_REL, COL_TIME_CLOCK, COL_TYPE, COL_TIME, COL_TS, COL_PID, COL_TID, COL_UID,
+	COL_COMM, COL_FAMILY, COL_RADDR("RADDR"), COL_RPORT("RPORT"), COL_LADDR("LADDR"),
+	COL_LPORT("LPORT"), COL_NETNS, COL_CGROUP,
+	{"BL", -9, NULL, true, F_BACKLOG_TEXT},
+	{NULL, 0, "backlog", false, F_BACKLOG},
+	{NULL, 0, "backlog_max", false, F_BACKLOG_MAX},
+};
+#define NCOLS ((int)(sizeof columns / sizeof *columns))
+
+struct run {
+	struct output out;
+};
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct run *r = ctx;
+	if (size < sizeof(struct tcpaccept_event))
+		return 0;
+	const struct tcpaccept_event *e = data;
+	if (r->out.format == OUT_RAW) {
+		output_raw(&r->out, e, sizeof *e);
+		return 0;
+	}
+	struct tcp_row row;
+	char bl[24];
+	snprintf(bl, sizeof bl, "%u/%u", e->backlog, e->backlog_max);
+	tcp_row_fill(&row, "accept", &e->head, &e->tuple);
+	row.cells[F_BACKLOG_TEXT] = cell_str(bl);
+	row.cells[F_BACKLOG] = cell_u64(e->backlog);
+	row.cells[F_BACKLOG_MAX] = cell_u64(e->backlog_max);
+	output_row(&r->out, row.cells);
+	return 0;
+}
+
+/* -c: the kernel's table, largest count first. */
+static void print_counts(int fd, const struct common_opts *o)
+{
+	enum { K_TYPE, K_FAMILY, K_LPORT, K_RADDR, K_ACCEPTS };
+	static const struct column cols[] = {
+		{NULL, 0, "type", false, K_TYPE}, {NULL, 0, "family", false, K_FAMILY},
+		{"LPORT", -6, "lport", true, K_LPORT}, {"RADDR", -16, "raddr", true, K_RADDR},
+		{"ACCEPTS", 8, "accepts", true, K_ACCEPTS},
+	};
+	struct count_table table;
+	counts_read(fd, sizeof(struct tcpaccept_count_key), &table);
+	struct output out;
+	output_init(&out, o->format, !o->no_header, cols, sizeof cols / sizeof *cols);
+	output_begin(&out, "tcpaccept", 0);
+	for (size_t i = 0; i < table.n; i++) {
+		const struct tcpaccept_count_key *k = table.rows[i].key;
+		char raddr[ADDR_TEXT_LEN];
+		fmt_addr(raddr, sizeof raddr, k->family, k->raddr);
+		struct cell c[] = {
+			cell_str("count"), cell_u64(ip_version(k->family)), cell_u64(k->lport),
+			cell_str(raddr), cell_u64(table.rows[i].n),
+		};
+		output_row(&out, c);
+	}
+	counts_free(&table);
+	flush_or_exit(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct common_opts o;
+	struct tcpaccept_opts t = {.common = &o};
+	const struct tool_desc desc = {
+		"tcpaccept", "Trace accepted TCP connections: which process accepted whom.",
+		examples, options, handle_option, &t,
+	};
+	parse_options(argc, argv, &desc, &o);
+	if (t.count && o.format == OUT_RAW)
+		usage_error("-c cannot be combined with -o raw: counts are not event records");
+
+	struct program prog;
+	program_build(&prog, "tcpaccept", &o, t.count ? "#define MODE_COUNT 1\n" : "",
+		      kernel_fields, tcpaccept_bpf_text);
+	struct run r;
+	program_start(&prog, probes, &o, on_event, &r);
+	columns_show_time(columns, NCOLS, o.time);
+	output_init(&r.out, o.format, !o.no_header && !t.count, columns, NCOLS);
+	program_run(&prog, &r.out, &o, sizeof(struct tcpaccept_event),
+		    t.count ? "TCP accepts (counting)" : "TCP accepts");
+	if (t.count)
+		print_counts(program_map_fd(&prog, "counts"), &o);
+	program_close(&prog);
+	return 0;
+}
