@@ -14,4 +14,13 @@
 	{"OFF_SOCK_V6_RCV_SADDR", "sock", "__sk_common.skc_v6_rcv_saddr", "net/sock.h"},   \
 	{"OFF_SOCK_V6_DADDR", "sock", "__sk_common.skc_v6_daddr", "net/sock.h"}
 
+/* for probes/fd.bpf.h: fd_to_sock() */
+#define FD_WALK_FIELDS                                                                     \
+	{"OFF_TASK_FILES", "task_struct", "files", "linux/sched.h"},                       \
+	{"OFF_FILES_FDT", "files_struct", "fdt", "linux/fdtable.h"},                       \
+	{"OFF_FDT_MAX_FDS", "fdtable", "max_fds", "linux/fdtable.h"},                      \
+	{"OFF_FDT_FD", "fdtable", "fd", "linux/fdtable.h"},                                \
+	{"OFF_FILE_PRIVATE_DATA", "file", "private_data", "linux/fs.h"},                   \
+	{"OFF_SOCKET_SK", "socket", "sk", "linux/net.h"}
+
 #endif

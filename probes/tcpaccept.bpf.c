@@ -9,6 +9,7 @@
 #include "tcpaccept.h"
 #include "common.bpf.h"
 #include "sock.bpf.h"
+#include "fd.bpf.h"
 
 #ifdef MODE_COUNT
 BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
@@ -16,21 +17,6 @@ BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
 
 /* The listening socket each thread is accepting on, for its queue length. */
 BPF_TABLE("lru_hash", u32, u64, listener, 65536);
-
-/* The struct sock behind fd in the current task's file table, or NULL. */
-static __always_inline void *fd_to_sock(long fd)
-{
-	void *files = read_ptr((void *)bpf_get_current_task(), OFF_TASK_FILES);
-	void *fdt = read_ptr(files, OFF_FILES_FDT);
-	u32 max_fds = 0;
-	if (fdt)
-		bpf_probe_read_kernel(&max_fds, sizeof(max_fds), (const char *)fdt + OFF_FDT_MAX_FDS);
-	if (fd < 0 || fd >= max_fds)
-		return NULL;
-	void *file = read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *));
-	void *socket = read_ptr(file, OFF_FILE_PRIVATE_DATA);
-	return read_ptr(socket, OFF_SOCKET_SK);
-}
 
 static __always_inline void remember_listener(void *sk)
 {

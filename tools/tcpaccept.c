@@ -54,12 +54,7 @@ static const struct kernel_field kernel_fields[] = {
 	SOCK_TUPLE_FIELDS,
 	{"OFF_SOCK_ACK_BACKLOG", "sock", "sk_ack_backlog", "net/sock.h"},
 	{"OFF_SOCK_MAX_ACK_BACKLOG", "sock", "sk_max_ack_backlog", "net/sock.h"},
-	{"OFF_TASK_FILES", "task_struct", "files", "linux/sched.h"},
-	{"OFF_FILES_FDT", "files_struct", "fdt", "linux/fdtable.h"},
-	{"OFF_FDT_MAX_FDS", "fdtable", "max_fds", "linux/fdtable.h"},
-	{"OFF_FDT_FD", "fdtable", "fd", "linux/fdtable.h"},
-	{"OFF_FILE_PRIVATE_DATA", "file", "private_data", "linux/fs.h"},
-	{"OFF_SOCKET_SK", "socket", "sk", "linux/net.h"},
+	FD_WALK_FIELDS,
 	{0},
 };
 
