@@ -48,6 +48,11 @@ static double elapsed_seconds(void)
 	return (double)(now - start_mono_ns()) / 1e9;
 }
 
+static void report_lost(void *ctx, const char *reason, uint64_t n)
+{
+	output_lost(ctx, n, reason);
+}
+
 void run_until_done(struct stream *s, struct output *o, const struct common_opts *opts)
 {
 	while (!stop_requested) {
@@ -62,23 +67,21 @@ void run_until_done(struct stream *s, struct output *o, const struct common_opts
 		int n = stream_poll(s, timeout);
 		if (n < 0 && errno != EINTR && !(opts->max_events && s->delivered >= opts->max_events))
 			runtime_error("reading events failed: %s", strerror(errno));
-		uint64_t lost = stream_take_losses(s);
-		if (lost)
-			output_lost(o, lost, "buffer full");
+		stream_take_losses(s, report_lost, o);
 		flush_or_exit(o->f);
 		if (opts->max_events && s->delivered >= opts->max_events)
 			break;
 	}
-	uint64_t lost = stream_take_losses(s);
-	if (lost)
-		output_lost(o, lost, "buffer full");
+	stream_take_losses(s, report_lost, o);
 	flush_or_exit(o->f);
 }
 
 void report_loss_summary(const struct stream *s)
 {
-	uint64_t lost = stream_total_losses(s);
-	if (lost)
-		note("%llu events lost in all: the reader fell behind; a larger --buffer-pages helps",
-		     (unsigned long long)lost);
+	for (int i = 0; i < s->ncounters; i++) {
+		uint64_t n = s->counters[i].seen + (i == 0 ? s->lost_perf_seen : 0);
+		if (n)
+			note("%llu events lost in all (%s)%s", (unsigned long long)n, s->counters[i].reason,
+			     i == 0 ? ": the reader fell behind; a larger --buffer-pages helps" : "");
+	}
 }

@@ -58,7 +58,7 @@ void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 	s->ctx = ctx;
 	s->max_records = max_records;
 	s->ncpus = possible_cpus();
-	s->lost_fd = loader_map_fd(l, "lost");
+	stream_watch_counter(s, loader_map_fd(l, "lost"), "buffer full");
 	int fd = loader_map_fd(l, "events");
 	if (fd < 0)
 		runtime_error("internal error: the program has no events map");
@@ -78,31 +78,47 @@ int stream_poll(struct stream *s, int timeout_ms)
 	return perf_reader_poll(s->nreaders, (struct perf_reader **)s->readers, timeout_ms);
 }
 
-static uint64_t kernel_lost_total(const struct stream *s)
+void stream_watch_counter(struct stream *s, int fd, const char *reason)
 {
-	if (s->lost_fd < 0)
-		return 0;
+	if (fd >= 0 && s->ncounters < MAX_LOSS_COUNTERS)
+		s->counters[s->ncounters++] = (struct loss_counter){.fd = fd, .reason = reason};
+}
+
+static uint64_t counter_total(const struct stream *s, int fd)
+{
 	uint64_t *vals = calloc((size_t)s->ncpus, sizeof *vals), sum = 0;
 	int key = 0;
-	if (vals && bpf_lookup_elem(s->lost_fd, &key, vals) == 0)
+	if (vals && bpf_lookup_elem(fd, &key, vals) == 0)
 		for (int i = 0; i < s->ncpus; i++)
 			sum += vals[i];
 	free(vals);
 	return sum;
 }
 
-uint64_t stream_take_losses(struct stream *s)
+void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *reason, uint64_t n),
+			void *ctx)
 {
-	uint64_t kernel = kernel_lost_total(s);
-	uint64_t n = (kernel - s->lost_kernel_seen) + (s->lost_perf - s->lost_perf_seen);
-	s->lost_kernel_seen = kernel;
-	s->lost_perf_seen = s->lost_perf;
-	return n;
+	for (int i = 0; i < s->ncounters; i++) {
+		struct loss_counter *c = &s->counters[i];
+		uint64_t total = counter_total(s, c->fd);
+		uint64_t n = total - c->seen;
+		c->seen = total;
+		/* perf buffer losses belong with the kernel's "buffer full" */
+		if (i == 0) {
+			n += s->lost_perf - s->lost_perf_seen;
+			s->lost_perf_seen = s->lost_perf;
+		}
+		if (n)
+			report(ctx, c->reason, n);
+	}
 }
 
 uint64_t stream_total_losses(const struct stream *s)
 {
-	return s->lost_kernel_seen + s->lost_perf_seen;
+	uint64_t n = s->lost_perf_seen;
+	for (int i = 0; i < s->ncounters; i++)
+		n += s->counters[i].seen;
+	return n;
 }
 
 void stream_close(struct stream *s)

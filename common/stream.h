@@ -11,13 +11,23 @@
 /* Called for each record; returns nonzero to stop reading. */
 typedef int (*record_fn)(void *ctx, const void *data, size_t size);
 
+/* A per-CPU counter the kernel side bumps for each record it could not
+ * deliver or keep, reported with its reason. */
+struct loss_counter {
+	int fd;
+	const char *reason;
+	uint64_t seen;              /* total already reported */
+};
+
+#define MAX_LOSS_COUNTERS 4
+
 struct stream {
 	void *ring;                 /* struct ring_buffer * */
 	void **readers;             /* struct perf_reader *[nreaders] */
 	int nreaders;
-	int lost_fd;                /* per-CPU counter of failed ring buffer reservations */
+	struct loss_counter counters[MAX_LOSS_COUNTERS];
+	int ncounters;
 	int ncpus;
-	uint64_t lost_kernel_seen;  /* kernel counter total already reported */
 	uint64_t lost_perf;         /* perf buffer losses from the lost callback */
 	uint64_t lost_perf_seen;
 	uint64_t delivered;
@@ -27,13 +37,16 @@ struct stream {
 };
 
 /* Uses the program's "events" map (ring buffer or perf array) and its
- * "lost" per-CPU counter. */
+ * "lost" per-CPU counter ("buffer full"). */
 void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 		 uint64_t max_records, record_fn fn, void *ctx);
 /* Waits up to timeout_ms and delivers what arrived; -1 on error (errno). */
 int stream_poll(struct stream *s, int timeout_ms);
-/* Records lost since the last call (kernel counter and perf callback). */
-uint64_t stream_take_losses(struct stream *s);
+/* Another per-CPU counter map to report, e.g. a full per-socket table. */
+void stream_watch_counter(struct stream *s, int fd, const char *reason);
+/* Calls report(reason, n) for every counter that grew since the last call. */
+void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *reason, uint64_t n),
+			void *ctx);
 uint64_t stream_total_losses(const struct stream *s);
 void stream_close(struct stream *s);
 

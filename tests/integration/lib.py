@@ -170,6 +170,31 @@ class Server:
         self.proc.communicate()
 
 
+TRANSFER = os.path.join(HERE, "transfer.py")
+
+
+class Transfer:
+    """One connection between a server and a client process (transfer.py):
+    the client sends `sent` bytes, the server answers `answer` bytes."""
+
+    def __init__(self, family, sent, answer, reset=False, prefix=(), names=(None, None)):
+        srv = [*prefix, PYTHON, TRANSFER, "server", str(family), str(answer)]
+        if reset:
+            srv.append("--reset")
+        if names[0]:
+            srv += ["--name", names[0]]
+        self.server = subprocess.Popen(srv, stdout=subprocess.PIPE)
+        ready = json.loads(self.server.stdout.readline())
+        self.server_pid, self.port = ready["ready"], ready["port"]
+        cli = [*prefix, PYTHON, TRANSFER, "client", str(family), str(self.port), str(sent)]
+        if names[1]:
+            cli += ["--name", names[1]]
+        self.client = json.loads(subprocess.run(cli, check=True, capture_output=True,
+                                                timeout=30).stdout)
+        out, _ = self.server.communicate(timeout=30)
+        self.served = json.loads(out)
+
+
 def our_programs():
     """Ids of loaded BPF programs that carry our probes' names."""
     out = subprocess.run(["bpftool", "-j", "prog", "list"], capture_output=True, check=True).stdout

@@ -10,7 +10,7 @@ from lib import tool
 NOBODY = 65534
 
 
-TOOLS = ["tcpconnect", "tcpaccept"]
+TOOLS = ["tcpconnect", "tcpaccept", "tcpclose"]
 
 
 def run(*args, user=None, name="tcpconnect"):
@@ -59,18 +59,27 @@ BAD_INPUT = [
     (["--buffer-pages", "3"], "3 is not a power of 2"),
     (["--buffer-pages", "0"], "out of range"),
     (["-4", "-6"], "-4 and -6 exclude each other"),
-    (["-P", "70000"], "port 70000 out of range 1-65535"),
-    (["-P", "0"], "port 0 out of range 1-65535"),
-    (["-P", "80,abc"], "'abc' is not a valid port"),
-    (["-P", "80,,81"], "empty item in list '80,,81'"),
-    (["-P", ""], "empty item"),
-    (["-c", "-o", "raw"], "-c cannot be combined with -o raw"),
 ]
 
+
+def port_list_errors(opt):
+    return [([opt, "70000"], "port 70000 out of range 1-65535"),
+            ([opt, "0"], "port 0 out of range 1-65535"),
+            ([opt, "80,abc"], "'abc' is not a valid port"),
+            ([opt, "80,,81"], "empty item in list '80,,81'"),
+            ([opt, ""], "empty item")]
+
+
 # and each tool's own
+COUNT_RAW = (["-c", "-o", "raw"], "-c cannot be combined with -o raw")
 TOOL_BAD_INPUT = {
-    "tcpconnect": [(["-c", "-r"], "-c and -r exclude each other")],
-    "tcpaccept": [(["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
+    "tcpconnect": port_list_errors("-P") + [COUNT_RAW, (["-c", "-r"], "-c and -r exclude each other")],
+    "tcpaccept": port_list_errors("-P") + [COUNT_RAW, (["-r"], "unknown option '-r'"),
+                                           (["-L"], "unknown option '-L'")],
+    "tcpclose": port_list_errors("-L") + port_list_errors("-D") + [
+        (["-P", "80"], "unknown option '-P'"), (["-c"], "unknown option '-c'"),
+        (["--max-sockets", "0"], "socket count 0 out of range"),
+        (["--max-sockets", "x"], "'x' is not a valid socket count")],
 }
 
 
@@ -88,12 +97,15 @@ class CliTest(unittest.TestCase):
                     self.assertIn(message, err)
 
     def test_help_lists_every_option_and_examples(self):
-        common = ("--pid", "--uid", "--port", "--ipv4", "--ipv6", "--timestamp", "--time",
+        common = ("--pid", "--uid", "--ipv4", "--ipv6", "--timestamp", "--time",
                   "--json", "--output", "--no-header", "--netns", "--cgroup", "--duration",
                   "--max-events", "--buffer-pages", "--perf-buffer", "--verbose", "--ebpf",
-                  "--help", "--version", "--count", "-P", "-c")
-        own = {"tcpconnect": ("--result", "--lport", "--print-uid", "-U", "-L", "-r"),
-               "tcpaccept": ()}
+                  "--help", "--version")
+        own = {"tcpconnect": ("--port", "--count", "--result", "--lport", "--print-uid", "-U", "-L",
+                              "-r", "-P", "-c"),
+               "tcpaccept": ("--port", "--count", "-P", "-c"),
+               "tcpclose": ("--lport", "--dport", "--wide", "--csv", "--max-sockets", "-L", "-D",
+                            "-w", "-s")}
         for name in TOOLS:
             r = run("--help", name=name)
             self.assertEqual(r.returncode, 0)
@@ -134,6 +146,13 @@ class CliTest(unittest.TestCase):
         self.assertIn("if (!(lport == 22U || lport == 8080U))", text)
         self.assertNotIn("rport ==", text)
         self.assertRegex(text, r"#define OFF_FDT_FD \d+\n")
+
+    def test_tcpclose_port_lists_are_separate(self):
+        text = run("--ebpf", "-L", "80", "-D", "5432,6432", name="tcpclose").stdout.decode()
+        self.assertIn("if (!(lport == 80U))", text)
+        self.assertIn("if (!(rport == 5432U || rport == 6432U))", text)
+        self.assertIn("#define CONN_TABLE_SIZE 65536", text)
+        self.assertRegex(text, r"#define OFF_TCP_BYTES_ACKED \d+\n")
 
     def test_modes_select_their_code(self):
         self.assertIn("#define MODE_RESULT 1", run("--ebpf", "-r").stdout.decode())

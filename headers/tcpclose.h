@@ -1,0 +1,55 @@
+/* tcpclose's records, shared verbatim by the BPF program and user space. */
+#ifndef NETTRACE_TCPCLOSE_H
+#define NETTRACE_TCPCLOSE_H
+
+#include "event_common.h"
+
+/* who ended the connection */
+enum tcpclose_closed_by {
+	CLOSED_BY_UNKNOWN = 0,
+	CLOSED_BY_LOCAL = 1,    /* we sent the first FIN */
+	CLOSED_BY_REMOTE = 2,   /* the peer sent the first FIN */
+	CLOSED_BY_RESET = 3,    /* an RST, sent or received, ended it */
+};
+
+/* how the connection was opened */
+enum tcpclose_opened {
+	OPENED_UNKNOWN = 0,
+	OPENED_ACTIVE = 1,      /* connect() */
+	OPENED_PASSIVE = 2,     /* accepted from a listener */
+};
+
+struct tcpclose_event {
+	struct event_head head;     /* the socket's owner (pid 0 if none was seen); ts_ns at close */
+	struct tcp_tuple tuple;     /* saddr/sport local, daddr/dport remote */
+	__u64 duration_ns;          /* since the first state change seen; 0 if none */
+	__u64 tx_bytes;             /* payload bytes the peer acknowledged (bytes_acked
+	                             * without the SYN and FIN sequence numbers) */
+	__u64 rx_bytes;             /* payload bytes received (bytes_received without FIN) */
+	__u32 segs_out;
+	__u32 segs_in;
+	__u32 retrans;              /* tcp_sock.total_retrans */
+	__u32 srtt_us;              /* smoothed RTT in microseconds */
+	__u8 state;                 /* the TCP state it closed from (TCP_ESTABLISHED...) */
+	__u8 closed_by;             /* enum tcpclose_closed_by */
+	__u8 opened;                /* enum tcpclose_opened */
+	__u8 _pad[5];
+};
+_Static_assert(sizeof(struct tcpclose_event) == 136, "tcpclose_event layout");
+
+/* What the kernel side remembers per socket until it closes. */
+struct tcpclose_conn {
+	__u64 start_ns;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u8 owner_known;
+	__u8 first_fin;             /* CLOSED_BY_LOCAL or CLOSED_BY_REMOTE */
+	__u8 reset;
+	__u8 opened;                /* enum tcpclose_opened, when seen */
+	char comm[TASK_COMM_LEN];
+};
+_Static_assert(sizeof(struct tcpclose_conn) == 48, "tcpclose_conn layout");
+
+#endif

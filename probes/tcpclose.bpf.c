@@ -1,0 +1,242 @@
+/* tcpclose: one event when a TCP connection closes, with what it did.
+ * sock:inet_sock_set_state follows every socket. The final change to CLOSE
+ * usually runs in softirq, where the current task is a bystander, so the
+ * owner is remembered per socket at the changes only a system call makes,
+ * in its caller's context (connect: CLOSE->SYN_SENT; close or shutdown:
+ * ->FIN_WAIT1, CLOSE_WAIT->LAST_ACK), and when accept() returns it. */
+#include "tcpclose.h"
+#include "common.bpf.h"
+#include "sock.bpf.h"
+#include "fd.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT1 4
+#define TCP_FIN_WAIT2 5
+#define TCP_TIME_WAIT 6
+#define TCP_CLOSE 7
+#define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK 9
+#define TCP_LISTEN 10
+#define TCP_CLOSING 11
+
+/* Per-socket state until the socket closes (entries leave at CLOSE, so the
+ * table holds live sockets only). A socket that finds it full is counted
+ * in "untracked" and reported: it closes without an owner. */
+BPF_HASH(conns, u64, struct tcpclose_conn, CONN_TABLE_SIZE);
+BPF_PERCPU_ARRAY(untracked, u64, 1);
+
+/* Transitions made by a system call of the socket's owner. */
+static __always_inline bool by_syscall(int old, int new)
+{
+	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || new == TCP_FIN_WAIT1 ||
+	       (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK);
+}
+
+static __always_inline struct tcpclose_conn *conn_of(u64 sk, u64 now)
+{
+	struct tcpclose_conn *c = conns.lookup(&sk);
+	if (c)
+		return c;
+	struct tcpclose_conn fresh = {};
+	fresh.start_ns = now;
+	if (conns.insert(&sk, &fresh) != 0) {
+		int zero = 0;
+		u64 *n = untracked.lookup(&zero);
+		if (n)
+			(*n)++;
+		return NULL;
+	}
+	return conns.lookup(&sk);
+}
+
+static __always_inline void set_owner(struct tcpclose_conn *c)
+{
+	struct event_head h = {};
+	fill_head(&h);
+	c->pid = h.pid;
+	c->tid = h.tid;
+	c->uid = h.uid;
+	c->cgroup_id = h.cgroup_id;
+	__builtin_memcpy(c->comm, h.comm, sizeof(c->comm));
+	c->owner_known = 1;
+}
+
+static __always_inline bool established_or_later(int state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
+	       state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSING ||
+	       state == TCP_TIME_WAIT;
+}
+
+/* A close straight from these states skipped the FIN exchange: an abort
+ * (RST sent, e.g. close() with unread data or SO_LINGER 0, where the
+ * kernel sets CLOSE before it sends the RST) or an RST received. */
+static __always_inline bool aborted_from(int old)
+{
+	return old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT || old == TCP_FIN_WAIT1;
+}
+
+/* Who sent the first FIN, when no transition told us: from the last state. */
+static __always_inline u8 closed_by_state(int old)
+{
+	if (old == TCP_FIN_WAIT2 || old == TCP_CLOSING || old == TCP_TIME_WAIT)
+		return CLOSED_BY_LOCAL;
+	if (old == TCP_LAST_ACK)
+		return CLOSED_BY_REMOTE;
+	return CLOSED_BY_UNKNOWN;
+}
+
+/* The counters, less the sequence numbers SYN and FIN take: bytes_acked
+ * counts our SYN (active open) and our FIN once acknowledged,
+ * bytes_received the peer's FIN. */
+static __always_inline void read_stats(const void *sk, int old, bool reset, struct tcpclose_event *ev)
+{
+	const char *tp = sk;
+	u64 acked = 0, received = 0;
+	u32 srtt = 0, snd_una = 0, write_seq = 0, max_backlog = 0;
+	bpf_probe_read_kernel(&acked, sizeof(acked), tp + OFF_TCP_BYTES_ACKED);
+	bpf_probe_read_kernel(&received, sizeof(received), tp + OFF_TCP_BYTES_RECEIVED);
+	bpf_probe_read_kernel(&ev->segs_out, sizeof(ev->segs_out), tp + OFF_TCP_SEGS_OUT);
+	bpf_probe_read_kernel(&ev->segs_in, sizeof(ev->segs_in), tp + OFF_TCP_SEGS_IN);
+	bpf_probe_read_kernel(&ev->retrans, sizeof(ev->retrans), tp + OFF_TCP_TOTAL_RETRANS);
+	bpf_probe_read_kernel(&srtt, sizeof(srtt), tp + OFF_TCP_SRTT_US);
+	bpf_probe_read_kernel(&snd_una, sizeof(snd_una), tp + OFF_TCP_SND_UNA);
+	bpf_probe_read_kernel(&write_seq, sizeof(write_seq), tp + OFF_TCP_WRITE_SEQ);
+	ev->srtt_us = srtt >> 3; /* the kernel keeps it scaled by 8 */
+
+	if (ev->opened == OPENED_UNKNOWN) {
+		/* opened before we looked: a child of a listener inherits its
+		 * accept queue limit, a connect()ed socket has none */
+		bpf_probe_read_kernel(&max_backlog, sizeof(max_backlog), tp + OFF_SOCK_MAX_ACK_BACKLOG);
+		ev->opened = max_backlog ? OPENED_PASSIVE : OPENED_ACTIVE;
+	}
+	bool fin_sent = old == TCP_FIN_WAIT1 || old == TCP_FIN_WAIT2 || old == TCP_CLOSING ||
+			old == TCP_TIME_WAIT || old == TCP_LAST_ACK;
+	bool fin_acked = fin_sent && snd_una == write_seq;
+	bool fin_received = old == TCP_CLOSE_WAIT || old == TCP_LAST_ACK || old == TCP_CLOSING ||
+			    ((old == TCP_FIN_WAIT2 || old == TCP_TIME_WAIT) && !reset);
+	u64 syn = ev->opened == OPENED_ACTIVE;
+	ev->tx_bytes = acked >= syn + fin_acked ? acked - syn - fin_acked : 0;
+	ev->rx_bytes = received >= fin_received ? received - fin_received : 0;
+}
+
+TRACEPOINT_PROBE(sock, inet_sock_set_state)
+{
+	if (args->protocol != IPPROTO_TCP)
+		return 0;
+	u64 sk = (u64)args->skaddr;
+	int old = args->oldstate, new = args->newstate;
+	u64 now = bpf_ktime_get_ns();
+
+	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE))
+		return 0; /* listeners carry no connection */
+
+	if (new != TCP_CLOSE) {
+		struct tcpclose_conn *c = conn_of(sk, now);
+		if (!c)
+			return 0;
+		if (by_syscall(old, new))
+			set_owner(c);
+		if (old == TCP_CLOSE && new == TCP_SYN_SENT)
+			c->opened = OPENED_ACTIVE;
+		if (new == TCP_SYN_RECV)
+			c->opened = OPENED_PASSIVE;
+		if (!c->first_fin && new == TCP_FIN_WAIT1)
+			c->first_fin = CLOSED_BY_LOCAL;
+		if (!c->first_fin && new == TCP_CLOSE_WAIT)
+			c->first_fin = CLOSED_BY_REMOTE;
+		return 0;
+	}
+
+	struct tcpclose_conn *c = conns.lookup(&sk);
+	if (!established_or_later(old)) {
+		conns.delete(&sk); /* never connected: a failed connect or handshake */
+		return 0;
+	}
+	struct tcpclose_event ev = {};
+	ev.head.ts_ns = now;
+	ev.head.netns = sock_netns((void *)sk);
+	ev.tuple.family = args->family;
+	ev.tuple.sport = args->sport;
+	ev.tuple.dport = args->dport;
+	if (args->family == AF_INET) {
+		__builtin_memcpy(ev.tuple.saddr, args->saddr, 4);
+		__builtin_memcpy(ev.tuple.daddr, args->daddr, 4);
+	} else {
+		__builtin_memcpy(ev.tuple.saddr, args->saddr_v6, 16);
+		__builtin_memcpy(ev.tuple.daddr, args->daddr_v6, 16);
+	}
+	ev.state = old;
+	ev.closed_by = closed_by_state(old);
+	bool reset = false;
+	if (c) {
+		ev.duration_ns = now - c->start_ns;
+		ev.opened = c->opened;
+		reset = c->reset;
+		if (c->first_fin)
+			ev.closed_by = c->first_fin;
+		if (c->owner_known) {
+			ev.head.pid = c->pid;
+			ev.head.tid = c->tid;
+			ev.head.uid = c->uid;
+			ev.head.cgroup_id = c->cgroup_id;
+			__builtin_memcpy(ev.head.comm, c->comm, sizeof(ev.head.comm));
+		}
+	}
+	if (reset || aborted_from(old))
+		ev.closed_by = CLOSED_BY_RESET;
+	conns.delete(&sk);
+	read_stats((void *)sk, old, reset, &ev);
+	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
+		     ev.head.netns, ev.head.cgroup_id))
+		return 0;
+	emit(args, &ev, sizeof(ev));
+	return 0;
+}
+
+/* An RST, received or sent, ends the connection as a reset. Raw
+ * tracepoints: both take the sock first on every kernel, while their
+ * formatted records differ between kernels. */
+RAW_TRACEPOINT_PROBE(tcp_receive_reset)
+{
+	struct tcpclose_conn *c = conn_of(ctx->args[0], bpf_ktime_get_ns());
+	if (c)
+		c->reset = 1;
+	return 0;
+}
+
+RAW_TRACEPOINT_PROBE(tcp_send_reset)
+{
+	u64 sk = ctx->args[0];
+	struct tcpclose_conn *c = sk ? conns.lookup(&sk) : NULL;
+	if (c)
+		c->reset = 1;
+	return 0;
+}
+
+/* accept() hands the socket to its owner. */
+static __always_inline int on_accept(long fd)
+{
+	void *sk = fd < 0 ? NULL : fd_to_sock(fd);
+	struct tcp_tuple t = {};
+	if (!sk || !sock_tuple(sk, &t))
+		return 0; /* not TCP: such sockets never reach CLOSE here, keep none */
+	struct tcpclose_conn *c = conn_of((u64)sk, bpf_ktime_get_ns());
+	if (c) {
+		set_owner(c);
+		c->opened = OPENED_PASSIVE;
+	}
+	return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_accept4)
+{
+	return on_accept(args->ret);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_accept)
+{
+	return on_accept(args->ret);
+}

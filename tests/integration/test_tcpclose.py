@@ -1,0 +1,222 @@
+"""tcpclose against real loopback traffic, as root: exact byte counts,
+the owner rather than a softirq bystander, who closed, filters."""
+import os
+import socket
+import unittest
+
+from lib import (Netns, Tracer, Transfer, needs_root, netns_inode, our_programs, stop_all)
+
+SELF_NETNS = netns_inode("/proc/self/ns/net")
+
+
+def by_lport(events):
+    return {e["lport"]: e for e in events}
+
+
+@needs_root
+class TcpcloseTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.programs_before = our_programs()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert our_programs() <= cls.programs_before, "BPF programs left loaded"
+
+    def tearDown(self):
+        stop_all()
+
+    def both_ends(self, t, x):
+        """The client-side and the server-side event of transfer x."""
+        evs = by_lport(t.events("close"))
+        return evs.get(x.client["lport"]), evs.get(x.served["lport"])
+
+    def test_bytes_each_way_and_owners_v4_and_v6(self):
+        for family in (4, 6):
+            with self.subTest(family=family):
+                n, m = 123457 + family, 98765 + family
+                t = Tracer("tcpclose", "-j")
+                x = Transfer(family, n, m, names=("close-srv", "close-cli"))
+                t.stop()
+                self.assertEqual((x.served["received"], x.client["received"]), (n, m))
+                cli, srv = self.both_ends(t, x)
+                self.assertIsNotNone(cli, t.out)
+                self.assertIsNotNone(srv, t.out)
+                self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (n, m))
+                self.assertEqual((srv["tx_bytes"], srv["rx_bytes"]), (m, n))
+                self.assertEqual((cli["pid"], cli["comm"]), (x.client["pid"], "close-cli"))
+                self.assertEqual((srv["pid"], srv["comm"]), (x.server_pid, "close-srv"))
+                self.assertEqual(cli["closed_by"], "local")   # the client's FIN came first
+                self.assertEqual(srv["closed_by"], "remote")
+                for e in (cli, srv):
+                    self.assertEqual(e["family"], family)
+                    self.assertEqual(e["netns"], SELF_NETNS)
+                    self.assertEqual(e["retrans"], 0)
+                    self.assertGreater(e["segs_out"], 0)
+                    self.assertGreater(e["segs_in"], 0)
+                    self.assertGreater(e["srtt_us"], 0)
+                    self.assertEqual(e["type"], "close")
+                self.assertEqual(cli["rport"], x.served["lport"])
+                # the client's whole life is inside what the client measured
+                life = x.client["end_ns"] - x.client["start_ns"]
+                self.assertGreater(cli["duration_ns"], 0)
+                self.assertLessEqual(cli["duration_ns"], life)
+                self.assertGreaterEqual(cli["ts_ns"], x.client["start_ns"])
+
+    def test_reset_by_the_peer(self):
+        t = Tracer("tcpclose", "-j")
+        x = Transfer(4, 5000, 0, reset=True)
+        t.stop()
+        self.assertEqual(x.client["error"], "ECONNRESET")
+        cli, srv = self.both_ends(t, x)
+        self.assertEqual(cli["closed_by"], "reset")
+        self.assertEqual(srv["closed_by"], "reset")
+        self.assertEqual(cli["tx_bytes"], 5000)
+        self.assertEqual(srv["rx_bytes"], 5000)
+        self.assertEqual(srv["pid"], x.server_pid)
+        self.assertEqual(cli["pid"], x.client["pid"])
+
+    def test_connection_opened_before_the_tool_started(self):
+        """Owner from the close() call, bytes exact without having seen the SYN."""
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        c = socket.create_connection(lsock.getsockname())
+        s, _ = lsock.accept()
+        c.sendall(b"a" * 3000)
+        got = 0
+        while got < 3000:  # all read: closing s later must not reset the connection
+            got += len(s.recv(4096))
+        t = Tracer("tcpclose", "-j", "-p", str(os.getpid()))
+        s.sendall(b"b" * 700)
+        got = 0
+        while got < 700:
+            got += len(c.recv(4096))
+        lport = c.getsockname()[1]
+        c.close()
+        s.close()
+        lsock.close()
+        t.stop()
+        evs = by_lport(t.events("close"))
+        cli = evs[lport]
+        self.assertEqual(cli["pid"], os.getpid())
+        self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (3000, 700))
+        self.assertEqual(cli["closed_by"], "local")
+
+    def test_text_and_wide_columns(self):
+        t = Tracer("tcpclose")
+        x = Transfer(4, 4096, 2048, names=("txt-srv", "txt-cli"))
+        t.stop()
+        lines = [l.decode().split() for l in t.out]
+        self.assertEqual(lines[0], ["PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT",
+                                    "TX_KB", "RX_KB", "MS"])
+        [row] = [l for l in lines[1:] if l[1] == "txt-cli"]
+        self.assertEqual(row[:9], [str(x.client["pid"]), "txt-cli", "4", "127.0.0.1",
+                                   str(x.client["lport"]), "127.0.0.1", str(x.port), "4", "2"])
+        t = Tracer("tcpclose", "-w")
+        x = Transfer(4, 4096, 2048, names=("txt-srv", "txt-cli"))
+        t.stop()
+        lines = [l.decode().split() for l in t.out]
+        self.assertEqual(lines[0][7:], ["TX_B", "RX_B", "RETR", "RTT(us)", "MS", "CLOSED"])
+        [row] = [l for l in lines[1:] if l[1] == "txt-srv"]
+        self.assertEqual(row[7:9], ["2048", "4096"])
+        self.assertEqual(row[-1], "remote")
+
+    def test_csv_output(self):
+        t = Tracer("tcpclose", "-s")
+        x = Transfer(4, 1500, 600)
+        t.stop()
+        import csv
+        rows = list(csv.DictReader(l.decode() for l in t.out))
+        [cli] = [r for r in rows if r["lport"] == str(x.client["lport"])]
+        self.assertEqual((cli["tx_bytes"], cli["rx_bytes"], cli["closed_by"]), ("1500", "600", "local"))
+        self.assertEqual(cli["pid"], str(x.client["pid"]))
+
+    def test_pid_filter_keeps_the_owner(self):
+        t = Tracer("tcpclose", "-j", "-p", str(os.getpid()))
+        Transfer(4, 100, 100)   # other processes
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        c = socket.create_connection(lsock.getsockname())
+        s, _ = lsock.accept()
+        lport = c.getsockname()[1]
+        c.close()
+        s.close()
+        lsock.close()
+        t.stop()
+        evs = t.events("close")
+        self.assertTrue(evs)
+        self.assertTrue(all(e["pid"] == os.getpid() for e in evs), evs)
+        self.assertIn(lport, [e["lport"] for e in evs])
+
+    def test_local_and_remote_port_filters(self):
+        # a fixed listening port lets the filter be set before the traffic
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        for flag in ("-L", "-D"):
+            with self.subTest(flag=flag):
+                t = Tracer("tcpclose", "-j", flag, str(port))
+                lsock = socket.socket()
+                lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                lsock.bind(("127.0.0.1", port))
+                lsock.listen(1)
+                c = socket.create_connection(("127.0.0.1", port))
+                s, _ = lsock.accept()
+                c.close()
+                s.close()
+                lsock.close()
+                Transfer(4, 10, 10)  # not on that port: dropped
+                t.stop()
+                evs = t.events("close")
+                key = "lport" if flag == "-L" else "rport"
+                self.assertEqual([e[key] for e in evs], [port], evs)
+
+    def test_family_filter(self):
+        t = Tracer("tcpclose", "-j", "-6")
+        x4 = Transfer(4, 10, 10)
+        x6 = Transfer(6, 10, 10)
+        t.stop()
+        ports = {e["lport"] for e in t.events("close")}
+        self.assertIn(x6.client["lport"], ports)
+        self.assertNotIn(x4.client["lport"], ports)
+        self.assertEqual({e["family"] for e in t.events("close")}, {6})
+
+    def test_netns_filter(self):
+        with Netns(f"nt-close-{os.getpid()}") as ns:
+            t = Tracer("tcpclose", "-j", "--netns", ns.path)
+            inside = Transfer(4, 300, 200, prefix=ns.prefix())
+            Transfer(4, 10, 10)
+            t.stop()
+            evs = t.events("close")
+            self.assertEqual(sorted(e["lport"] for e in evs),
+                             sorted([inside.client["lport"], inside.served["lport"]]))
+            self.assertTrue(all(e["netns"] == netns_inode(ns.path) for e in evs))
+            cli = by_lport(evs)[inside.client["lport"]]
+            self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (300, 200))
+
+    def test_full_socket_table_is_reported(self):
+        """With room for one socket, the second end of a connection is not
+        followed: it is reported, never silently dropped."""
+        t = Tracer("tcpclose", "-j", "--max-sockets", "1", "-p", str(os.getpid()))
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(4)
+        conns = []
+        for _ in range(3):
+            c = socket.create_connection(lsock.getsockname())
+            s, _ = lsock.accept()
+            conns += [c, s]
+        for sock in conns:
+            sock.close()
+        lsock.close()
+        t.stop()
+        lost = [r for r in t.events("lost")]
+        self.assertTrue(lost, t.out)
+        self.assertIn("socket table full", lost[0]["reason"])
+        self.assertTrue(any("events lost in all" in l for l in t.err), t.err)
+
+
+if __name__ == "__main__":
+    unittest.main()
