@@ -15,6 +15,31 @@ static void any_of(FILE *f, const char *var, const uint32_t *vals, int n)
 	fprintf(f, "))\n\t\treturn true;\n\t");
 }
 
+static void packet_tests(FILE *f, const struct filter_spec *s)
+{
+	if (s->has_ifname)
+		fprintf(f, "if (!(ifname_lo == 0x%llxULL && ifname_hi == 0x%llxULL))\n\t\treturn true;\n\t",
+			(unsigned long long)s->ifname[0], (unsigned long long)s->ifname[1]);
+	if (s->ip_family) {
+		unsigned long long lo = s->ip[0], hi = s->ip[1];
+		fprintf(f, "if (!(family == %uU && ((saddr_lo == 0x%llxULL && saddr_hi == 0x%llxULL) || "
+			   "(daddr_lo == 0x%llxULL && daddr_hi == 0x%llxULL))))\n\t\treturn true;\n\t",
+			s->ip_family, lo, hi, lo, hi);
+	}
+	if (s->proto == 1)
+		fprintf(f, "if (!(proto == 1U || proto == 58U))\n\t\treturn true;\n\t");
+	else if (s->proto)
+		any_of(f, "proto", &s->proto, 1);
+	if (s->nports) {
+		fprintf(f, "if (!(");
+		for (int i = 0; i < s->nports; i++)
+			fprintf(f, "%ssport == %uU || dport == %uU", i ? " || " : "", s->ports[i], s->ports[i]);
+		fprintf(f, "))\n\t\treturn true;\n\t");
+	}
+	if (s->drops_only)
+		fprintf(f, "if (event != EVENT_DROP)\n\t\treturn true;\n\t");
+}
+
 char *filter_text(const struct filter_spec *s)
 {
 	char *text = NULL;
@@ -29,11 +54,11 @@ char *filter_text(const struct filter_spec *s)
 		any_of(f, "family", &s->family, 1);
 	any_of(f, "lport", s->lports, s->nlports);
 	any_of(f, "rport", s->rports, s->nrports);
-	if (s->has_netns)
-		any_of(f, "netns", &s->netns, 1);
+	any_of(f, "netns", s->netns, s->nnetns);
 	if (s->has_cgroup)
 		fprintf(f, "if (cgroup_id != %lluULL)\n\t\treturn true;\n\t",
 			(unsigned long long)s->cgroup_id);
+	packet_tests(f, s);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -8,6 +8,7 @@
 
 #define FILTER_MAX_PIDS 64
 #define FILTER_MAX_PORTS 64
+#define FILTER_MAX_NETNS 64
 
 struct filter_spec {
 	uint32_t pids[FILTER_MAX_PIDS];
@@ -19,16 +20,29 @@ struct filter_spec {
 	int nlports;
 	uint32_t rports[FILTER_MAX_PORTS];
 	int nrports;
-	bool has_netns;
-	uint32_t netns;           /* inode of the namespace */
+	uint32_t netns[FILTER_MAX_NETNS];   /* inodes of the namespaces */
+	int nnetns;
 	bool has_cgroup;
 	uint64_t cgroup_id;
+
+	/* packet filters (podnet) */
+	bool has_ifname;
+	uint64_t ifname[2];       /* the name's 16 bytes as two little-endian words */
+	uint32_t ip_family;       /* 0: no address filter */
+	uint64_t ip[2];           /* the address's bytes as words (IPv4: ip[0] low 32 bits) */
+	uint32_t proto;           /* 0: any; 1 (ICMP) also matches ICMPv6 */
+	uint32_t ports[FILTER_MAX_PORTS];   /* source or destination */
+	int nports;
+	bool drops_only;
 };
 
-/* Statements for the body of the probes' filtered() stub, which has the
- * parameters pid, uid, family, lport, rport, netns, cgroup_id and returns
- * true to drop an event. Each statement ends in "\n\t", to sit in the
- * stub's indentation. Empty string for an empty spec. malloc'd. */
+/* Statements for the body of a probe's filter stub, which returns true to
+ * drop an event. A TCP tool's stub has the parameters pid, uid, family,
+ * lport, rport, netns, cgroup_id; podnet's has netns, ifname_lo, ifname_hi,
+ * family, proto, saddr_lo, saddr_hi, daddr_lo, daddr_hi, sport, dport,
+ * event. Only the tests for what the spec sets are written. Each statement
+ * ends in "\n\t", to sit in the stub's indentation. Empty string for an
+ * empty spec. malloc'd. */
 char *filter_text(const struct filter_spec *spec);
 
 #endif

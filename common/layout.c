@@ -75,6 +75,32 @@ long layout_btf_offset(const char *btf_path, const char *type_name, const char *
 	return off;
 }
 
+int layout_enum_names(const char *enum_name, const char *prefix, const char ***names)
+{
+	*names = NULL;
+	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	if (!btf)
+		return 0;
+	__s32 id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+	int slots = 0;
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (e[i].val >= 0 && e[i].val < 65536 && e[i].val + 1 > slots)
+			slots = e[i].val + 1;
+	const char **table = slots ? calloc((size_t)slots, sizeof *table) : NULL;
+	size_t plen = strlen(prefix);
+	for (int i = 0; table && i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, e[i].name_off);
+		if (!name || e[i].val < 0 || e[i].val >= slots)
+			continue;
+		table[e[i].val] = strdup(strncmp(name, prefix, plen) == 0 ? name + plen : name);
+	}
+	btf__free(btf);
+	*names = table;
+	return table ? slots : 0;
+}
+
 static void from_headers(const struct kernel_field *fields, FILE *f)
 {
 	for (const struct kernel_field *k = fields; k->macro; k++)

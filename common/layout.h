@@ -27,4 +27,9 @@ void layout_resolve(const struct kernel_field *fields, struct layout *out);
  * -1 when the struct or member does not exist (exposed for tests). */
 long layout_btf_offset(const char *btf_path, const char *type_name, const char *path);
 
+/* The names of a kernel enum's values, from BTF, with prefix removed
+ * (e.g. "SKB_DROP_REASON_"): names[value], NULL where a value has none.
+ * Returns how many slots names has; 0 (names NULL) without BTF or enum. */
+int layout_enum_names(const char *enum_name, const char *prefix, const char ***names);
+
 #endif

@@ -54,9 +54,24 @@ static const struct tool_option common_options[] = {
 	{0},
 };
 
-static void print_options(const struct tool_option *opts)
+/* A tool may give a common option its own meaning (podnet's --pid), or
+ * not take it at all. */
+static bool overridden(const struct tool_option *c, const struct tool_desc *tool)
+{
+	for (const struct tool_option *t = tool->options; t->long_name; t++)
+		if (strcmp(t->long_name, c->long_name) == 0 || t->key == c->key)
+			return true;
+	for (const char *const *w = tool->without; w && *w; w++)
+		if (strcmp(*w, c->long_name) == 0)
+			return true;
+	return false;
+}
+
+static void print_options(const struct tool_option *opts, const struct tool_desc *except)
 {
 	for (const struct tool_option *t = opts; t->long_name; t++) {
+		if (except && overridden(t, except))
+			continue;
 		char left[64];
 		int n = (t->key < 256) ? snprintf(left, sizeof left, "-%c, --%s", t->key, t->long_name)
 				       : snprintf(left, sizeof left, "    --%s", t->long_name);
@@ -69,9 +84,9 @@ static void print_options(const struct tool_option *opts)
 static void print_help(const struct tool_desc *tool)
 {
 	printf("Usage: %s [OPTIONS]\n%s\n\nOptions of %s:\n", tool->name, tool->summary, tool->name);
-	print_options(tool->options);
+	print_options(tool->options, NULL);
 	printf("\nCommon options:\n");
-	print_options(common_options);
+	print_options(common_options, tool);
 	printf("\nExit status: 0 done, 1 runtime failure, 2 usage error.\n\nEXAMPLES:\n%s", tool->examples);
 }
 
@@ -154,8 +169,9 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case '4': o->filter.family = (o->filter.family == 10) ? 1 : 2; break;
 	case '6': o->filter.family = (o->filter.family == 2) ? 1 : 10; break;
 	case OPT_NETNS:
-		o->filter.has_netns = true;
-		o->filter.netns = netns_inode_of("--netns", arg);
+		if (o->filter.nnetns == FILTER_MAX_NETNS)
+			usage_error("--netns: at most %d namespaces", FILTER_MAX_NETNS);
+		o->filter.netns[o->filter.nnetns++] = netns_inode_of("--netns", arg);
 		break;
 	case OPT_CGROUP:
 		o->filter.has_cgroup = true;
@@ -189,7 +205,8 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	tool_name = tool->name;
 	*o = (struct common_opts){.buffer_pages = 1024};
 	for (const struct tool_option *t = common_options; t->long_name; t++)
-		add_getopt(longs, &nl, shorts, &ns, t);
+		if (!overridden(t, tool))
+			add_getopt(longs, &nl, shorts, &ns, t);
 	for (const struct tool_option *t = tool->options; t->long_name && nl < (int)(sizeof longs / sizeof *longs) - 1; t++)
 		add_getopt(longs, &nl, shorts, &ns, t);
 	longs[nl] = (struct option){0};

@@ -38,6 +38,7 @@ struct tool_desc {
 	const char *summary;          /* one line: what the tool answers */
 	const char *examples;         /* EXAMPLES block, one example per line */
 	const struct tool_option *options;  /* terminated by a zeroed entry */
+	const char *const *without;   /* common options (long names) it does not take; NULL-terminated */
 	/* Handles one of the tool's options; calls usage_error() on bad input. */
 	void (*handle)(int key, const char *arg, void *ctx);
 	void *ctx;

@@ -1,5 +1,6 @@
 /* Shared by every tool's BPF program: the event channel, loss counting,
- * the task fields of an event, and the filter stub.
+ * the task fields of an event. (Each tool has its filter stub, with the
+ * one FILTER placeholder: tcpfilter.bpf.h for the TCP tools.)
  * Expects USE_RINGBUF, BUFFER_PAGES and the OFF_* layout defines. */
 #include "event_common.h"
 
@@ -60,13 +61,4 @@ static __always_inline u32 sock_netns(const void *sk)
 	if (net)
 		bpf_probe_read_kernel(&inum, sizeof(inum), (const char *)net + OFF_NET_INUM);
 	return inum;
-}
-
-/* True when the user's filters drop this event. Always defined, so the
- * probes keep one shape; the loader fills it from validated integers. */
-static __always_inline bool filtered(u32 pid, u32 uid, u32 family, u32 lport, u32 rport,
-				     u32 netns, u64 cgroup_id)
-{
-	/*FILTER*/
-	return false;
 }

@@ -8,6 +8,7 @@
 #include <asm/ptrace.h>
 #include "tcpaccept.h"
 #include "common.bpf.h"
+#include "tcpfilter.bpf.h"
 #include "sock.bpf.h"
 #include "fd.bpf.h"
 

@@ -6,6 +6,7 @@
  * ->FIN_WAIT1, CLOSE_WAIT->LAST_ACK), and when accept() returns it. */
 #include "tcpclose.h"
 #include "common.bpf.h"
+#include "tcpfilter.bpf.h"
 #include "sock.bpf.h"
 #include "fd.bpf.h"
 

@@ -8,6 +8,7 @@
  *   none         emit at connect() */
 #include "tcpconnect.h"
 #include "common.bpf.h"
+#include "tcpfilter.bpf.h"
 
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2

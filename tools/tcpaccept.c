@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	struct tcpaccept_opts t = {.common = &o};
 	const struct tool_desc desc = {
 		"tcpaccept", "Trace accepted TCP connections: which process accepted whom.",
-		examples, options, handle_option, &t,
+		examples, options, NULL, handle_option, &t,
 	};
 	parse_options(argc, argv, &desc, &o);
 	if (t.count && o.format == OUT_RAW)

@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	struct tcpclose_opts t = {.common = &o, .max_sockets = 65536};
 	const struct tool_desc desc = {
 		"tcpclose", "Trace TCP connections as they close: owner, lifetime, traffic, who closed.",
-		examples, options, handle_option, &t,
+		examples, options, NULL, handle_option, &t,
 	};
 	parse_options(argc, argv, &desc, &o);
 

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	struct tcpconnect_opts t = {.common = &o};
 	const struct tool_desc desc = {
 		"tcpconnect", "Trace TCP connect attempts: which process connects where.",
-		examples, options, handle_option, &t,
+		examples, options, NULL, handle_option, &t,
 	};
 	parse_options(argc, argv, &desc, &o);
 	if (t.count && t.result)

@@ -202,6 +202,16 @@ def our_programs():
             if p.get("name", "").startswith(("tracepoint__", "raw_tracepoint", "kprobe__", "kretprobe__"))}
 
 
+def assert_nothing_left(before, seconds=3):
+    """Our programs are gone once every tool has exited (the kernel frees
+    them shortly after the last fd closes, so allow it a moment)."""
+    deadline = time.monotonic() + seconds
+    while our_programs() - before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"BPF programs left loaded: {sorted(our_programs() - before)}")
+        time.sleep(0.1)
+
+
 def netns_inode(path):
     return os.stat(path).st_ino
 

@@ -4,6 +4,7 @@ then accepts and prints what each accepted socket saw as JSON:
 {"pid", "laddr", "lport", "raddr", "rport"}.
 
 usage: server.py FAMILY(4|6) [--accept N] [--backlog B] [--fork] [--eagain] [--name COMM]
+                 [--bind ADDR]
   --fork    a forked worker accepts (the pre-fork server shape); "ready"
             reports both the master's and the worker's pid
   --eagain  first a non-blocking accept() that fails with EAGAIN
@@ -46,6 +47,7 @@ def serve(lsock, args, master):
 def main():
     family, args = sys.argv[1], sys.argv[2:]
     af, addr = (socket.AF_INET6, "::1") if family == "6" else (socket.AF_INET, "127.0.0.1")
+    addr = opt(args, "--bind", addr)
     lsock = socket.socket(af, socket.SOCK_STREAM)
     lsock.bind((addr, 0))
     lsock.listen(int(opt(args, "--backlog", "16")))

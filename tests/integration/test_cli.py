@@ -10,7 +10,7 @@ from lib import tool
 NOBODY = 65534
 
 
-TOOLS = ["tcpconnect", "tcpaccept", "tcpclose"]
+TOOLS = ["tcpconnect", "tcpaccept", "tcpclose", "podnet"]
 
 
 def run(*args, user=None, name="tcpconnect"):
@@ -37,16 +37,13 @@ BAD_INPUT = [
     (["-p", ",1"], "empty item"),
     (["-p", "1 2"], "'1 2' is not a valid PID"),
     (["-p", "0x10"], "'0x10' is not a valid PID"),
-    (["-p", str(free_pid())], f"no process {free_pid()}"),
     (["-p", ",".join(["1"] * 65)], "too many values"),
-    (["-u", "x"], "'x' is not a valid UID"),
-    (["-u", "-1"], "'-1' is not a valid UID"),
-    (["-u", "4294967295"], "UID 4294967295 out of range"),
     (["--netns", "/missing"], "cannot open '/missing'"),
     (["--netns", "/etc/hostname"], "'/etc/hostname' is not a network namespace"),
     (["--netns", "/proc/self/ns/mnt"], "is not a network namespace"),
     (["--cgroup", "/missing"], "cannot open '/missing'"),
     (["--cgroup", "/tmp"], "'/tmp' is not a cgroup v2 directory"),
+    (["--pid", str(free_pid())], f"no process {free_pid()}"),
     (["-o", "xml"], "unknown output format 'xml'"),
     (["-o"], "needs a value"),
     (["--bogus"], "unknown option '--bogus'"),
@@ -72,11 +69,26 @@ def port_list_errors(opt):
 
 # and each tool's own
 COUNT_RAW = (["-c", "-o", "raw"], "-c cannot be combined with -o raw")
+UID_ERRORS = [(["-u", "x"], "'x' is not a valid UID"), (["-u", "-1"], "'-1' is not a valid UID"),
+              (["-u", "4294967295"], "UID 4294967295 out of range")]
 TOOL_BAD_INPUT = {
-    "tcpconnect": port_list_errors("-P") + [COUNT_RAW, (["-c", "-r"], "-c and -r exclude each other")],
-    "tcpaccept": port_list_errors("-P") + [COUNT_RAW, (["-r"], "unknown option '-r'"),
-                                           (["-L"], "unknown option '-L'")],
-    "tcpclose": port_list_errors("-L") + port_list_errors("-D") + [
+    "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
+        COUNT_RAW, (["-c", "-r"], "-c and -r exclude each other")],
+    "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
+        COUNT_RAW, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
+    "podnet": port_list_errors("--port") + [
+        (["-u", "0"], "unknown option '-u'"),
+        (["--ip", "300.1.1.1"], "'300.1.1.1' is not an IPv4 or IPv6 address"),
+        (["--ip", "fd00::1::2"], "is not an IPv4 or IPv6 address"),
+        (["--proto", "sctp"], "unknown protocol 'sctp'"),
+        (["--ifname", "a/b"], "'a/b' is not an interface name"),
+        (["--ifname", "x" * 16], "is not an interface name"),
+        (["--ifname", ""], "is not an interface name"),
+        (["--container", "XYZ"], "'XYZ' is not a container id prefix"),
+        (["--container", "ffffffffffff"], "no running container matches 'ffffffffffff'"),
+        (["--sample", "0"], "sampling rate 0 out of range"),
+        (["--pid", "abc"], "'abc' is not a valid PID")],
+    "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), (["-c"], "unknown option '-c'"),
         (["--max-sockets", "0"], "socket count 0 out of range"),
         (["--max-sockets", "x"], "'x' is not a valid socket count")],
@@ -97,7 +109,7 @@ class CliTest(unittest.TestCase):
                     self.assertIn(message, err)
 
     def test_help_lists_every_option_and_examples(self):
-        common = ("--pid", "--uid", "--ipv4", "--ipv6", "--timestamp", "--time",
+        common = ("--pid", "--ipv4", "--ipv6", "--timestamp", "--time",
                   "--json", "--output", "--no-header", "--netns", "--cgroup", "--duration",
                   "--max-events", "--buffer-pages", "--perf-buffer", "--verbose", "--ebpf",
                   "--help", "--version")
@@ -105,7 +117,9 @@ class CliTest(unittest.TestCase):
                               "-r", "-P", "-c"),
                "tcpaccept": ("--port", "--count", "-P", "-c"),
                "tcpclose": ("--lport", "--dport", "--wide", "--csv", "--max-sockets", "-L", "-D",
-                            "-w", "-s")}
+                            "-w", "-s"),
+               "podnet": ("--container", "--ifname", "--ip", "--proto", "--port", "--drops",
+                          "--sample")}
         for name in TOOLS:
             r = run("--help", name=name)
             self.assertEqual(r.returncode, 0)

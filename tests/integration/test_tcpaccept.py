@@ -2,7 +2,7 @@
 import os
 import unittest
 
-from lib import (Netns, Server, Tracer, connect, needs_root, netns_inode, our_programs,
+from lib import (Netns, Server, Tracer, connect, needs_root, netns_inode, our_programs, assert_nothing_left,
                  stop_all)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
@@ -20,7 +20,7 @@ class TcpacceptTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        assert our_programs() <= cls.programs_before, "BPF programs left loaded"
+        assert_nothing_left(cls.programs_before)
 
     def setUp(self):
         self.servers = []

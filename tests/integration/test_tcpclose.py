@@ -4,7 +4,7 @@ import os
 import socket
 import unittest
 
-from lib import (Netns, Tracer, Transfer, needs_root, netns_inode, our_programs, stop_all)
+from lib import (Netns, Tracer, Transfer, needs_root, netns_inode, our_programs, assert_nothing_left, stop_all)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -21,7 +21,7 @@ class TcpcloseTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        assert our_programs() <= cls.programs_before, "BPF programs left loaded"
+        assert_nothing_left(cls.programs_before)
 
     def tearDown(self):
         stop_all()

@@ -5,7 +5,7 @@ import time
 import unittest
 
 from lib import (RAW_DECODE, Cgroup, Netns, Tracer, WaitingConnector, closed_port, connect, listener,
-                 needs_root, netns_inode, our_programs, stop_all, tool)
+                 needs_root, netns_inode, our_programs, assert_nothing_left, stop_all, tool)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -23,7 +23,7 @@ class TcpconnectTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         # every tool run by these tests has exited: nothing of ours stays loaded
-        assert our_programs() <= cls.programs_before, "BPF programs left loaded"
+        assert_nothing_left(cls.programs_before)
 
     def tearDown(self):
         stop_all()

@@ -32,15 +32,33 @@ int main(void)
 	golden(&s, "if (!(lport == 22U))\n\t\treturn true;\n\t"
 		   "if (!(rport == 80U || rport == 443U))\n\t\treturn true;\n\t");
 
-	s = (struct filter_spec){.has_netns = true, .netns = 4026531840U};
+	s = (struct filter_spec){.netns = {4026531840U}, .nnetns = 1};
 	golden(&s, "if (!(netns == 4026531840U))\n\t\treturn true;\n\t");
+
+	s = (struct filter_spec){.netns = {1, 2}, .nnetns = 2};
+	golden(&s, "if (!(netns == 1U || netns == 2U))\n\t\treturn true;\n\t");
+
+	/* packet filters: interface name and addresses as words, never as text */
+	s = (struct filter_spec){.has_ifname = true, .ifname = {0x3068746575ULL, 0}};
+	golden(&s, "if (!(ifname_lo == 0x3068746575ULL && ifname_hi == 0x0ULL))\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.ip_family = 2, .ip = {0x100000aULL, 0}};
+	golden(&s, "if (!(family == 2U && ((saddr_lo == 0x100000aULL && saddr_hi == 0x0ULL) || "
+		   "(daddr_lo == 0x100000aULL && daddr_hi == 0x0ULL))))\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.proto = 1};
+	golden(&s, "if (!(proto == 1U || proto == 58U))\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.proto = 17};
+	golden(&s, "if (!(proto == 17U))\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.ports = {53, 80}, .nports = 2};
+	golden(&s, "if (!(sport == 53U || dport == 53U || sport == 80U || dport == 80U))\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.drops_only = true};
+	golden(&s, "if (event != EVENT_DROP)\n\t\treturn true;\n\t");
 
 	s = (struct filter_spec){.has_cgroup = true, .cgroup_id = 18446744073709551615ULL};
 	golden(&s, "if (cgroup_id != 18446744073709551615ULL)\n\t\treturn true;\n\t");
 
 	/* everything at once keeps a fixed order: pid uid family lport rport netns cgroup */
 	s = (struct filter_spec){.pids = {7}, .npids = 1, .has_uid = true, .uid = 1000, .family = 2,
-				 .rports = {5432}, .nrports = 1, .has_netns = true, .netns = 9,
+				 .rports = {5432}, .nrports = 1, .netns = {9}, .nnetns = 1,
 				 .has_cgroup = true, .cgroup_id = 42};
 	golden(&s, "if (!(pid == 7U))\n\t\treturn true;\n\t"
 		   "if (!(uid == 1000U))\n\t\treturn true;\n\t"

@@ -1,0 +1,57 @@
+/* podnet's records, shared verbatim by the BPF program and user space. */
+#ifndef NETTRACE_PODNET_H
+#define NETTRACE_PODNET_H
+
+#include "event_common.h"
+
+#define IFNAMSIZ 16
+
+/* what happened to the packet */
+enum podnet_event_kind {
+	EVENT_RX = 1,         /* received on an interface */
+	EVENT_DELIVER = 2,    /* handed up the stack by the interface */
+	EVENT_TX = 3,         /* queued for transmission by the local stack */
+	EVENT_XMIT = 4,       /* handed to the device driver */
+	EVENT_FORWARD = 5,    /* queued for transmission, having come in on another interface */
+	EVENT_DROP = 6,       /* freed as dropped (reason) */
+	EVENT_RESET = 7,      /* a TCP RST sent or received */
+	EVENT_RETRANSMIT = 8, /* a TCP segment sent again */
+};
+
+/* which kernel hook reported it */
+enum podnet_hook {
+	HOOK_NETIF_RX = 1,
+	HOOK_NAPI_GRO_RECEIVE = 2,
+	HOOK_NETIF_RECEIVE_SKB = 3,
+	HOOK_NET_DEV_QUEUE = 4,
+	HOOK_NET_DEV_XMIT = 5,
+	HOOK_KFREE_SKB = 6,
+	HOOK_TCP_SEND_RESET = 7,
+	HOOK_TCP_RECEIVE_RESET = 8,
+	HOOK_TCP_RETRANSMIT_SKB = 9,
+};
+
+struct podnet_event {
+	struct event_head head;  /* pid/comm only where the hook ran in a task's own
+	                          * context (0 and "" otherwise); netns of the packet */
+	__u64 location;          /* drop: address of the dropping code */
+	__u32 ifindex;
+	__u32 len;               /* skb->len */
+	__u32 reason;            /* drop: enum skb_drop_reason */
+	char ifname[IFNAMSIZ];
+	__u8 saddr[16];          /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u16 sport;             /* host order; 0 for non-TCP/UDP */
+	__u16 dport;
+	__u16 family;            /* AF_INET, AF_INET6, 0 if not IP */
+	__u8 proto;              /* IPPROTO_* */
+	__u8 event;              /* enum podnet_event_kind */
+	__u8 hook;               /* enum podnet_hook */
+	__u8 tcp_flags;          /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80 */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 _pad[8];
+};
+_Static_assert(sizeof(struct podnet_event) == 136, "podnet_event layout");
+
+#endif

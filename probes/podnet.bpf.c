@@ -1,0 +1,265 @@
+/* podnet: what the kernel's network stack does with one pod's packets.
+ * Raw tracepoints hand us the sk_buff (and sock); packet headers are read
+ * at offsets from BTF. Each event is labelled with the network namespace
+ * of its device (or socket), which is what selects a pod. */
+#include "podnet.h"
+#include "common.bpf.h"
+#include "sock.bpf.h"
+#include "context.bpf.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_ICMP 1
+#define IPPROTO_UDP 17
+#define IPPROTO_ICMPV6 58
+#define NO_HEADER 0xffff        /* skb header offsets not set yet */
+
+/* Packets the filters or the sampling passed over, per CPU: reported. */
+BPF_PERCPU_ARRAY(skipped, u64, 2);
+#define SKIPPED_FILTER 0
+#define SKIPPED_SAMPLE 1
+
+/* True when the user's filters drop this packet. Always defined; the
+ * loader fills it from validated integers. */
+static __always_inline bool packet_filtered(u32 netns, u64 ifname_lo, u64 ifname_hi, u32 family,
+					    u32 proto, u64 saddr_lo, u64 saddr_hi, u64 daddr_lo,
+					    u64 daddr_hi, u32 sport, u32 dport, u32 event)
+{
+	/*FILTER*/
+	return false;
+}
+
+static __always_inline void count_skipped(int which)
+{
+	u64 *n = skipped.lookup(&which);
+	if (n)
+		(*n)++;
+}
+
+static __always_inline u32 net_inum(void *net)
+{
+	u32 inum = 0;
+	if (net)
+		bpf_probe_read_kernel(&inum, sizeof(inum), (const char *)net + OFF_NET_INUM);
+	return inum;
+}
+
+/* Device name, index and namespace. */
+static __always_inline void read_dev(void *dev, struct podnet_event *ev)
+{
+	if (!dev)
+		return;
+	bpf_probe_read_kernel(ev->ifname, sizeof(ev->ifname), (const char *)dev + OFF_DEV_NAME);
+	bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), (const char *)dev + OFF_DEV_IFINDEX);
+	ev->head.netns = net_inum(read_ptr(dev, OFF_DEV_NET));
+}
+
+struct l4_ports {
+	__be16 sport;
+	__be16 dport;
+	u32 seq;
+	u32 ack;
+	u8 off;
+	u8 flags;
+};
+
+/* IP and transport headers at l3. */
+static __always_inline void parse_ip(const char *l3, struct podnet_event *ev)
+{
+	u8 first = 0;
+	bpf_probe_read_kernel(&first, 1, l3);
+	const char *l4;
+	if ((first >> 4) == 4) {
+		u8 ip[20] = {};
+		bpf_probe_read_kernel(ip, sizeof(ip), l3);
+		ev->family = AF_INET;
+		ev->proto = ip[9];
+		__builtin_memcpy(ev->saddr, &ip[12], 4);
+		__builtin_memcpy(ev->daddr, &ip[16], 4);
+		l4 = l3 + (ip[0] & 0x0f) * 4;
+	} else if ((first >> 4) == 6) {
+		u8 ip6[40] = {};
+		bpf_probe_read_kernel(ip6, sizeof(ip6), l3);
+		ev->family = AF_INET6;
+		ev->proto = ip6[6];
+		__builtin_memcpy(ev->saddr, &ip6[8], 16);
+		__builtin_memcpy(ev->daddr, &ip6[24], 16);
+		l4 = l3 + 40;
+	} else {
+		return;
+	}
+	if (ev->proto == IPPROTO_TCP || ev->proto == IPPROTO_UDP) {
+		struct l4_ports h = {};
+		bpf_probe_read_kernel(&h, sizeof(h), l4);
+		ev->sport = __builtin_bswap16(h.sport);
+		ev->dport = __builtin_bswap16(h.dport);
+		if (ev->proto == IPPROTO_TCP)
+			ev->tcp_flags = h.flags;
+	} else if (ev->proto == IPPROTO_ICMP || ev->proto == IPPROTO_ICMPV6) {
+		u8 icmp[2] = {};
+		bpf_probe_read_kernel(icmp, sizeof(icmp), l4);
+		ev->icmp_type = icmp[0];
+		ev->icmp_code = icmp[1];
+	}
+}
+
+/* The packet: where its IP header is depends on the hook. Received
+ * packets have had the link header pulled (data is the IP header); packets
+ * on their way out, and those being dropped, have it at network_header. */
+static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at_data)
+{
+	const char *s = skb;
+	void *head = read_ptr(skb, OFF_SKB_HEAD);
+	void *data = read_ptr(skb, OFF_SKB_DATA);
+	u16 network = NO_HEADER, protocol = 0;
+	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), s + OFF_SKB_LEN);
+	bpf_probe_read_kernel(&network, sizeof(network), s + OFF_SKB_NETWORK_HEADER);
+	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SKB_PROTOCOL);
+	protocol = __builtin_bswap16(protocol);
+	read_dev(read_ptr(skb, OFF_SKB_DEV), ev);
+	if (!ev->head.netns)
+		ev->head.netns = sock_netns(read_ptr(skb, OFF_SKB_SK));
+	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6)
+		return;
+	const char *l3 = (at_data || network == NO_HEADER || network == 0) ? data : (const char *)head + network;
+	if (l3)
+		parse_ip(l3, ev);
+}
+
+/* Filters, sampling, the owner where there is one, then out. */
+static __always_inline int report(void *ctx, struct podnet_event *ev)
+{
+	u64 name[2] = {};
+	__builtin_memcpy(name, ev->ifname, sizeof(name));
+	u64 s[2] = {}, d[2] = {};
+	__builtin_memcpy(s, ev->saddr, sizeof(s));
+	__builtin_memcpy(d, ev->daddr, sizeof(d));
+	if (packet_filtered(ev->head.netns, name[0], name[1], ev->family, ev->proto, s[0], s[1], d[0],
+			    d[1], ev->sport, ev->dport, ev->event)) {
+		count_skipped(SKIPPED_FILTER);
+		return 0;
+	}
+#if SAMPLE_EVERY > 1
+	if (bpf_get_prandom_u32() % SAMPLE_EVERY != 0) {
+		count_skipped(SKIPPED_SAMPLE);
+		return 0;
+	}
+#endif
+	ev->head.ts_ns = bpf_ktime_get_ns();
+	if (in_task_context()) {
+		u32 netns = ev->head.netns;
+		fill_head(&ev->head);
+		ev->head.netns = netns;
+	}
+	emit(ctx, ev, sizeof(*ev));
+	return 0;
+}
+
+static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data)
+{
+	struct podnet_event ev = {};
+	ev.event = event;
+	ev.hook = hook;
+	read_skb(skb, &ev, at_data);
+	return report(ctx, &ev);
+}
+
+RAW_TRACEPOINT_PROBE(netif_rx)
+{
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NETIF_RX, true);
+}
+
+RAW_TRACEPOINT_PROBE(napi_gro_receive_entry)
+{
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NAPI_GRO_RECEIVE, true);
+}
+
+RAW_TRACEPOINT_PROBE(netif_receive_skb)
+{
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_DELIVER, HOOK_NETIF_RECEIVE_SKB, true);
+}
+
+/* Queued for transmission: forwarded if it came in on another interface. */
+RAW_TRACEPOINT_PROBE(net_dev_queue)
+{
+	void *skb = (void *)ctx->args[0];
+	struct podnet_event ev = {};
+	ev.hook = HOOK_NET_DEV_QUEUE;
+	read_skb(skb, &ev, false);
+	int iif = 0;
+	bpf_probe_read_kernel(&iif, sizeof(iif), (const char *)skb + OFF_SKB_IIF);
+	ev.event = (iif != 0 && (u32)iif != ev.ifindex) ? EVENT_FORWARD : EVENT_TX;
+	return report(ctx, &ev);
+}
+
+RAW_TRACEPOINT_PROBE(net_dev_xmit)
+{
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_XMIT, HOOK_NET_DEV_XMIT, false);
+}
+
+RAW_TRACEPOINT_PROBE(kfree_skb)
+{
+	struct podnet_event ev = {};
+	ev.event = EVENT_DROP;
+	ev.hook = HOOK_KFREE_SKB;
+	ev.location = ctx->args[1];
+#ifdef HAVE_DROP_REASON
+	ev.reason = (u32)ctx->args[2];
+#endif
+	read_skb((void *)ctx->args[0], &ev, false);
+	return report(ctx, &ev);
+}
+
+/* TCP events carry the socket: its tuple, namespace and device-less. */
+static __always_inline int on_sock(void *ctx, void *sk, u8 event, u8 hook)
+{
+	struct podnet_event ev = {};
+	struct tcp_tuple t = {};
+	ev.event = event;
+	ev.hook = hook;
+	if (!sk || !sock_tuple(sk, &t))
+		return 0;
+	ev.family = t.family;
+	ev.proto = IPPROTO_TCP;
+	__builtin_memcpy(ev.saddr, t.saddr, 16);
+	__builtin_memcpy(ev.daddr, t.daddr, 16);
+	ev.sport = t.sport;
+	ev.dport = t.dport;
+	ev.head.netns = sock_netns(sk);
+	return report(ctx, &ev);
+}
+
+/* An RST we send: from a socket, or (no socket, e.g. a closed port) in
+ * answer to the packet skb, whose addresses it swaps. */
+RAW_TRACEPOINT_PROBE(tcp_send_reset)
+{
+	void *sk = (void *)ctx->args[0];
+	void *skb = (void *)ctx->args[1];
+	if (sk && !skb)
+		return on_sock(ctx, sk, EVENT_RESET, HOOK_TCP_SEND_RESET);
+	if (!skb)
+		return 0;
+	struct podnet_event ev = {};
+	ev.event = EVENT_RESET;
+	ev.hook = HOOK_TCP_SEND_RESET;
+	read_skb(skb, &ev, false);
+	u8 tmp[16];
+	__builtin_memcpy(tmp, ev.saddr, 16);
+	__builtin_memcpy(ev.saddr, ev.daddr, 16);
+	__builtin_memcpy(ev.daddr, tmp, 16);
+	u16 port = ev.sport;
+	ev.sport = ev.dport;
+	ev.dport = port;
+	ev.tcp_flags = 0x04; /* the RST itself */
+	return report(ctx, &ev);
+}
+
+RAW_TRACEPOINT_PROBE(tcp_receive_reset)
+{
+	return on_sock(ctx, (void *)ctx->args[0], EVENT_RESET, HOOK_TCP_RECEIVE_RESET);
+}
+
+RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
+{
+	return on_sock(ctx, (void *)ctx->args[0], EVENT_RETRANSMIT, HOOK_TCP_RETRANSMIT_SKB);
+}

@@ -1,0 +1,219 @@
+"""podnet against real traffic between 'pods' (network namespaces with
+veth pairs and a bridge) that the test makes, as root."""
+import os
+import socket
+import subprocess
+import unittest
+
+from lib import (PYTHON, Cgroup, Server, Tracer, assert_nothing_left, connect, needs_root,
+                 netns_inode, our_programs, stop_all)
+from pods import Pods
+
+A4, B4 = "10.231.0.1", "10.231.0.2"
+A6, B6 = "fd00:231::1", "fd00:231::2"
+HOST_NETNS = netns_inode("/proc/self/ns/net")
+
+
+def udp_send(pods, pod, family, dst, port, count=1, size=32):
+    af = "AF_INET6" if family == 6 else "AF_INET"
+    code = (f"import socket\ns = socket.socket(socket.{af}, socket.SOCK_DGRAM)\n"
+            f"for _ in range({count}):\n    s.sendto(b'u' * {size}, ({dst!r}, {port}))\n")
+    subprocess.run([*pods.exec_prefix(pod), PYTHON, "-c", code], check=True, timeout=30)
+
+
+def host_loopback_traffic():
+    """Connects on the host's loopback: must never show in a pod's trace."""
+    with socket.socket() as l:
+        l.bind(("127.0.0.1", 0))
+        l.listen()
+        connect(4, "127.0.0.1", l.getsockname()[1])
+
+
+@needs_root
+class PodnetTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.programs_before = our_programs()
+        cls.pods = Pods("pn")
+        try:
+            cls.pods.add("a")
+            cls.pods.add("b")
+            cls.pods.veth("a", "veth-a", f"{A4}/24,{A6}/64", "b", "veth-b", f"{B4}/24,{B6}/64")
+        except Exception:
+            cls.pods.close()
+            raise
+        cls.netns_a = netns_inode(cls.pods.path("a"))
+        cls.netns_b = netns_inode(cls.pods.path("b"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pods.close()
+        assert_nothing_left(cls.programs_before)
+
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        stop_all()
+        for s in self.servers:
+            s.kill()
+
+    def server_in(self, pod, family=4):
+        s = Server(family, "--bind", B4 if family == 4 else B6, prefix=self.pods.exec_prefix(pod))
+        self.servers.append(s)
+        return s
+
+    def test_traffic_between_two_pods_both_directions(self):
+        for family, src, dst in ((4, A4, B4), (6, A6, B6)):
+            with self.subTest(family=family):
+                srv = self.server_in("b", family)
+                t = Tracer("podnet", "-j", "--netns", self.pods.path("a"))
+                srv.go()
+                connect(family, dst, srv.port, prefix=self.pods.exec_prefix("a"))
+                srv.results()
+                t.stop()
+                evs = t.events("packet")
+                self.assertTrue(evs)
+                self.assertEqual({e["netns"] for e in evs}, {self.netns_a})
+                out = [e for e in evs if e["event"] == "tx" and e["flags"] == "SYN"]
+                back = [e for e in evs if e["event"] in ("rx", "deliver") and e["flags"] == "SYN,ACK"]
+                self.assertTrue(out and back, evs)
+                for e in out:
+                    self.assertEqual((e["ifname"], e["saddr"], e["daddr"], e["dport"], e["proto"]),
+                                     ("veth-a", src, dst, srv.port, "tcp"))
+                    self.assertEqual(e["family"], family)
+                for e in back:
+                    self.assertEqual((e["ifname"], e["saddr"], e["daddr"], e["sport"]),
+                                     ("veth-a", dst, src, srv.port))
+                self.assertTrue(all(e["ifindex"] > 0 for e in out + back))
+
+    def test_pod_chosen_by_netns_pid_or_cgroup_sees_only_that_pod(self):
+        sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "60"])
+        self.addCleanup(sleeper.kill)
+        with Cgroup(f"nettrace-pod-{os.getpid()}") as cg:
+            cg.add(sleeper.pid)
+            for how in (["--netns", self.pods.path("a")], ["--pid", str(sleeper.pid)],
+                        ["--cgroup", cg.path]):
+                with self.subTest(how=how[0]):
+                    t = Tracer("podnet", "-j", *how)
+                    host_loopback_traffic()
+                    udp_send(self.pods, "a", 4, B4, 9, count=3)
+                    host_loopback_traffic()
+                    t.stop()
+                    evs = t.events("packet")
+                    self.assertTrue(any(e["dport"] == 9 and e["proto"] == "udp" for e in evs), evs)
+                    self.assertEqual({e["netns"] for e in evs}, {self.netns_a})
+            sleeper.kill()
+            sleeper.wait()
+
+    def test_udp_to_a_closed_port_is_a_no_socket_drop(self):
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--drops")
+        udp_send(self.pods, "a", 4, B4, 7, count=2)
+        t.stop()
+        drops = [e for e in t.events("packet") if e["proto"] == "udp" and e["dport"] == 7]
+        self.assertEqual(len(drops), 2, t.events("packet"))
+        for e in drops:
+            self.assertEqual((e["event"], e["reason"]), ("drop", "NO_SOCKET"))
+            self.assertEqual((e["saddr"], e["daddr"], e["netns"]), (A4, B4, self.netns_b))
+            self.assertTrue(e["function"], e)   # the dropping function's symbol
+        self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
+
+    def test_tcp_connect_to_a_closed_port_shows_a_reset(self):
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "tcp")
+        seen = connect(4, B4, 7, prefix=self.pods.exec_prefix("a"))
+        t.stop()
+        self.assertEqual(seen["errno"], "ECONNREFUSED")
+        resets = [e for e in t.events("packet") if e["event"] == "reset"]
+        self.assertTrue(resets, t.events("packet"))
+        r = resets[0]
+        self.assertEqual((r["saddr"], r["sport"], r["daddr"], r["dport"]), (B4, 7, A4, seen["lport"]))
+        self.assertEqual(r["netns"], self.netns_b)
+        self.assertEqual(r["hook"], "tcp_send_reset")
+
+    def test_packet_filters(self):
+        srv = self.server_in("b")
+        cases = [
+            (["--proto", "udp"], lambda e: e["proto"] == "udp"),
+            (["--port", "9"], lambda e: 9 in (e["sport"], e["dport"])),
+            (["--ip", A4], lambda e: A4 in (e["saddr"], e["daddr"])),
+            (["--ifname", "veth-a"], lambda e: e["ifname"] == "veth-a"),
+            (["-6"], lambda e: e["family"] == 6),
+        ]
+        srv.go()
+        for args, keep in cases:
+            with self.subTest(args=args):
+                t = Tracer("podnet", "-j", *args)
+                udp_send(self.pods, "a", 4, B4, 9)
+                udp_send(self.pods, "a", 6, B6, 9)
+                udp_send(self.pods, "b", 4, A4, 12345)  # from B: other address, port
+                host_loopback_traffic()
+                t.stop()
+                evs = t.events("packet")
+                self.assertTrue(evs, args)
+                bad = [e for e in evs if not keep(e)]
+                self.assertEqual(bad, [], args)
+        connect(4, B4, srv.port, prefix=self.pods.exec_prefix("a"))
+        srv.results()
+
+    def test_sampling_reports_what_it_skipped(self):
+        n = 400
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("a"), "--proto", "udp", "--sample", "20")
+        udp_send(self.pods, "a", 4, B4, 9, count=n)
+        t.stop()
+        evs = [e for e in t.events("packet") if e["event"] == "tx"]
+        [skipped] = t.events("skipped")
+        self.assertEqual(skipped["sample"], 20)
+        self.assertGreater(skipped["sampled_out"], 0)
+        self.assertLess(len(evs), n / 4)           # about n/20 kept
+        self.assertGreater(skipped["filtered"], 0)  # other pods' and host packets
+
+    def test_three_pods_on_a_bridge_show_forwarding(self):
+        with Pods("pnb") as pods:
+            for name in ("node", "a", "b", "c"):
+                pods.add(name)
+            for i, name in enumerate(("a", "b", "c"), 1):
+                pods.veth(name, "eth0", f"10.232.0.{i}/24", "node", f"port-{name}", None)
+            pods.bridge("node", "br0", ["port-a", "port-b", "port-c"])
+            t = Tracer("podnet", "-j", "--netns", pods.path("node"), "--proto", "udp")
+            udp_send(pods, "a", 4, "10.232.0.3", 9)
+            t.stop()
+            evs = [e for e in t.events("packet") if e["dport"] == 9]
+            fwd = [e for e in evs if e["event"] == "forward"]
+            self.assertTrue(fwd, evs)
+            self.assertEqual((fwd[0]["ifname"], fwd[0]["saddr"], fwd[0]["daddr"]),
+                             ("port-c", "10.232.0.1", "10.232.0.3"))
+            self.assertIn("port-a", {e["ifname"] for e in evs if e["event"] in ("rx", "deliver")})
+            self.assertEqual({e["netns"] for e in evs}, {netns_inode(pods.path("node"))})
+
+    def test_container_id_finds_its_pod(self):
+        cid = "3f9a1c" + "0123456789abcdef" * 3 + "0123456789"
+        self.assertEqual(len(cid), 64)
+        sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "60"])
+        self.addCleanup(sleeper.kill)
+        with Cgroup(f"docker-{cid}.scope") as cg:
+            cg.add(sleeper.pid)
+            t = Tracer("podnet", "-j", "--container", cid[:12])
+            udp_send(self.pods, "a", 4, B4, 9)
+            host_loopback_traffic()
+            t.stop()
+            sleeper.kill()
+            sleeper.wait()
+        evs = t.events("packet")
+        self.assertTrue(any(e["dport"] == 9 for e in evs), evs)
+        self.assertEqual({e["netns"] for e in evs}, {self.netns_a})
+
+    def test_text_output(self):
+        t = Tracer("podnet", "--netns", self.pods.path("a"), "--proto", "udp")
+        udp_send(self.pods, "a", 4, B4, 9)
+        t.stop()
+        lines = [l.decode() for l in t.out]
+        self.assertEqual(lines[0].split(), ["TIME", "NETNS", "IFNAME", "EVENT", "PROTO", "SADDR:SPORT",
+                                            ">", "DADDR:DPORT", "LEN", "FLAGS/REASON"])
+        tx = [l.split() for l in lines[1:] if " tx " in l]
+        self.assertTrue(tx, lines)
+        self.assertEqual(tx[0][1:5], [str(self.netns_a), "veth-a", "tx", "udp"])
+        self.assertEqual(tx[0][6:8], [">", f"{B4}:9"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,350 @@
+/* podnet: what the kernel's network stack does with one pod's packets —
+ * received, delivered, queued, transmitted, forwarded, dropped (and why),
+ * reset, retransmitted. A pod is a network namespace. */
+#include "podnet.h"
+
+#include "errors.h"
+#include "fmt.h"
+#include "kfeatures.h"
+#include "kfields.h"
+#include "layout.h"
+#include "opts.h"
+#include "output.h"
+#include "parse.h"
+#include "pods.h"
+#include "program.h"
+#include "runloop.h"
+
+#include <arpa/inet.h>
+#include <bcc/bcc_syms.h>
+#include <bcc/libbpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char podnet_bpf_text[];
+
+enum {
+	OPT_CONTAINER = 3000, OPT_POD_CGROUP, OPT_IFNAME, OPT_IP, OPT_PROTO, OPT_PORT, OPT_DROPS, OPT_SAMPLE,
+};
+
+struct podnet_opts {
+	struct common_opts *common;
+	unsigned sample;   /* 1 in N */
+};
+
+static const struct tool_option options[] = {
+	{"pid", 'p', "PID[,PID...]", "the pod of these processes (their network namespace)"},
+	{"cgroup", OPT_POD_CGROUP, "PATH", "the pod of the processes in this cgroup v2 directory"},
+	{"container", OPT_CONTAINER, "ID-PREFIX", "the pod of this container (found via /proc/*/cgroup)"},
+	{"ifname", OPT_IFNAME, "NAME", "only packets on this interface"},
+	{"ip", OPT_IP, "ADDR", "only packets from or to this IPv4 or IPv6 address"},
+	{"proto", OPT_PROTO, "PROTO", "only tcp, udp or icmp (ICMPv6 too) packets"},
+	{"port", OPT_PORT, "PORT[,PORT...]", "only packets from or to these ports"},
+	{"drops", OPT_DROPS, NULL, "only drops"},
+	{"sample", OPT_SAMPLE, "N", "report 1 packet in N, chosen at random in the kernel"},
+	{0},
+};
+
+/* podnet follows packets, not a user's processes */
+static const char *const without[] = {"uid", NULL};
+
+static const char examples[] =
+	"  podnet --netns /run/netns/pod1        # every packet event of one pod\n"
+	"  podnet -p 4242                        # the pod process 4242 runs in\n"
+	"  podnet --container 3f9a1c             # the pod of a container\n"
+	"  podnet --cgroup /sys/fs/cgroup/kubepods.slice/kubepods-pod1234.slice\n"
+	"  podnet --drops -j | jq -r .reason     # why packets are dropped, every pod\n"
+	"  podnet --netns /run/netns/pod1 --proto tcp --port 443 --sample 100\n";
+
+static void set_ifname(struct filter_spec *f, const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= IFNAMSIZ || strpbrk(name, "/: \t\n") || !strcmp(name, ".") || !strcmp(name, ".."))
+		usage_error("--ifname: '%s' is not an interface name (1-15 bytes, no '/', ':' or spaces)", name);
+	char padded[IFNAMSIZ] = {0};
+	memcpy(padded, name, n);
+	memcpy(f->ifname, padded, sizeof padded);
+	f->has_ifname = true;
+}
+
+static void set_ip(struct filter_spec *f, const char *addr)
+{
+	unsigned char bytes[16] = {0};
+	if (inet_pton(AF_INET, addr, bytes) == 1)
+		f->ip_family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, bytes) == 1)
+		f->ip_family = AF_INET6;
+	else
+		usage_error("--ip: '%s' is not an IPv4 or IPv6 address", addr);
+	memcpy(f->ip, bytes, sizeof bytes);
+}
+
+static void set_proto(struct filter_spec *f, const char *name)
+{
+	static const struct { const char *name; unsigned proto; } protos[] = {
+		{"tcp", 6}, {"udp", 17}, {"icmp", 1},
+	};
+	for (unsigned i = 0; i < sizeof protos / sizeof *protos; i++)
+		if (strcmp(name, protos[i].name) == 0) {
+			f->proto = protos[i].proto;
+			return;
+		}
+	usage_error("--proto: unknown protocol '%s' (expected tcp, udp or icmp)", name);
+}
+
+static void handle_option(int key, const char *arg, void *ctx)
+{
+	struct podnet_opts *t = ctx;
+	struct filter_spec *f = &t->common->filter;
+	switch (key) {
+	case 'p': pod_of_pid(f, "--pid", arg); break;
+	case OPT_POD_CGROUP: pod_of_cgroup(f, "--cgroup", arg); break;
+	case OPT_CONTAINER: pod_of_container(f, "--container", arg); break;
+	case OPT_IFNAME: set_ifname(f, arg); break;
+	case OPT_IP: set_ip(f, arg); break;
+	case OPT_PROTO: set_proto(f, arg); break;
+	case OPT_PORT:
+		f->nports += parse_list("--port", "port", arg, 1, 65535, f->ports + f->nports,
+					FILTER_MAX_PORTS - f->nports);
+		break;
+	case OPT_DROPS: f->drops_only = true; break;
+	case OPT_SAMPLE: t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000); break;
+	}
+}
+
+static const struct kernel_field kernel_fields[] = {
+	SOCK_TUPLE_FIELDS,
+	{"OFF_SKB_HEAD", "sk_buff", "head", "linux/skbuff.h"},
+	{"OFF_SKB_DATA", "sk_buff", "data", "linux/skbuff.h"},
+	{"OFF_SKB_LEN", "sk_buff", "len", "linux/skbuff.h"},
+	{"OFF_SKB_NETWORK_HEADER", "sk_buff", "network_header", "linux/skbuff.h"},
+	{"OFF_SKB_PROTOCOL", "sk_buff", "protocol", "linux/skbuff.h"},
+	{"OFF_SKB_DEV", "sk_buff", "dev", "linux/skbuff.h"},
+	{"OFF_SKB_SK", "sk_buff", "sk", "linux/skbuff.h"},
+	{"OFF_SKB_IIF", "sk_buff", "skb_iif", "linux/skbuff.h"},
+	{"OFF_DEV_NAME", "net_device", "name", "linux/netdevice.h"},
+	{"OFF_DEV_IFINDEX", "net_device", "ifindex", "linux/netdevice.h"},
+	{"OFF_DEV_NET", "net_device", "nd_net.net", "linux/netdevice.h"},
+	{"OFF_TASK_FLAGS", "task_struct", "flags", "linux/sched.h"},
+	{0},
+};
+
+#define RAW(name) {.kind = PROBE_RAW_TRACEPOINT, .target = #name, .fn = "raw_tracepoint__" #name}
+static const struct probe probes[] = {
+	RAW(netif_rx), RAW(napi_gro_receive_entry), RAW(netif_receive_skb), RAW(net_dev_queue),
+	RAW(net_dev_xmit), RAW(kfree_skb), RAW(tcp_send_reset), RAW(tcp_receive_reset),
+	RAW(tcp_retransmit_skb),
+	RAW(softirq_entry), RAW(softirq_exit), RAW(irq_handler_entry), RAW(irq_handler_exit),
+	{0},
+};
+
+static const char *const event_names[] = {
+	"?", "rx", "deliver", "tx", "xmit", "forward", "drop", "reset", "retransmit",
+};
+static const char *const hook_names[] = {
+	"?", "netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue",
+	"net_dev_xmit", "kfree_skb", "tcp_send_reset", "tcp_receive_reset", "tcp_retransmit_skb",
+};
+#define NAME_OF(table, i) ((i) < sizeof table / sizeof *table ? table[i] : "?")
+
+enum {
+	F_TIME_CLOCK, F_TIME_REL, F_TYPE, F_TIME, F_TS, F_NETNS, F_IFNAME, F_IFINDEX, F_EVENT, F_HOOK,
+	F_PROTO, F_FAMILY, F_SRC, F_ARROW, F_DST, F_SADDR, F_SPORT, F_DADDR, F_DPORT, F_LEN,
+	F_DETAIL, F_FLAGS, F_ICMP_TYPE, F_ICMP_CODE, F_REASON, F_FUNCTION, F_PID, F_TID, F_COMM,
+	NFIELDS
+};
+
+static struct column columns[] = {
+	{"TIME", -8, NULL, true, F_TIME_CLOCK},
+	{"TIME(s)", -11, NULL, false, F_TIME_REL},
+	{NULL, 0, "type", false, F_TYPE},
+	{NULL, 0, "time", false, F_TIME},
+	{NULL, 0, "ts_ns", false, F_TS},
+	{"NETNS", -10, "netns", true, F_NETNS},
+	{"IFNAME", -10, "ifname", true, F_IFNAME},
+	{NULL, 0, "ifindex", false, F_IFINDEX},
+	{"EVENT", -10, "event", true, F_EVENT},
+	{NULL, 0, "hook", false, F_HOOK},
+	{"PROTO", -5, "proto", true, F_PROTO},
+	{NULL, 0, "family", false, F_FAMILY},
+	{"SADDR:SPORT", -22, NULL, true, F_SRC},
+	{">", 1, NULL, true, F_ARROW},
+	{"DADDR:DPORT", -22, NULL, true, F_DST},
+	{NULL, 0, "saddr", false, F_SADDR},
+	{NULL, 0, "sport", false, F_SPORT},
+	{NULL, 0, "daddr", false, F_DADDR},
+	{NULL, 0, "dport", false, F_DPORT},
+	{"LEN", 6, "len", true, F_LEN},
+	{"FLAGS/REASON", -12, NULL, true, F_DETAIL},
+	{NULL, 0, "flags", false, F_FLAGS},
+	{NULL, 0, "icmp_type", false, F_ICMP_TYPE},
+	{NULL, 0, "icmp_code", false, F_ICMP_CODE},
+	{NULL, 0, "reason", false, F_REASON},
+	{NULL, 0, "function", false, F_FUNCTION},
+	{NULL, 0, "pid", false, F_PID},
+	{NULL, 0, "tid", false, F_TID},
+	{NULL, 0, "comm", false, F_COMM},
+};
+#define NCOLS ((int)(sizeof columns / sizeof *columns))
+
+struct run {
+	struct output out;
+	const char **reasons;   /* skb_drop_reason names from BTF */
+	int nreasons;
+	void *ksyms;
+};
+
+static const char *proto_name(unsigned p, char *buf, size_t size)
+{
+	switch (p) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmp6";
+	}
+	snprintf(buf, size, "%u", p);
+	return buf;
+}
+
+static void tcp_flags_text(unsigned flags, char *out, size_t size)
+{
+	static const char *const names[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+	static const int order[] = {1, 0, 2, 3, 4, 5, 6, 7};   /* SYN first, as people say it */
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; i < 8; i++)
+		if (flags & (1u << order[i]))
+			n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", n ? "," : "",
+					      names[order[i]]);
+}
+
+static void endpoint(char *out, size_t size, unsigned family, const char *addr, unsigned port, bool ports)
+{
+	if (family == 0)
+		snprintf(out, size, "-");
+	else if (!ports)
+		snprintf(out, size, "%s", addr);
+	else if (family == 10)
+		snprintf(out, size, "[%s]:%u", addr, port);
+	else
+		snprintf(out, size, "%s:%u", addr, port);
+}
+
+static const char *reason_name(const struct run *r, unsigned reason, char *buf, size_t size)
+{
+	if (reason < (unsigned)r->nreasons && r->reasons[reason])
+		return r->reasons[reason];
+	snprintf(buf, size, "REASON_%u", reason);
+	return buf;
+}
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct run *r = ctx;
+	if (size < sizeof(struct podnet_event))
+		return 0;
+	const struct podnet_event *e = data;
+	if (r->out.format == OUT_RAW) {
+		output_raw(&r->out, e, sizeof *e);
+		return 0;
+	}
+	char rel[TIME_TEXT_LEN], clock[TIME_TEXT_LEN], iso[TIME_TEXT_LEN], pbuf[8], rbuf[24];
+	char saddr[ADDR_TEXT_LEN] = "", daddr[ADDR_TEXT_LEN] = "", src[64], dst[64];
+	char flags[40] = "", detail[160] = "", function[128] = "";
+	uint64_t wall = mono_to_wall_ns(e->head.ts_ns);
+	fmt_since_start(rel, sizeof rel, e->head.ts_ns);
+	fmt_clock(clock, sizeof clock, wall);
+	fmt_rfc3339(iso, sizeof iso, wall);
+	if (e->family) {
+		fmt_addr(saddr, sizeof saddr, e->family, e->saddr);
+		fmt_addr(daddr, sizeof daddr, e->family, e->daddr);
+	}
+	bool ports = e->proto == 6 || e->proto == 17;
+	endpoint(src, sizeof src, e->family, saddr, e->sport, ports);
+	endpoint(dst, sizeof dst, e->family, daddr, e->dport, ports);
+	if (e->proto == 6)
+		tcp_flags_text(e->tcp_flags, flags, sizeof flags);
+	bool icmp = e->proto == 1 || e->proto == 58;
+	const char *reason = e->event == EVENT_DROP ? reason_name(r, e->reason, rbuf, sizeof rbuf) : "";
+	struct bcc_symbol sym;
+	if (e->event == EVENT_DROP && r->ksyms &&
+	    bcc_symcache_resolve_no_demangle(r->ksyms, e->location, &sym) == 0)
+		snprintf(function, sizeof function, "%s", sym.name);
+	if (e->event == EVENT_DROP)
+		snprintf(detail, sizeof detail, "%s%s%s", reason, function[0] ? "@" : "", function);
+	else if (icmp)
+		snprintf(detail, sizeof detail, "type=%u code=%u", e->icmp_type, e->icmp_code);
+	else
+		snprintf(detail, sizeof detail, "%s", flags);
+
+	struct cell c[NFIELDS] = {
+		[F_TIME_CLOCK] = cell_str(clock), [F_TIME_REL] = cell_str(rel),
+		[F_TYPE] = cell_str("packet"), [F_TIME] = cell_str(iso), [F_TS] = cell_u64(e->head.ts_ns),
+		[F_NETNS] = cell_u64(e->head.netns), [F_IFNAME] = cell_strn(e->ifname, sizeof e->ifname),
+		[F_IFINDEX] = cell_u64(e->ifindex), [F_EVENT] = cell_str(NAME_OF(event_names, e->event)),
+		[F_HOOK] = cell_str(NAME_OF(hook_names, e->hook)),
+		[F_PROTO] = cell_str(proto_name(e->proto, pbuf, sizeof pbuf)),
+		[F_FAMILY] = cell_u64(e->family == 10 ? 6 : e->family == 2 ? 4 : 0),
+		[F_SRC] = cell_str(src), [F_ARROW] = cell_str(">"), [F_DST] = cell_str(dst),
+		[F_SADDR] = cell_str(saddr), [F_SPORT] = cell_u64(e->sport),
+		[F_DADDR] = cell_str(daddr), [F_DPORT] = cell_u64(e->dport), [F_LEN] = cell_u64(e->len),
+		[F_DETAIL] = cell_str(detail), [F_FLAGS] = cell_str(flags),
+		[F_ICMP_TYPE] = cell_u64(e->icmp_type), [F_ICMP_CODE] = cell_u64(e->icmp_code),
+		[F_REASON] = cell_str(reason), [F_FUNCTION] = cell_str(function),
+		[F_PID] = cell_u64(e->head.pid), [F_TID] = cell_u64(e->head.tid),
+		[F_COMM] = cell_strn(e->head.comm, sizeof e->head.comm),
+	};
+	if (e->ifname[0] == '\0')
+		c[F_IFNAME] = cell_str(e->event == EVENT_RESET || e->event == EVENT_RETRANSMIT ? "-" : "?");
+	output_row(&r->out, c);
+	return 0;
+}
+
+/* What the filters and the sampling passed over: not losses, but said. */
+static void report_skipped(int fd, const struct output *out, unsigned sample)
+{
+	int ncpus = possible_cpus();
+	uint64_t totals[2] = {0, 0};
+	for (int key = 0; key < 2; key++) {
+		uint64_t vals[ncpus > 0 ? ncpus : 1];
+		if (fd >= 0 && bpf_lookup_elem(fd, &key, vals) == 0)
+			for (int i = 0; i < ncpus; i++)
+				totals[key] += vals[i];
+	}
+	if (out->format == OUT_JSON)
+		printf("{\"type\":\"skipped\",\"filtered\":%llu,\"sampled_out\":%llu,\"sample\":%u}\n",
+		       (unsigned long long)totals[0], (unsigned long long)totals[1], sample);
+	note("%llu packet events skipped by the filters, %llu by sampling (1 in %u)",
+	     (unsigned long long)totals[0], (unsigned long long)totals[1], sample);
+}
+
+int main(int argc, char **argv)
+{
+	struct common_opts o;
+	struct podnet_opts t = {.common = &o, .sample = 1};
+	const struct tool_desc desc = {
+		"podnet", "Trace what the network stack does with one pod's packets: rx, tx, forward, drop...",
+		examples, options, without, handle_option, &t,
+	};
+	parse_options(argc, argv, &desc, &o);
+
+	struct run r = {0};
+	r.nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &r.reasons);
+	char defines[160];
+	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s", t.sample,
+		 r.nreasons ? "#define HAVE_DROP_REASON 1\n" : "");
+	struct program prog;
+	program_build(&prog, "podnet", &o, defines, kernel_fields, podnet_bpf_text);
+	program_start(&prog, probes, &o, on_event, &r);
+	r.ksyms = bcc_symcache_new(-1, NULL);
+	columns[0].text = o.time != TIME_SINCE_START;
+	columns[1].text = o.time == TIME_SINCE_START;
+	output_init(&r.out, o.format, !o.no_header, columns, NCOLS);
+	program_run(&prog, &r.out, &o, sizeof(struct podnet_event),
+		    o.filter.nnetns ? "the pod's packets" : "packets in every network namespace");
+	report_skipped(program_map_fd(&prog, "skipped"), &r.out, t.sample);
+	flush_or_exit(stdout);
+	program_close(&prog);
+	return 0;
+}
