@@ -29,6 +29,13 @@ enum podnet_hook {
 	HOOK_TCP_SEND_RESET = 7,
 	HOOK_TCP_RECEIVE_RESET = 8,
 	HOOK_TCP_RETRANSMIT_SKB = 9,
+	/* the IP-layer path, where kprobes exist */
+	HOOK_IP_RCV = 10,
+	HOOK_IP_RCV_FINISH = 11,
+	HOOK_IP_OUTPUT = 12,
+	HOOK_IP_FINISH_OUTPUT = 13,
+	HOOK_DEV_QUEUE_XMIT = 14,
+	HOOK_BR_FORWARD = 15,
 };
 
 struct podnet_event {

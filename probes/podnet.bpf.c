@@ -2,6 +2,7 @@
  * Raw tracepoints hand us the sk_buff (and sock); packet headers are read
  * at offsets from BTF. Each event is labelled with the network namespace
  * of its device (or socket), which is what selects a pod. */
+#include <asm/ptrace.h>
 #include "podnet.h"
 #include "common.bpf.h"
 #include "sock.bpf.h"
@@ -262,4 +263,36 @@ RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 {
 	return on_sock(ctx, (void *)ctx->args[0], EVENT_RETRANSMIT, HOOK_TCP_RETRANSMIT_SKB);
+}
+
+/* The IP-layer path, where the kernel has kprobes: more detail between
+ * the device hooks above. Arguments by each function's signature. */
+int kprobe__ip_rcv(struct pt_regs *ctx)
+{
+	return on_skb(ctx, (void *)PT_REGS_PARM1(ctx), EVENT_DELIVER, HOOK_IP_RCV, true);
+}
+
+int kprobe__ip_rcv_finish(struct pt_regs *ctx)
+{
+	return on_skb(ctx, (void *)PT_REGS_PARM3(ctx), EVENT_DELIVER, HOOK_IP_RCV_FINISH, false);
+}
+
+int kprobe__ip_output(struct pt_regs *ctx)
+{
+	return on_skb(ctx, (void *)PT_REGS_PARM3(ctx), EVENT_TX, HOOK_IP_OUTPUT, false);
+}
+
+int kprobe__ip_finish_output(struct pt_regs *ctx)
+{
+	return on_skb(ctx, (void *)PT_REGS_PARM3(ctx), EVENT_TX, HOOK_IP_FINISH_OUTPUT, false);
+}
+
+int kprobe____dev_queue_xmit(struct pt_regs *ctx)
+{
+	return on_skb(ctx, (void *)PT_REGS_PARM1(ctx), EVENT_TX, HOOK_DEV_QUEUE_XMIT, false);
+}
+
+int kprobe__br_forward(struct pt_regs *ctx)
+{
+	return on_skb(ctx, (void *)PT_REGS_PARM2(ctx), EVENT_FORWARD, HOOK_BR_FORWARD, false);
 }

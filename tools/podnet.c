@@ -131,11 +131,17 @@ static const struct kernel_field kernel_fields[] = {
 };
 
 #define RAW(name) {.kind = PROBE_RAW_TRACEPOINT, .target = #name, .fn = "raw_tracepoint__" #name}
+/* optional: only the first says, once, what is missing without kprobes */
+#define KPROBE(name, what) \
+	{.kind = PROBE_KPROBE, .target = #name, .fn = "kprobe__" #name, .optional = true, .covers = what}
 static const struct probe probes[] = {
 	RAW(netif_rx), RAW(napi_gro_receive_entry), RAW(netif_receive_skb), RAW(net_dev_queue),
 	RAW(net_dev_xmit), RAW(kfree_skb), RAW(tcp_send_reset), RAW(tcp_receive_reset),
 	RAW(tcp_retransmit_skb),
 	RAW(softirq_entry), RAW(softirq_exit), RAW(irq_handler_entry), RAW(irq_handler_exit),
+	KPROBE(ip_rcv, "events of the IP-layer path (ip_rcv, ip_output, __dev_queue_xmit, br_forward...)"),
+	KPROBE(ip_rcv_finish, NULL), KPROBE(ip_output, NULL), KPROBE(ip_finish_output, NULL),
+	KPROBE(__dev_queue_xmit, NULL), KPROBE(br_forward, NULL),
 	{0},
 };
 
@@ -145,6 +151,7 @@ static const char *const event_names[] = {
 static const char *const hook_names[] = {
 	"?", "netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue",
 	"net_dev_xmit", "kfree_skb", "tcp_send_reset", "tcp_receive_reset", "tcp_retransmit_skb",
+	"ip_rcv", "ip_rcv_finish", "ip_output", "ip_finish_output", "__dev_queue_xmit", "br_forward",
 };
 #define NAME_OF(table, i) ((i) < sizeof table / sizeof *table ? table[i] : "?")
 
@@ -315,8 +322,9 @@ static void report_skipped(int fd, const struct output *out, unsigned sample)
 	if (out->format == OUT_JSON)
 		printf("{\"type\":\"skipped\",\"filtered\":%llu,\"sampled_out\":%llu,\"sample\":%u}\n",
 		       (unsigned long long)totals[0], (unsigned long long)totals[1], sample);
-	note("%llu packet events skipped by the filters, %llu by sampling (1 in %u)",
-	     (unsigned long long)totals[0], (unsigned long long)totals[1], sample);
+	if (totals[0] || totals[1])
+		note("%llu packet events skipped by the filters, %llu by sampling (1 in %u)",
+		     (unsigned long long)totals[0], (unsigned long long)totals[1], sample);
 }
 
 int main(int argc, char **argv)
