@@ -193,9 +193,19 @@ RAW_TRACEPOINT_PROBE(net_dev_queue)
 	return report(ctx, &ev);
 }
 
+/* Handed to the driver: the device is the tracepoint's own argument, as
+ * a veth has already moved the skb to its peer (skb->dev) by now. */
 RAW_TRACEPOINT_PROBE(net_dev_xmit)
 {
-	return on_skb(ctx, (void *)ctx->args[0], EVENT_XMIT, HOOK_NET_DEV_XMIT, false);
+	struct podnet_event ev = {};
+	ev.event = EVENT_XMIT;
+	ev.hook = HOOK_NET_DEV_XMIT;
+	read_skb((void *)ctx->args[0], &ev, false);
+	__builtin_memset(ev.ifname, 0, sizeof(ev.ifname));
+	ev.head.netns = 0;
+	read_dev((void *)ctx->args[2], &ev);
+	ev.len = (u32)ctx->args[3];
+	return report(ctx, &ev);
 }
 
 RAW_TRACEPOINT_PROBE(kfree_skb)
