@@ -5,13 +5,18 @@
 #include <stdlib.h>
 
 const char *tool_name = "nettrace";
+void (*tool_exit)(int status) = exit;
 
+/* One line, whatever bytes a user's value brought into the message. */
 static void vsay(const char *fmt, va_list ap)
 {
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	fflush(stdout);
-	fprintf(stderr, "%s: ", tool_name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s\n", tool_name, msg);
 }
 
 void usage_error(const char *fmt, ...)
@@ -20,7 +25,8 @@ void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);
-	exit(EXIT_USAGE);
+	tool_exit(EXIT_USAGE);
+	abort(); /* tool_exit must not return */
 }
 
 /* Probes are detached by the kernel when our file descriptors close at exit. */
@@ -30,7 +36,8 @@ void runtime_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);
-	exit(EXIT_RUNTIME);
+	tool_exit(EXIT_RUNTIME);
+	abort();
 }
 
 void note(const char *fmt, ...)

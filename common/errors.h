@@ -8,6 +8,10 @@
 
 extern const char *tool_name;
 
+/* How the tool ends: exit() normally; a test harness (the fuzzer) may set
+ * a function that does not return to the caller, e.g. longjmp. */
+extern void (*tool_exit)(int status);
+
 void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 void runtime_error(const char *fmt, ...)

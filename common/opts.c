@@ -224,11 +224,11 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 			usage_error("option '%s' needs a value (see --help)", argv[optind - 1]);
 		if (key == 'h') {
 			print_help(tool);
-			exit(0);
+			tool_exit(0);
 		}
 		if (key == OPT_VERSION) {
 			printf("%s %s\n", tool->name, NETTRACE_VERSION);
-			exit(0);
+			tool_exit(0);
 		}
 		int mine = 0;
 		for (const struct tool_option *t = tool->options; t->long_name; t++)

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,24 +46,41 @@ void pod_of_pid(struct filter_spec *f, const char *opt, const char *pid_list)
 	}
 }
 
+/* nftw() has no context argument: the walk's state. */
+static struct {
+	struct filter_spec *f;
+	const char *opt;
+} walk;
+
+static int add_procs_of(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (type != FTW_F || strcmp(path + strlen(path) - strlen("/cgroup.procs"), "/cgroup.procs") != 0)
+		return 0;
+	FILE *in = fopen(path, "r");
+	unsigned pid;
+	while (in && fscanf(in, "%u", &pid) == 1) {
+		uint32_t inum = netns_of_process(pid);
+		if (inum)
+			add_netns(walk.f, walk.opt, inum);
+	}
+	if (in)
+		fclose(in);
+	return 0;
+}
+
+/* The processes of the cgroup and of every cgroup below it: a pod's slice
+ * holds its containers' cgroups, not processes of its own. */
 void pod_of_cgroup(struct filter_spec *f, const char *opt, const char *path)
 {
 	cgroup_id_of(opt, path); /* exits unless a cgroup v2 directory */
-	char procs[4096];
-	snprintf(procs, sizeof procs, "%s/cgroup.procs", path);
-	FILE *in = fopen(procs, "r");
-	if (!in)
-		usage_error("%s: cannot read '%s': %s", opt, procs, strerror(errno));
 	int before = f->nnetns;
-	unsigned pid;
-	while (fscanf(in, "%u", &pid) == 1) {
-		uint32_t inum = netns_of_process(pid);
-		if (inum)
-			add_netns(f, opt, inum);
-	}
-	fclose(in);
+	walk.f = f;
+	walk.opt = opt;
+	if (nftw(path, add_procs_of, 16, FTW_PHYS) != 0)
+		usage_error("%s: cannot read '%s': %s", opt, path, strerror(errno));
 	if (f->nnetns == before)
-		usage_error("%s: no process in '%s' (its pod has none running)", opt, path);
+		usage_error("%s: no process in '%s' or below (its pod has none running)", opt, path);
 }
 
 int cgroup_line_has_container(const char *line, const char *prefix)

@@ -38,6 +38,12 @@ static __always_inline int report_accept(void *ctx, void *sk)
 	struct tcpaccept_event ev = {};
 	if (!sk || !sock_tuple(sk, &ev.tuple))
 		return 0;
+	if (ev.tuple.sport == 0 && listen_sk) {
+		/* reset before accept(): the kernel has released its port, which
+		 * is the listener's */
+		bpf_probe_read_kernel(&ev.tuple.sport, sizeof(ev.tuple.sport),
+				      (const char *)listen_sk + OFF_SOCK_NUM);
+	}
 	fill_head(&ev.head);
 	ev.head.netns = sock_netns(sk);
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,

@@ -10,12 +10,12 @@
 #include "layout.h"
 #include "opts.h"
 #include "output.h"
+#include "packetopts.h"
 #include "parse.h"
 #include "pods.h"
 #include "program.h"
 #include "runloop.h"
 
-#include <arpa/inet.h>
 #include <bcc/bcc_syms.h>
 #include <bcc/libbpf.h>
 #include <stdio.h>
@@ -57,42 +57,6 @@ static const char examples[] =
 	"  podnet --drops -j | jq -r .reason     # why packets are dropped, every pod\n"
 	"  podnet --netns /run/netns/pod1 --proto tcp --port 443 --sample 100\n";
 
-static void set_ifname(struct filter_spec *f, const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n >= IFNAMSIZ || strpbrk(name, "/: \t\n") || !strcmp(name, ".") || !strcmp(name, ".."))
-		usage_error("--ifname: '%s' is not an interface name (1-15 bytes, no '/', ':' or spaces)", name);
-	char padded[IFNAMSIZ] = {0};
-	memcpy(padded, name, n);
-	memcpy(f->ifname, padded, sizeof padded);
-	f->has_ifname = true;
-}
-
-static void set_ip(struct filter_spec *f, const char *addr)
-{
-	unsigned char bytes[16] = {0};
-	if (inet_pton(AF_INET, addr, bytes) == 1)
-		f->ip_family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, bytes) == 1)
-		f->ip_family = AF_INET6;
-	else
-		usage_error("--ip: '%s' is not an IPv4 or IPv6 address", addr);
-	memcpy(f->ip, bytes, sizeof bytes);
-}
-
-static void set_proto(struct filter_spec *f, const char *name)
-{
-	static const struct { const char *name; unsigned proto; } protos[] = {
-		{"tcp", 6}, {"udp", 17}, {"icmp", 1},
-	};
-	for (unsigned i = 0; i < sizeof protos / sizeof *protos; i++)
-		if (strcmp(name, protos[i].name) == 0) {
-			f->proto = protos[i].proto;
-			return;
-		}
-	usage_error("--proto: unknown protocol '%s' (expected tcp, udp or icmp)", name);
-}
-
 static void handle_option(int key, const char *arg, void *ctx)
 {
 	struct podnet_opts *t = ctx;
@@ -101,9 +65,9 @@ static void handle_option(int key, const char *arg, void *ctx)
 	case 'p': pod_of_pid(f, "--pid", arg); break;
 	case OPT_POD_CGROUP: pod_of_cgroup(f, "--cgroup", arg); break;
 	case OPT_CONTAINER: pod_of_container(f, "--container", arg); break;
-	case OPT_IFNAME: set_ifname(f, arg); break;
-	case OPT_IP: set_ip(f, arg); break;
-	case OPT_PROTO: set_proto(f, arg); break;
+	case OPT_IFNAME: filter_set_ifname(f, "--ifname", arg); break;
+	case OPT_IP: filter_set_ip(f, "--ip", arg); break;
+	case OPT_PROTO: filter_set_proto(f, "--proto", arg); break;
 	case OPT_PORT:
 		f->nports += parse_list("--port", "port", arg, 1, 65535, f->ports + f->nports,
 					FILTER_MAX_PORTS - f->nports);

@@ -202,7 +202,7 @@ def our_programs():
             if p.get("name", "").startswith(("tracepoint__", "raw_tracepoint", "kprobe__", "kretprobe__"))}
 
 
-def assert_nothing_left(before, seconds=3):
+def assert_nothing_left(before, seconds=15):
     """Our programs are gone once every tool has exited (the kernel frees
     them shortly after the last fd closes, so allow it a moment)."""
     deadline = time.monotonic() + seconds

@@ -90,10 +90,12 @@ class PodnetTest(unittest.TestCase):
     def test_pod_chosen_by_netns_pid_or_cgroup_sees_only_that_pod(self):
         sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "60"])
         self.addCleanup(sleeper.kill)
-        with Cgroup(f"nettrace-pod-{os.getpid()}") as cg:
-            cg.add(sleeper.pid)
+        # a pod's slice holds its containers' cgroups: the process is one level down
+        with Cgroup(f"nettrace-pod-{os.getpid()}") as pod, \
+                Cgroup(f"nettrace-pod-{os.getpid()}/container1") as container:
+            container.add(sleeper.pid)
             for how in (["--netns", self.pods.path("a")], ["--pid", str(sleeper.pid)],
-                        ["--cgroup", cg.path]):
+                        ["--cgroup", pod.path]):
                 with self.subTest(how=how[0]):
                     t = Tracer("podnet", "-j", *how)
                     host_loopback_traffic()

@@ -1,8 +1,9 @@
 """tcpaccept against real loopback traffic, as root."""
 import os
+import subprocess
 import unittest
 
-from lib import (Netns, Server, Tracer, connect, needs_root, netns_inode, our_programs, assert_nothing_left,
+from lib import (PYTHON, Netns, Server, Tracer, connect, needs_root, netns_inode, our_programs, assert_nothing_left,
                  stop_all)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
@@ -146,6 +147,22 @@ class TcpacceptTest(unittest.TestCase):
         t.stop()
         [ev] = t.events("accept")
         self.assertEqual((ev["backlog"], ev["backlog_max"]), (2, 2))
+
+    def test_connection_reset_before_accept_keeps_its_port(self):
+        """The kernel releases a reset socket's port; the event still names the
+        listener's, so -P keeps it."""
+        srv = self.server(4, "--accept", "1")
+        t = Tracer("tcpaccept", "-j", "-P", str(srv.port))
+        code = ("import socket, struct\n"
+                f"c = socket.create_connection(('127.0.0.1', {srv.port}))\n"
+                "c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n"
+                "c.close()\n")
+        subprocess.run([PYTHON, "-c", code], check=True)
+        srv.go()
+        srv.results()
+        t.stop()
+        [ev] = t.events("accept")
+        self.assertEqual((ev["lport"], ev["pid"]), (srv.port, srv.pid))
 
     def test_text_output_columns(self):
         srv = self.server(4, "--name", "srv-text")

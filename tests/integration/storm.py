@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""A steady connect storm on loopback for the soak test: connects to its
+own listener for SECONDS, closing each with an RST (no TIME_WAIT pile-up),
+and prints {"port", "connects", "accepts"} when done.
+
+usage: storm.py SECONDS [--ready]   (--ready: print the port first, wait for a line)
+"""
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+
+LINGER_RST = struct.pack("ii", 1, 0)
+
+
+def main():
+    seconds = float(sys.argv[1])
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(4096)
+    port = lsock.getsockname()[1]
+    if "--ready" in sys.argv:
+        print(json.dumps({"port": port}), flush=True)
+        sys.stdin.readline()
+
+    accepts = [0]
+
+    def drain():
+        while True:
+            try:
+                conn, _ = lsock.accept()
+            except OSError:
+                return
+            accepts[0] += 1
+            conn.close()
+
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
+    n, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        c = socket.socket()
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RST)
+        if c.connect_ex(("127.0.0.1", port)) == 0:
+            n += 1
+        c.close()
+    lsock.shutdown(socket.SHUT_RDWR)  # wakes the accept() so the count is final
+    drainer.join()
+    print(json.dumps({"port": port, "connects": n, "accepts": accepts[0]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""A 30-second soak (bench/soak runs the 10-minute one): all four tools
+attached at once under a steady connect storm. Resident memory stays flat
+after warm-up, and every connect is an event or a reported loss. As root."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from lib import PYTHON, HERE, needs_root, tool
+
+SECONDS = float(os.environ.get("NETTRACE_SOAK_SECONDS", "30"))
+WARMUP = 8
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def count(path, type_, key=None, value=None):
+    """Records of a type in an NDJSON file, and the sum of lost records."""
+    n = lost = 0
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("type") == "lost":
+                lost += r["lost"]
+            elif r.get("type") == type_ and (key is None or r.get(key) == value):
+                n += 1
+    return n, lost
+
+
+@needs_root
+class SoakTest(unittest.TestCase):
+    def test_all_tools_under_a_storm(self):
+        storm = subprocess.Popen([PYTHON, os.path.join(HERE, "storm.py"), str(SECONDS), "--ready"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        port = json.loads(storm.stdout.readline())["port"]
+        tmp = tempfile.mkdtemp(prefix="nettrace-soak-")
+        runs = {
+            "tcpconnect": ["-j", "-P", str(port)],
+            "tcpaccept": ["-j", "-P", str(port)],
+            "tcpclose": ["-j", "-D", str(port)],   # the client side: one close per connect
+            "podnet": ["-j", "--proto", "tcp", "--port", str(port), "--sample", "50"],
+        }
+        procs = {}
+        try:
+            for name, args in runs.items():
+                out = open(os.path.join(tmp, f"{name}.json"), "w")
+                err = open(os.path.join(tmp, f"{name}.err"), "w")
+                procs[name] = subprocess.Popen([tool(name), *args], stdout=out, stderr=err)
+            time.sleep(3)  # attached ("Tracing" is in the .err files)
+            for name in runs:
+                with open(os.path.join(tmp, f"{name}.err")) as f:
+                    self.assertIn("Tracing", f.read(), name)
+            storm.stdin.write(b"go\n")
+            storm.stdin.flush()
+            time.sleep(WARMUP)
+            warm = {n: rss_kb(p.pid) for n, p in procs.items()}
+            result = json.loads(storm.stdout.readline())
+            connects, accepts = result["connects"], result["accepts"]
+            end = {n: rss_kb(p.pid) for n, p in procs.items()}
+            time.sleep(0.5)
+            for name, p in procs.items():
+                p.send_signal(signal.SIGINT)
+            for name, p in procs.items():
+                self.assertEqual(p.wait(10), 0, name)
+        finally:
+            for p in procs.values():
+                if p.poll() is None:
+                    p.kill()
+            storm.kill()
+        self.assertGreater(connects, 1000)
+        for name in runs:
+            growth = end[name] - warm[name]
+            self.assertLessEqual(growth, 1024, f"{name} grew {growth} kB after warm-up")
+        ev, lost = count(os.path.join(tmp, "tcpconnect.json"), "connect")
+        self.assertEqual(ev + lost, connects, "tcpconnect: events + lost != connects")
+        ev, lost = count(os.path.join(tmp, "tcpclose.json"), "close")
+        self.assertEqual(ev + lost, connects, "tcpclose: events + lost != connects")
+        ev, lost = count(os.path.join(tmp, "tcpaccept.json"), "accept")
+        self.assertGreater(accepts, 1000)
+        self.assertEqual(ev + lost, accepts, "tcpaccept: events + lost != accepts")
+
+
+if __name__ == "__main__":
+    unittest.main()
