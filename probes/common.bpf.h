@@ -29,6 +29,15 @@ static __always_inline void count_lost(void)
 		(*n)++;
 }
 
+/* One more for a -c counter (NULL: its table was full, counted as lost). */
+static __always_inline void count_one(u64 *n)
+{
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		count_lost();
+}
+
 /* Sends one record to user space; a full buffer is counted, never silent. */
 static __always_inline void emit(void *ctx, void *record, u32 size)
 {

@@ -55,11 +55,7 @@ static __always_inline int report_accept(void *ctx, void *sk)
 	key.lport = ev.tuple.sport;
 	key.family = ev.tuple.family;
 	u64 zero = 0;
-	u64 *n = counts.lookup_or_try_init(&key, &zero);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		count_lost();
+	count_one(counts.lookup_or_try_init(&key, &zero));
 #else
 	if (listen_sk) {
 		bpf_probe_read_kernel(&ev.backlog, sizeof(ev.backlog),

@@ -9,18 +9,7 @@
 #include "tcpfilter.bpf.h"
 #include "sock.bpf.h"
 #include "fd.bpf.h"
-
-#define TCP_ESTABLISHED 1
-#define TCP_SYN_SENT 2
-#define TCP_SYN_RECV 3
-#define TCP_FIN_WAIT1 4
-#define TCP_FIN_WAIT2 5
-#define TCP_TIME_WAIT 6
-#define TCP_CLOSE 7
-#define TCP_CLOSE_WAIT 8
-#define TCP_LAST_ACK 9
-#define TCP_LISTEN 10
-#define TCP_CLOSING 11
+#include "tcpstate.bpf.h"
 
 /* Per-socket state until the socket closes (entries leave at CLOSE, so the
  * table holds live sockets only). A socket that finds it full is counted
@@ -159,16 +148,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	struct tcpclose_event ev = {};
 	ev.head.ts_ns = now;
 	ev.head.netns = sock_netns((void *)sk);
-	ev.tuple.family = args->family;
-	ev.tuple.sport = args->sport;
-	ev.tuple.dport = args->dport;
-	if (args->family == AF_INET) {
-		__builtin_memcpy(ev.tuple.saddr, args->saddr, 4);
-		__builtin_memcpy(ev.tuple.daddr, args->daddr, 4);
-	} else {
-		__builtin_memcpy(ev.tuple.saddr, args->saddr_v6, 16);
-		__builtin_memcpy(ev.tuple.daddr, args->daddr_v6, 16);
-	}
+	TUPLE_FROM_STATE_ARGS(&ev.tuple, args);
 	ev.state = old;
 	ev.closed_by = closed_by_state(old);
 	bool reset = false;

@@ -9,10 +9,7 @@
 #include "tcpconnect.h"
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
-
-#define TCP_ESTABLISHED 1
-#define TCP_SYN_SENT 2
-#define TCP_CLOSE 7
+#include "tcpstate.bpf.h"
 
 #ifdef MODE_COUNT
 BPF_HASH(counts, struct tcpconnect_count_key, u64, 65536);
@@ -39,15 +36,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		struct tcpconnect_event ev = {};
 		fill_head(&ev.head);
 		ev.head.netns = sock_netns((void *)sk);
-		ev.tuple.family = args->family;
-		ev.tuple.dport = args->dport;
-		if (args->family == AF_INET) {
-			__builtin_memcpy(ev.tuple.saddr, args->saddr, 4);
-			__builtin_memcpy(ev.tuple.daddr, args->daddr, 4);
-		} else {
-			__builtin_memcpy(ev.tuple.saddr, args->saddr_v6, 16);
-			__builtin_memcpy(ev.tuple.daddr, args->daddr_v6, 16);
-		}
+		TUPLE_FROM_STATE_ARGS(&ev.tuple, args); /* sport is still 0 here */
 		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
 			     ev.head.netns, ev.head.cgroup_id))
 			return 0;
@@ -58,11 +47,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		key.dport = ev.tuple.dport;
 		key.family = ev.tuple.family;
 		u64 zero = 0;
-		u64 *n = counts.lookup_or_try_init(&key, &zero);
-		if (n)
-			__sync_fetch_and_add(n, 1);
-		else
-			count_lost();
+		count_one(counts.lookup_or_try_init(&key, &zero));
 #elif defined(MODE_RESULT) || defined(MODE_LPORT)
 		pending.update(&sk, &ev);
 #ifdef MODE_LPORT

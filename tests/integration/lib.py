@@ -267,3 +267,32 @@ class Netns:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class ToolTest(unittest.TestCase):
+    """Base of the integration tests: root only; no tool left running after
+    a test (even a failed one), no program of ours left loaded after all."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("integration tests run as root")
+        cls.programs_before = our_programs()
+
+    @classmethod
+    def tearDownClass(cls):
+        assert_nothing_left(cls.programs_before)
+
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        stop_all()
+        for s in self.servers:
+            s.kill()
+
+    def server(self, family, *args, **kw):
+        """A Server (server.py) that is killed after the test."""
+        s = Server(family, *args, **kw)
+        self.servers.append(s)
+        return s

@@ -5,8 +5,7 @@ import socket
 import subprocess
 import unittest
 
-from lib import (PYTHON, Cgroup, Server, Tracer, assert_nothing_left, connect, needs_root,
-                 netns_inode, our_programs, stop_all)
+from lib import PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode
 from pods import Pods
 
 A4, B4 = "10.231.0.1", "10.231.0.2"
@@ -29,11 +28,10 @@ def host_loopback_traffic():
         connect(4, "127.0.0.1", l.getsockname()[1])
 
 
-@needs_root
-class PodnetTest(unittest.TestCase):
+class PodnetTest(ToolTest):
     @classmethod
     def setUpClass(cls):
-        cls.programs_before = our_programs()
+        super().setUpClass()
         cls.pods = Pods("pn")
         try:
             cls.pods.add("a")
@@ -48,20 +46,10 @@ class PodnetTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.pods.close()
-        assert_nothing_left(cls.programs_before)
-
-    def setUp(self):
-        self.servers = []
-
-    def tearDown(self):
-        stop_all()
-        for s in self.servers:
-            s.kill()
+        super().tearDownClass()
 
     def server_in(self, pod, family=4):
-        s = Server(family, "--bind", B4 if family == 4 else B6, prefix=self.pods.exec_prefix(pod))
-        self.servers.append(s)
-        return s
+        return self.server(family, "--bind", B4 if family == 4 else B6, prefix=self.pods.exec_prefix(pod))
 
     def test_traffic_between_two_pods_both_directions(self):
         for family, src, dst in ((4, A4, B4), (6, A6, B6)):

@@ -9,8 +9,8 @@ import subprocess
 import time
 import unittest
 
-from lib import (PYTHON, Netns, Tracer, Transfer, assert_nothing_left, closed_port, connect,
-                 needs_root, our_programs, stop_all, tool)
+from lib import (PYTHON, Netns, ToolTest, Tracer, Transfer, assert_nothing_left, closed_port,
+                 connect, our_programs, tool)
 
 TOOLS = ["tcpconnect", "tcpaccept", "tcpclose", "podnet"]
 HOSTILE = 'a"b\\c\n\x1b[2J\x01z'  # quotes, backslash, newline, escape, control byte (15 bytes)
@@ -21,19 +21,7 @@ def traffic():
     Transfer(4, 100, 100)
 
 
-@needs_root
-class ReliabilityTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.programs_before = our_programs()
-
-    @classmethod
-    def tearDownClass(cls):
-        assert_nothing_left(cls.programs_before)
-
-    def tearDown(self):
-        stop_all()
-
+class ReliabilityTest(ToolTest):
     def test_sigint_and_sigterm_exit_0_within_a_second(self):
         for name in TOOLS:
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,8 +3,7 @@ import os
 import subprocess
 import unittest
 
-from lib import (PYTHON, Netns, Server, Tracer, connect, needs_root, netns_inode, our_programs, assert_nothing_left,
-                 stop_all)
+from lib import PYTHON, Netns, ToolTest, Tracer, connect, netns_inode
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -13,29 +12,7 @@ def only(events, **match):
     return [e for e in events if all(e.get(k) == v for k, v in match.items())]
 
 
-@needs_root
-class TcpacceptTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.programs_before = our_programs()
-
-    @classmethod
-    def tearDownClass(cls):
-        assert_nothing_left(cls.programs_before)
-
-    def setUp(self):
-        self.servers = []
-
-    def tearDown(self):
-        stop_all()
-        for s in self.servers:
-            s.kill()
-
-    def server(self, family, *args, **kw):
-        s = Server(family, *args, **kw)
-        self.servers.append(s)
-        return s
-
+class TcpacceptTest(ToolTest):
     def check_event(self, ev, seen, family, client_pid, netns=SELF_NETNS):
         """The event is the accepting process's, with the sockets' own tuple."""
         self.assertEqual(ev["pid"], seen["pid"])

@@ -4,7 +4,7 @@ import os
 import socket
 import unittest
 
-from lib import (Netns, Tracer, Transfer, needs_root, netns_inode, our_programs, assert_nothing_left, stop_all)
+from lib import Netns, ToolTest, Tracer, Transfer, netns_inode
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -13,19 +13,7 @@ def by_lport(events):
     return {e["lport"]: e for e in events}
 
 
-@needs_root
-class TcpcloseTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.programs_before = our_programs()
-
-    @classmethod
-    def tearDownClass(cls):
-        assert_nothing_left(cls.programs_before)
-
-    def tearDown(self):
-        stop_all()
-
+class TcpcloseTest(ToolTest):
     def both_ends(self, t, x):
         """The client-side and the server-side event of transfer x."""
         evs = by_lport(t.events("close"))

@@ -4,8 +4,8 @@ import subprocess
 import time
 import unittest
 
-from lib import (RAW_DECODE, Cgroup, Netns, Tracer, WaitingConnector, closed_port, connect, listener,
-                 needs_root, netns_inode, our_programs, assert_nothing_left, stop_all, tool)
+from lib import (RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector, closed_port,
+                 connect, listener, netns_inode, tool)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -14,20 +14,7 @@ def only(events, **match):
     return [e for e in events if all(e.get(k) == v for k, v in match.items())]
 
 
-@needs_root
-class TcpconnectTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.programs_before = our_programs()
-
-    @classmethod
-    def tearDownClass(cls):
-        # every tool run by these tests has exited: nothing of ours stays loaded
-        assert_nothing_left(cls.programs_before)
-
-    def tearDown(self):
-        stop_all()
-
+class TcpconnectTest(ToolTest):
     def check_event(self, ev, seen, family, comm):
         self.assertEqual(ev["pid"], seen["pid"])
         self.assertEqual(ev["tid"], seen["tid"])
