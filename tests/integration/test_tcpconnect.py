@@ -71,6 +71,26 @@ class TcpconnectTest(ToolTest):
             self.assertGreaterEqual(e["latency_us"], 0)
             self.assertLess(e["latency_us"], 5_000_000)
 
+    def test_result_timeout_when_nobody_answers(self):
+        """A SYN into a link where nobody answers: with one SYN retry (a
+        per-namespace sysctl) the connect times out in about 3 s."""
+        with Netns(f"nt-to-{os.getpid()}") as ns, Netns(f"nt-to2-{os.getpid()}") as peer:
+            subprocess.run(["ip", "link", "add", "to0", "netns", ns.name, "type", "veth", "peer",
+                            "name", "to1", "netns", peer.name], check=True)
+            for n, dev in ((ns, "to0"), (peer, "to1")):
+                subprocess.run(["ip", "-n", n.name, "link", "set", dev, "up"], check=True)
+            subprocess.run(["ip", "-n", ns.name, "addr", "add", "10.234.0.1/24", "dev", "to0"], check=True)
+            subprocess.run(["ip", "-n", ns.name, "neigh", "add", "10.234.0.9", "lladdr",
+                            "02:00:00:00:00:09", "dev", "to0"], check=True)
+            subprocess.run([*ns.prefix(), "sysctl", "-qw", "net.ipv4.tcp_syn_retries=1"], check=True)
+            t = Tracer("tcpconnect", "-j", "-r", "--netns", ns.path)
+            seen = connect(4, "10.234.0.9", 80, name="conn-timeout", prefix=ns.prefix())
+            t.stop()
+        self.assertEqual(seen["errno"], "ETIMEDOUT")
+        [ev] = t.events()
+        self.assertEqual((ev["result"], ev["pid"], ev["raddr"]), ("timeout", seen["pid"], "10.234.0.9"))
+        self.assertGreater(ev["latency_us"], 2_000_000)
+
     def test_text_output_shows_result_columns(self):
         dead = closed_port(4)
         t = Tracer("tcpconnect", "-r", "-t")
