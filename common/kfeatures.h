@@ -5,6 +5,8 @@
 #include <stdbool.h>
 
 bool kernel_has_ringbuf(void);
+/* A BPF helper (BPF_FUNC_*) that tracepoint programs may call. */
+bool kernel_has_tracepoint_helper(int helper);
 /* kprobes through the perf PMU or tracefs kprobe_events (CONFIG_KPROBES). */
 bool kernel_has_kprobes(void);
 /* Number of possible CPUs (per-CPU map values come in this many slots). */

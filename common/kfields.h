@@ -8,6 +8,7 @@
 	{"OFF_SOCK_FAMILY", "sock", "__sk_common.skc_family", "net/sock.h"},               \
 	{"OFF_SOCK_PROTOCOL", "sock", "sk_protocol", "net/sock.h"},                        \
 	{"OFF_SOCK_NUM", "sock", "__sk_common.skc_num", "net/sock.h"},                     \
+	{"OFF_INET_SPORT", "inet_sock", "inet_sport", "net/inet_sock.h"},                  \
 	{"OFF_SOCK_DPORT", "sock", "__sk_common.skc_dport", "net/sock.h"},                 \
 	{"OFF_SOCK_RCV_SADDR", "sock", "__sk_common.skc_rcv_saddr", "net/sock.h"},         \
 	{"OFF_SOCK_DADDR", "sock", "__sk_common.skc_daddr", "net/sock.h"},                 \

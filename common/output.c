@@ -87,6 +87,10 @@ void output_begin(struct output *o, const char *tool, size_t record_size)
 static void text_cell(FILE *f, const struct cell *c, int width)
 {
 	char num[32];
+	if (c->type == CELL_NULL) {
+		text_safe(f, "-", 1, width);
+		return;
+	}
 	if (c->type == CELL_STR) {
 		text_safe(f, c->s, c->len, width);
 		return;
@@ -100,7 +104,9 @@ static void text_cell(FILE *f, const struct cell *c, int width)
 
 static void json_cell(FILE *f, const struct cell *c)
 {
-	if (c->type == CELL_STR)
+	if (c->type == CELL_NULL)
+		fputs("null", f);
+	else if (c->type == CELL_STR)
 		json_string(f, c->s, c->len);
 	else if (c->type == CELL_U64)
 		fprintf(f, "%llu", (unsigned long long)c->u);
@@ -111,6 +117,8 @@ static void json_cell(FILE *f, const struct cell *c)
 /* RFC 4180 quoting; control bytes become '?' so a record stays one line. */
 static void csv_cell(FILE *f, const struct cell *c)
 {
+	if (c->type == CELL_NULL)
+		return; /* an empty field */
 	if (c->type != CELL_STR) {
 		json_cell(f, c);
 		return;

@@ -25,13 +25,20 @@ static void add_netns(struct filter_spec *f, const char *opt, uint32_t inum)
 	f->netns[f->nnetns++] = inum;
 }
 
-/* 0 if the process is gone (it may exit while we look), else its netns. */
-static uint32_t netns_of_process(uint32_t pid)
+/* 0 if the process is gone (it may exit while we look), else its netns.
+ * Another user's process needs CAP_SYS_PTRACE: with opt (a process the user
+ * named) say so rather than "gone"; scans (opt NULL) pass over it. */
+static uint32_t netns_of_process(const char *opt, uint32_t pid)
 {
 	char path[64];
 	struct stat st;
 	snprintf(path, sizeof path, "/proc/%u/ns/net", pid);
-	return stat(path, &st) == 0 ? (uint32_t)st.st_ino : 0;
+	if (stat(path, &st) == 0)
+		return (uint32_t)st.st_ino;
+	if (opt && (errno == EACCES || errno == EPERM))
+		usage_error("%s: cannot read %s: %s (another user's process: needs CAP_SYS_PTRACE)", opt,
+			    path, strerror(errno));
+	return 0;
 }
 
 void pod_of_pid(struct filter_spec *f, const char *opt, const char *pid_list)
@@ -39,7 +46,7 @@ void pod_of_pid(struct filter_spec *f, const char *opt, const char *pid_list)
 	uint32_t pids[FILTER_MAX_PIDS];
 	int n = parse_list(opt, "PID", pid_list, 1, PID_MAX_LIMIT, pids, FILTER_MAX_PIDS);
 	for (int i = 0; i < n; i++) {
-		uint32_t inum = netns_of_process(pids[i]);
+		uint32_t inum = netns_of_process(opt, pids[i]);
 		if (!inum)
 			usage_error("%s: no process %u", opt, pids[i]);
 		add_netns(f, opt, inum);
@@ -60,7 +67,7 @@ static int add_procs_of(const char *path, const struct stat *st, int type, struc
 	FILE *in = fopen(path, "r");
 	unsigned pid;
 	while (in && fscanf(in, "%u", &pid) == 1) {
-		uint32_t inum = netns_of_process(pid);
+		uint32_t inum = netns_of_process(NULL, pid);
 		if (inum)
 			add_netns(walk.f, walk.opt, inum);
 	}
@@ -121,7 +128,7 @@ void pod_of_container(struct filter_spec *f, const char *opt, const char *id_pre
 			match = cgroup_line_has_container(line, id_prefix);
 		if (in)
 			fclose(in);
-		uint32_t inum = match ? netns_of_process((uint32_t)pid) : 0;
+		uint32_t inum = match ? netns_of_process(NULL, (uint32_t)pid) : 0;
 		if (inum)
 			add_netns(f, opt, inum);
 	}

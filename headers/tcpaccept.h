@@ -9,8 +9,10 @@ struct tcpaccept_event {
 	struct tcp_tuple tuple;     /* saddr/sport local, daddr/dport the peer */
 	__u32 backlog;              /* listener's accept queue after this accept */
 	__u32 backlog_max;          /* its limit (listen() backlog) */
+	__u8 listener_known;        /* 0: the listener was not found, backlog unknown */
+	__u8 _pad[7];
 };
-_Static_assert(sizeof(struct tcpaccept_event) == 96, "tcpaccept_event layout");
+_Static_assert(sizeof(struct tcpaccept_event) == 104, "tcpaccept_event layout");
 
 /* -c: accepts counted in the kernel per (local port, remote address) */
 struct tcpaccept_count_key {

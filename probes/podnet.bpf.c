@@ -221,13 +221,15 @@ RAW_TRACEPOINT_PROBE(kfree_skb)
 	return report(ctx, &ev);
 }
 
-/* TCP events carry the socket: its tuple, namespace and device-less. */
-static __always_inline int on_sock(void *ctx, void *sk, u8 event, u8 hook)
+/* TCP events carry the socket: its tuple and namespace, no device. flags:
+ * those of the segment, where the hook implies them. */
+static __always_inline int on_sock(void *ctx, void *sk, u8 event, u8 hook, u8 flags)
 {
 	struct podnet_event ev = {};
 	struct tcp_tuple t = {};
 	ev.event = event;
 	ev.hook = hook;
+	ev.tcp_flags = flags;
 	if (!sk || !sock_tuple(sk, &t))
 		return 0;
 	ev.family = t.family;
@@ -246,8 +248,8 @@ RAW_TRACEPOINT_PROBE(tcp_send_reset)
 {
 	void *sk = (void *)ctx->args[0];
 	void *skb = (void *)ctx->args[1];
-	if (sk && !skb)
-		return on_sock(ctx, sk, EVENT_RESET, HOOK_TCP_SEND_RESET);
+	if (sk && !skb) /* an abort: RST,ACK from the socket */
+		return on_sock(ctx, sk, EVENT_RESET, HOOK_TCP_SEND_RESET, 0x14);
 	if (!skb)
 		return 0;
 	struct podnet_event ev = {};
@@ -267,12 +269,12 @@ RAW_TRACEPOINT_PROBE(tcp_send_reset)
 
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
-	return on_sock(ctx, (void *)ctx->args[0], EVENT_RESET, HOOK_TCP_RECEIVE_RESET);
+	return on_sock(ctx, (void *)ctx->args[0], EVENT_RESET, HOOK_TCP_RECEIVE_RESET, 0x04);
 }
 
 RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 {
-	return on_sock(ctx, (void *)ctx->args[0], EVENT_RETRANSMIT, HOOK_TCP_RETRANSMIT_SKB);
+	return on_sock(ctx, (void *)ctx->args[0], EVENT_RETRANSMIT, HOOK_TCP_RETRANSMIT_SKB, 0);
 }
 
 /* The IP-layer path, where the kernel has kprobes: more detail between

@@ -27,23 +27,25 @@ static __always_inline void remember_listener(void *sk)
 		listener.update(&tid, &p);
 }
 
-/* The accepted socket sk, in the accepting process's context. */
-static __always_inline int report_accept(void *ctx, void *sk)
+static __always_inline void *listener_from_regs(void);
+
+/* The accepted socket sk, in the accepting process's context; the
+ * listener is the one remembered at entry, or (syscall path) read from
+ * the syscall's argument. */
+static __always_inline int report_accept(void *ctx, void *sk, bool syscall)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	u64 *lsk = listener.lookup(&tid);
 	void *listen_sk = lsk ? (void *)*lsk : NULL;
 	listener.delete(&tid);
+	if (!sk)
+		return 0;
+	if (!listen_sk && syscall)
+		listen_sk = listener_from_regs();
 
 	struct tcpaccept_event ev = {};
-	if (!sk || !sock_tuple(sk, &ev.tuple))
+	if (!sock_tuple(sk, &ev.tuple))
 		return 0;
-	if (ev.tuple.sport == 0 && listen_sk) {
-		/* reset before accept(): the kernel has released its port, which
-		 * is the listener's */
-		bpf_probe_read_kernel(&ev.tuple.sport, sizeof(ev.tuple.sport),
-				      (const char *)listen_sk + OFF_SOCK_NUM);
-	}
 	fill_head(&ev.head);
 	ev.head.netns = sock_netns(sk);
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
@@ -62,6 +64,7 @@ static __always_inline int report_accept(void *ctx, void *sk)
 				      (const char *)listen_sk + OFF_SOCK_ACK_BACKLOG);
 		bpf_probe_read_kernel(&ev.backlog_max, sizeof(ev.backlog_max),
 				      (const char *)listen_sk + OFF_SOCK_MAX_ACK_BACKLOG);
+		ev.listener_known = 1;
 	}
 	emit(ctx, &ev, sizeof(ev));
 #endif
@@ -77,7 +80,7 @@ int kprobe__inet_csk_accept(struct pt_regs *ctx)
 
 int kretprobe__inet_csk_accept(struct pt_regs *ctx)
 {
-	return report_accept(ctx, (void *)PT_REGS_RC(ctx));
+	return report_accept(ctx, (void *)PT_REGS_RC(ctx), false);
 }
 
 /* Path 2: syscalls, where there are no kprobes. A failed accept (EAGAIN on
@@ -94,12 +97,33 @@ TRACEPOINT_PROBE(syscalls, sys_enter_accept)
 	return 0;
 }
 
+/* The listening fd is accept()'s first argument, still in the caller's
+ * saved registers: it finds the listener of an accept() that was already
+ * waiting when tracing began. */
+static __always_inline void *listener_from_regs(void)
+{
+#ifdef HAVE_TASK_PT_REGS
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	unsigned long fd = 0;
+	if (regs)
+		bpf_probe_read_kernel(&fd, sizeof(fd), &regs->di);
+	return fd_to_sock((long)fd);
+#else
+	return NULL;
+#endif
+}
+
+static __always_inline int on_accept_exit(void *ctx, long ret)
+{
+	return report_accept(ctx, ret < 0 ? NULL : fd_to_sock(ret), true);
+}
+
 TRACEPOINT_PROBE(syscalls, sys_exit_accept4)
 {
-	return report_accept(args, args->ret < 0 ? NULL : fd_to_sock(args->ret));
+	return on_accept_exit(args, args->ret);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_accept)
 {
-	return report_accept(args, args->ret < 0 ? NULL : fd_to_sock(args->ret));
+	return on_accept_exit(args, args->ret);
 }

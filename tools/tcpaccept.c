@@ -5,6 +5,7 @@
 #include "counts.h"
 #include "errors.h"
 #include "fmt.h"
+#include "kfeatures.h"
 #include "kfields.h"
 #include "opts.h"
 #include "output.h"
@@ -13,6 +14,7 @@
 #include "runloop.h"
 #include "tcpfields.h"
 
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -106,9 +108,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	char bl[24];
 	snprintf(bl, sizeof bl, "%u/%u", e->backlog, e->backlog_max);
 	tcp_row_fill(&row, "accept", &e->head, &e->tuple);
-	row.cells[F_BACKLOG_TEXT] = cell_str(bl);
-	row.cells[F_BACKLOG] = cell_u64(e->backlog);
-	row.cells[F_BACKLOG_MAX] = cell_u64(e->backlog_max);
+	row.cells[F_BACKLOG_TEXT] = e->listener_known ? cell_str(bl) : cell_null();
+	row.cells[F_BACKLOG] = e->listener_known ? cell_u64(e->backlog) : cell_null();
+	row.cells[F_BACKLOG_MAX] = e->listener_known ? cell_u64(e->backlog_max) : cell_null();
 	output_row(&r->out, row.cells);
 	return 0;
 }
@@ -153,9 +155,12 @@ int main(int argc, char **argv)
 	if (t.count && o.format == OUT_RAW)
 		usage_error("-c cannot be combined with -o raw: counts are not event records");
 
+	char defines[96];
+	snprintf(defines, sizeof defines, "%s%s", t.count ? "#define MODE_COUNT 1\n" : "",
+		 kernel_has_tracepoint_helper(BPF_FUNC_task_pt_regs) &&
+		 kernel_has_tracepoint_helper(BPF_FUNC_get_current_task_btf) ? "#define HAVE_TASK_PT_REGS 1\n" : "");
 	struct program prog;
-	program_build(&prog, "tcpaccept", &o, t.count ? "#define MODE_COUNT 1\n" : "",
-		      kernel_fields, tcpaccept_bpf_text);
+	program_build(&prog, "tcpaccept", &o, defines, kernel_fields, tcpaccept_bpf_text);
 	struct run r;
 	program_start(&prog, probes, &o, on_event, &r);
 	columns_show_time(columns, NCOLS, o.time);

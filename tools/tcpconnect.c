@@ -4,6 +4,7 @@
 
 #include "counts.h"
 #include "errors.h"
+#include "kfields.h"
 #include "fmt.h"
 #include "opts.h"
 #include "output.h"
@@ -62,8 +63,8 @@ static void handle_option(int key, const char *arg, void *ctx)
 }
 
 static const struct kernel_field kernel_fields[] = {
+	SOCK_TUPLE_FIELDS,
 	{"OFF_SOCK_ERR", "sock", "sk_err", "net/sock.h"},
-	{"OFF_INET_SPORT", "inet_sock", "inet_sport", "net/inet_sock.h"},
 	{0},
 };
 

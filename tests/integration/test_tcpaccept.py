@@ -1,6 +1,7 @@
 """tcpaccept against real loopback traffic, as root."""
 import os
 import subprocess
+import time
 import unittest
 
 from lib import PYTHON, Netns, ToolTest, Tracer, connect, netns_inode
@@ -140,6 +141,18 @@ class TcpacceptTest(ToolTest):
         t.stop()
         [ev] = t.events("accept")
         self.assertEqual((ev["lport"], ev["pid"]), (srv.port, srv.pid))
+
+    def test_accept_already_waiting_when_tracing_began(self):
+        """The listener is found from accept()'s own argument."""
+        srv = self.server(4, "--accept", "1", "--backlog", "7")
+        srv.go()        # blocked in accept() before the tool starts
+        time.sleep(0.3)
+        t = Tracer("tcpaccept", "-j", "-P", str(srv.port))
+        connect(4, srv.addr, srv.port)
+        srv.results()
+        t.stop()
+        [ev] = t.events("accept")
+        self.assertEqual((ev["backlog"], ev["backlog_max"]), (0, 7))
 
     def test_text_output_columns(self):
         srv = self.server(4, "--name", "srv-text")

@@ -2,6 +2,9 @@
  * raw records and the stream header keep the sizes the headers promise. */
 #include "check.h"
 #include "output.h"
+#include "podnet.h"
+#include "tcpaccept.h"
+#include "tcpclose.h"
 #include "tcpconnect.h"
 
 #include <stdlib.h>
@@ -31,6 +34,8 @@ int main(void)
 {
 	struct cell row[] = {cell_u64(42), cell_strn("a\"b\\c\nd", 16), cell_u64(7),
 			     cell_i64(-3), cell_str("unused"), cell_str("last")};
+	struct cell unknown[] = {cell_u64(1), cell_str("x"), cell_null(), cell_null(), cell_str(""),
+				 cell_null()};
 	char *s = render(OUT_TEXT, row);
 	CHECK_STR(s, "PID     COMM               LAT X\n"
 		     "42      a\"b\\c?d             -3 last\n");
@@ -40,6 +45,17 @@ int main(void)
 	free(s);
 	s = render(OUT_CSV, row);
 	CHECK_STR(s, "pid,comm,ts_ns,x\n42,\"a\"\"b\\c?d\",7,last\n");
+	free(s);
+
+	/* unknown values: null in JSON, "-" in text, empty in CSV */
+	s = render(OUT_JSON, unknown);
+	CHECK_STR(s, "{\"pid\":1,\"comm\":\"x\",\"ts_ns\":null,\"x\":null}\n");
+	free(s);
+	s = render(OUT_TEXT, unknown);
+	CHECK_STR(s, "PID     COMM               LAT X\n1       x                    - -\n");
+	free(s);
+	s = render(OUT_CSV, unknown);
+	CHECK_STR(s, "pid,comm,ts_ns,x\n1,x,,\n");
 	free(s);
 
 	/* raw: 32-byte header, then records as they are */
@@ -66,5 +82,8 @@ int main(void)
 	CHECK_EQ(sizeof(struct tcp_tuple) % 8, 0);
 	CHECK_EQ(sizeof(struct tcpconnect_event) % 8, 0);
 	CHECK_EQ(sizeof(struct tcpconnect_count_key) % 8, 0);
+	CHECK_EQ(sizeof(struct tcpaccept_event) % 8, 0);
+	CHECK_EQ(sizeof(struct tcpclose_event) % 8, 0);
+	CHECK_EQ(sizeof(struct podnet_event) % 8, 0);
 	return CHECK_DONE();
 }
