@@ -110,14 +110,6 @@ static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, si
 	return -1;
 }
 
-static bool is_attached(const struct loader *l, const char *fn)
-{
-	for (int i = 0; fn && i < l->nprobes; i++)
-		if (strcmp(l->attached[i], fn) == 0)
-			return true;
-	return false;
-}
-
 /* Our own dup of every map, so they outlive the module. */
 static void keep_maps(struct loader *l)
 {
@@ -139,8 +131,8 @@ void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
 	static char log[1 << 16];
 	for (const struct probe *p = probes; p->fn; p++) {
 		void *start = bpf_function_start(l->mod, p->fn);
-		if (!start || is_attached(l, p->skip_if))
-			continue; /* not part of this mode's program, or covered already */
+		if (!start)
+			continue; /* not part of this mode's program */
 		if (l->nprobes == MAX_PROBES)
 			runtime_error("internal error: more than %d probes", MAX_PROBES);
 		log[0] = '\0';
@@ -165,7 +157,6 @@ void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
 			runtime_error("cannot %s %s:%s: %s", fd < 0 ? "load the program for" : "attach",
 				      kind_name(p->kind), p->target, strerror(err));
 		}
-		l->attached[l->nprobes] = p->fn;
 		l->prog_fds[l->nprobes] = fd;
 		l->link_fds[l->nprobes++] = link;
 		if (verbose)

@@ -14,18 +14,15 @@ struct probe {
 	                       * compile (#if'd out for this mode) is skipped */
 	bool optional;        /* missing in the kernel: say so once, go on */
 	const char *covers;   /* what is not seen without it (for that note; NULL: no note) */
-	const char *skip_if;  /* fn of an earlier probe that, once attached, makes this
-	                       * one redundant (a richer hook covering the same events) */
 };
 
-#define MAX_PROBES 16
+#define MAX_PROBES 32
 #define MAX_MAPS 8
 
 struct loader {
 	void *mod;                  /* libbcc module, until loader_release_compiler() */
 	int prog_fds[MAX_PROBES];
 	int link_fds[MAX_PROBES];   /* perf event / raw tracepoint fds: closing detaches */
-	const char *attached[MAX_PROBES];    /* fn of each attached probe */
 	char kprobe_events[MAX_PROBES][64];  /* legacy kprobe_events names to remove */
 	int nprobes;
 	char map_names[MAX_MAPS][32];

@@ -2,8 +2,10 @@
  * accepted it. Passive-side state changes run in softirq with a bystander's
  * pid, so this works in process context instead:
  *   - kretprobe inet_csk_accept where kprobes exist (sees io_uring accepts too);
- *   - otherwise the exit of accept()/accept4(), walking the returned fd to
- *     its socket through the task's file table.
+ *   - the exit of accept()/accept4(), walking the returned fd to its socket
+ *     through the task's file table: everywhere, for the accepts the
+ *     kretprobe did not see (no kprobes, or an accept() already waiting
+ *     when tracing began, whose return a kretprobe cannot catch).
  * MODE_COUNT counts per (local port, remote address) instead of emitting. */
 #include <asm/ptrace.h>
 #include "tcpaccept.h"
@@ -18,6 +20,10 @@ BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
 
 /* The listening socket each thread is accepting on, for its queue length. */
 BPF_TABLE("lru_hash", u32, u64, listener, 65536);
+
+/* The socket the kretprobe reported for each thread, so that the syscall
+ * exit does not report it again. */
+BPF_TABLE("lru_hash", u32, u64, reported, 65536);
 
 static __always_inline void remember_listener(void *sk)
 {
@@ -80,7 +86,12 @@ int kprobe__inet_csk_accept(struct pt_regs *ctx)
 
 int kretprobe__inet_csk_accept(struct pt_regs *ctx)
 {
-	return report_accept(ctx, (void *)PT_REGS_RC(ctx), false);
+	void *sk = (void *)PT_REGS_RC(ctx);
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 p = (u64)sk;
+	if (sk)
+		reported.update(&tid, &p);
+	return report_accept(ctx, sk, false);
 }
 
 /* Path 2: syscalls, where there are no kprobes. A failed accept (EAGAIN on
@@ -115,7 +126,12 @@ static __always_inline void *listener_from_regs(void)
 
 static __always_inline int on_accept_exit(void *ctx, long ret)
 {
-	return report_accept(ctx, ret < 0 ? NULL : fd_to_sock(ret), true);
+	void *sk = ret < 0 ? NULL : fd_to_sock(ret);
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 *seen = reported.lookup(&tid);
+	bool dup = seen && sk && *seen == (u64)sk;
+	reported.delete(&tid);
+	return report_accept(ctx, dup ? NULL : sk, true);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_accept4)

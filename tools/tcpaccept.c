@@ -60,21 +60,21 @@ static const struct kernel_field kernel_fields[] = {
 	{0},
 };
 
-/* The kprobe pair sees every accept (io_uring's too); where it attaches,
- * the syscall path is redundant and skipped. */
+/* The kprobe pair sees accepts outside the syscalls too (io_uring); the
+ * syscall path sees the rest (and all of them where there are no kprobes). */
 static const struct probe probes[] = {
 	{.kind = PROBE_KPROBE, .target = "inet_csk_accept", .fn = "kprobe__inet_csk_accept",
 	 .optional = true},
 	{.kind = PROBE_KRETPROBE, .target = "inet_csk_accept", .fn = "kretprobe__inet_csk_accept",
 	 .optional = true, .covers = "accepts made outside accept()/accept4() (io_uring)"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_accept4",
-	 .fn = "tracepoint__syscalls__sys_enter_accept4", .skip_if = "kretprobe__inet_csk_accept"},
+	 .fn = "tracepoint__syscalls__sys_enter_accept4"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_accept",
-	 .fn = "tracepoint__syscalls__sys_enter_accept", .skip_if = "kretprobe__inet_csk_accept"},
+	 .fn = "tracepoint__syscalls__sys_enter_accept"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept4",
-	 .fn = "tracepoint__syscalls__sys_exit_accept4", .skip_if = "kretprobe__inet_csk_accept"},
+	 .fn = "tracepoint__syscalls__sys_exit_accept4"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept",
-	 .fn = "tracepoint__syscalls__sys_exit_accept", .skip_if = "kretprobe__inet_csk_accept"},
+	 .fn = "tracepoint__syscalls__sys_exit_accept"},
 	{0},
 };
 

@@ -38,7 +38,11 @@ def serve(lsock, args, master):
         lsock.setblocking(True)
     for _ in range(int(opt(args, "--accept", "1"))):
         conn, _ = lsock.accept()
-        local, peer = conn.getsockname(), conn.getpeername()
+        local = conn.getsockname()
+        try:
+            peer = conn.getpeername()
+        except OSError:  # reset by the client before we accepted it
+            peer = ("", 0)
         print(json.dumps({"pid": os.getpid(), "laddr": local[0], "lport": local[1],
                           "raddr": peer[0], "rport": peer[1]}), flush=True)
         conn.close()
