@@ -126,13 +126,18 @@ static void keep_maps(struct loader *l)
 	}
 }
 
-void loader_attach(struct loader *l, const struct probe *probes, bool verbose)
+void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
 {
 	static char log[1 << 16];
 	for (const struct probe *p = probes; p->fn; p++) {
 		void *start = bpf_function_start(l->mod, p->fn);
 		if (!start)
 			continue; /* not part of this mode's program */
+		if (!use_kprobes && (p->kind == PROBE_KPROBE || p->kind == PROBE_KRETPROBE)) {
+			if (verbose)
+				note("not using kprobe:%s (--no-kprobes)", p->target);
+			continue;
+		}
 		if (l->nprobes == MAX_PROBES)
 			runtime_error("internal error: more than %d probes", MAX_PROBES);
 		log[0] = '\0';

@@ -37,8 +37,9 @@ void require_bpf_privileges(void);
 void loader_compile(struct loader *l, const char *text, bool real_headers);
 
 /* Loads and attaches every probe (terminated by a zeroed entry) whose function
- * exists; -v prints each attach point. Exits when a required one fails. */
-void loader_attach(struct loader *l, const struct probe *probes, bool verbose);
+ * exists (kprobes only if use_kprobes); -v prints each attach point. Exits
+ * when a required one fails. */
+void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose);
 
 /* A map's fd (valid after loader_attach, also past loader_release_compiler());
  * -1 if the program has no such map. */

@@ -28,7 +28,7 @@
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
-	OPT_BUFFER_PAGES, OPT_PERF_BUFFER,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES,
 };
 
 static const struct tool_option common_options[] = {
@@ -47,6 +47,7 @@ static const struct tool_option common_options[] = {
 	{"max-events", OPT_MAX_EVENTS, "N", "stop after N events"},
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
+	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
 	{"verbose", 'v', NULL, "say on stderr which probes are attached"},
 	{"ebpf", OPT_EBPF, NULL, "print the BPF program and exit (needs no privilege)"},
 	{"help", 'h', NULL, "show this help and exit"},
@@ -190,6 +191,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 			usage_error("--buffer-pages: %s is not a power of 2", arg);
 		break;
 	case OPT_PERF_BUFFER: o->perf_buffer = true; break;
+	case OPT_NO_KPROBES: o->no_kprobes = true; break;
 	case 'v': o->verbose = true; break;
 	case OPT_EBPF: o->ebpf = true; break;
 	}

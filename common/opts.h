@@ -19,6 +19,7 @@ struct common_opts {
 	bool verbose;
 	bool ebpf;
 	bool perf_buffer;            /* force the perf buffer even where a ring buffer exists */
+	bool no_kprobes;             /* tracepoints only, even where kprobes exist */
 	unsigned buffer_pages;       /* ring (or per-CPU perf) buffer size in pages */
 	double duration;             /* seconds, 0 = until Ctrl-C */
 	uint64_t max_events;         /* 0 = unlimited */

@@ -59,7 +59,7 @@ void program_start(struct program *p, const struct probe *probes, const struct c
 {
 	require_bpf_privileges();
 	loader_compile(&p->loader, p->text, p->real_headers);
-	loader_attach(&p->loader, probes, o->verbose);
+	loader_attach(&p->loader, probes, !o->no_kprobes, o->verbose);
 	stream_open(&p->stream, &p->loader, p->ring, o->buffer_pages, o->max_events, fn, ctx);
 	loader_release_compiler(&p->loader);
 	signals_install();

@@ -8,7 +8,7 @@
 # Options every tool shares (common/opts.c), and those that take a value.
 _nettrace_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup
   -t --timestamp -T --time -j --json -o --output -H --no-header --duration
-  --max-events --buffer-pages --perf-buffer -v --verbose --ebpf -h --help --version'
+  --max-events --buffer-pages --perf-buffer --no-kprobes -v --verbose --ebpf -h --help --version'
 _nettrace_common_args='-p --pid -u --uid --netns --cgroup -o --output --duration
   --max-events --buffer-pages'
 
