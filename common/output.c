@@ -184,6 +184,16 @@ void output_raw(struct output *o, const void *rec, size_t size)
 	fwrite(rec, size, 1, o->f);
 }
 
+bool output_raw_or_short(struct output *o, const void *rec, size_t size, size_t record_size)
+{
+	if (size < record_size)
+		return true;
+	if (o->format != OUT_RAW)
+		return false;
+	output_raw(o, rec, record_size);
+	return true;
+}
+
 void output_lost(struct output *o, uint64_t lost, const char *what)
 {
 	if (o->format == OUT_JSON)

@@ -53,6 +53,9 @@ void output_begin(struct output *o, const char *tool, size_t record_size);
 void output_row(struct output *o, const struct cell *cells);
 /* One raw record, exactly as the kernel wrote it. */
 void output_raw(struct output *o, const void *rec, size_t size);
+/* The start of every tool's record handler: true when nothing is left to
+ * format (raw output, written as it is; or a record shorter than the tool's). */
+bool output_raw_or_short(struct output *o, const void *rec, size_t size, size_t record_size);
 /* Events lost: in-stream for JSON, on stderr otherwise. */
 void output_lost(struct output *o, uint64_t lost, const char *what);
 

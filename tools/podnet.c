@@ -213,13 +213,9 @@ static const char *reason_name(const struct run *r, unsigned reason, char *buf, 
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct run *r = ctx;
-	if (size < sizeof(struct podnet_event))
+	if (output_raw_or_short(&r->out, data, size, sizeof(struct podnet_event)))
 		return 0;
 	const struct podnet_event *e = data;
-	if (r->out.format == OUT_RAW) {
-		output_raw(&r->out, e, sizeof *e);
-		return 0;
-	}
 	char rel[TIME_TEXT_LEN], clock[TIME_TEXT_LEN], iso[TIME_TEXT_LEN], pbuf[8], rbuf[24];
 	char saddr[ADDR_TEXT_LEN] = "", daddr[ADDR_TEXT_LEN] = "", src[64], dst[64];
 	char flags[40] = "", detail[160] = "", function[128] = "";

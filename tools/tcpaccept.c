@@ -97,13 +97,9 @@ struct run {
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct run *r = ctx;
-	if (size < sizeof(struct tcpaccept_event))
+	if (output_raw_or_short(&r->out, data, size, sizeof(struct tcpaccept_event)))
 		return 0;
 	const struct tcpaccept_event *e = data;
-	if (r->out.format == OUT_RAW) {
-		output_raw(&r->out, e, sizeof *e);
-		return 0;
-	}
 	struct tcp_row row;
 	char bl[24];
 	snprintf(bl, sizeof bl, "%u/%u", e->backlog, e->backlog_max);

@@ -134,13 +134,9 @@ struct run {
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct run *r = ctx;
-	if (size < sizeof(struct tcpclose_event))
+	if (output_raw_or_short(&r->out, data, size, sizeof(struct tcpclose_event)))
 		return 0;
 	const struct tcpclose_event *e = data;
-	if (r->out.format == OUT_RAW) {
-		output_raw(&r->out, e, sizeof *e);
-		return 0;
-	}
 	struct tcp_row row;
 	char ms[32];
 	snprintf(ms, sizeof ms, "%.2f", (double)e->duration_ns / 1e6);

@@ -108,13 +108,9 @@ static const char *result_name(const struct tcpconnect_event *e)
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct run *r = ctx;
-	if (size < sizeof(struct tcpconnect_event))
+	if (output_raw_or_short(&r->out, data, size, sizeof(struct tcpconnect_event)))
 		return 0;
 	const struct tcpconnect_event *e = data;
-	if (r->out.format == OUT_RAW) {
-		output_raw(&r->out, e, sizeof *e);
-		return 0;
-	}
 	struct tcp_row row;
 	tcp_row_fill(&row, "connect", &e->head, &e->tuple);
 	row.cells[F_RESULT] = cell_str(result_name(e));
