@@ -72,6 +72,8 @@ void run_until_done(struct stream *s, struct output *o, const struct common_opts
 		if (opts->max_events && s->delivered >= opts->max_events)
 			break;
 	}
+	while (stream_poll(s, 0) > 0 && !(opts->max_events && s->delivered >= opts->max_events))
+		; /* what is still in the buffer is delivered, not dropped */
 	stream_take_losses(s, report_lost, o);
 	flush_or_exit(o->f);
 }
@@ -79,7 +81,7 @@ void run_until_done(struct stream *s, struct output *o, const struct common_opts
 void report_loss_summary(const struct stream *s)
 {
 	for (int i = 0; i < s->ncounters; i++) {
-		uint64_t n = s->counters[i].seen + (i == 0 ? s->lost_perf_seen : 0);
+		uint64_t n = s->counters[i].seen;
 		if (n)
 			note("%llu events lost in all (%s)%s", (unsigned long long)n, s->counters[i].reason,
 			     i == 0 ? ": the reader fell behind; a larger --buffer-pages helps" : "");

@@ -73,8 +73,10 @@ void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 
 int stream_poll(struct stream *s, int timeout_ms)
 {
-	if (s->ring)
-		return bpf_poll_ringbuf(s->ring, timeout_ms);
+	if (s->ring) {
+		int n = bpf_poll_ringbuf(s->ring, timeout_ms);
+		return n == 0 ? bpf_consume_ringbuf(s->ring) : n; /* records written without a wake-up */
+	}
 	return perf_reader_poll(s->nreaders, (struct perf_reader **)s->readers, timeout_ms);
 }
 
@@ -104,10 +106,8 @@ void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *
 		uint64_t n = total - c->seen;
 		c->seen = total;
 		/* perf buffer losses belong with the kernel's "buffer full" */
-		if (i == 0) {
-			n += s->lost_perf - s->lost_perf_seen;
-			s->lost_perf_seen = s->lost_perf;
-		}
+		if (i == 0)
+			s->lost_perf_seen = s->lost_perf; /* the same records as the map's count */
 		if (n)
 			report(ctx, c->reason, n);
 	}
@@ -115,7 +115,7 @@ void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *
 
 uint64_t stream_total_losses(const struct stream *s)
 {
-	uint64_t n = s->lost_perf_seen;
+	uint64_t n = 0;
 	for (int i = 0; i < s->ncounters; i++)
 		n += s->counters[i].seen;
 	return n;

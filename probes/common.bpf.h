@@ -38,11 +38,35 @@ static __always_inline void count_one(u64 *n)
 		count_lost();
 }
 
-/* Sends one record to user space; a full buffer is counted, never silent. */
+/* Sends one record to user space; a full buffer is counted, never silent.
+ * Wakes the reader only every WAKEUP_RECORDS records or WAKEUP_NS per CPU. */
+#ifndef WAKEUP_RECORDS
+#define WAKEUP_RECORDS 256
+#endif
+#ifndef WAKEUP_NS
+#define WAKEUP_NS 10000000ULL
+#endif
+struct wakeup_state { u64 ns; u64 records; };
+#ifdef USE_RINGBUF
+BPF_PERCPU_ARRAY(last_wakeup, struct wakeup_state, 1);
+#endif
 static __always_inline void emit(void *ctx, void *record, u32 size)
 {
 #ifdef USE_RINGBUF
-	if (events.ringbuf_output(record, size, 0) != 0)
+	int zero = 0;
+	u64 flags = BPF_RB_NO_WAKEUP;
+	struct wakeup_state *w = last_wakeup.lookup(&zero);
+	if (w) {
+		u64 now = bpf_ktime_get_ns();
+		if (++w->records >= WAKEUP_RECORDS || now - w->ns >= WAKEUP_NS) {
+			w->ns = now;
+			w->records = 0;
+			flags = BPF_RB_FORCE_WAKEUP;
+		}
+	} else {
+		flags = 0;
+	}
+	if (events.ringbuf_output(record, size, flags) != 0)
 #else
 	if (events.perf_submit(ctx, record, size) != 0)
 #endif

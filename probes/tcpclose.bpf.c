@@ -204,6 +204,12 @@ static __always_inline int on_accept(long fd)
 	struct tcp_tuple t = {};
 	if (!sk || !sock_tuple(sk, &t))
 		return 0; /* not TCP: such sockets never reach CLOSE here, keep none */
+	/* a connection reset before accept() has closed already: keeping an
+	 * entry for it would outlive the socket */
+	u8 state = 0;
+	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
+	if (state == TCP_CLOSE)
+		return 0;
 	struct tcpclose_conn *c = conn_of((u64)sk, bpf_ktime_get_ns());
 	if (c) {
 		set_owner(c);

@@ -73,6 +73,7 @@ static const struct kernel_field kernel_fields[] = {
 	{"OFF_TCP_SND_UNA", "tcp_sock", "snd_una", "linux/tcp.h"},
 	{"OFF_TCP_WRITE_SEQ", "tcp_sock", "write_seq", "linux/tcp.h"},
 	{"OFF_SOCK_MAX_ACK_BACKLOG", "sock", "sk_max_ack_backlog", "net/sock.h"},
+	{"OFF_SOCK_STATE", "sock", "__sk_common.skc_state", "net/sock.h"},
 	{0},
 };
 

@@ -9,15 +9,18 @@ from lib import Netns, ToolTest, Tracer, Transfer, netns_inode
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
 
-def by_lport(events):
-    return {e["lport"]: e for e in events}
+def by_ports(events):
+    """Events by (lport, rport): other traffic on the machine may reuse one
+    port number, not the pair."""
+    return {(e["lport"], e["rport"]): e for e in events}
 
 
 class TcpcloseTest(ToolTest):
     def both_ends(self, t, x):
         """The client-side and the server-side event of transfer x."""
-        evs = by_lport(t.events("close"))
-        return evs.get(x.client["lport"]), evs.get(x.served["lport"])
+        evs = by_ports(t.events("close"))
+        return (evs.get((x.client["lport"], x.served["lport"])),
+                evs.get((x.served["lport"], x.client["lport"])))
 
     def test_bytes_each_way_and_owners_v4_and_v6(self):
         for family in (4, 6):
@@ -80,13 +83,12 @@ class TcpcloseTest(ToolTest):
         got = 0
         while got < 700:
             got += len(c.recv(4096))
-        lport = c.getsockname()[1]
+        ports = (c.getsockname()[1], c.getpeername()[1])
         c.close()
         s.close()
         lsock.close()
         t.stop()
-        evs = by_lport(t.events("close"))
-        cli = evs[lport]
+        cli = by_ports(t.events("close"))[ports]
         self.assertEqual(cli["pid"], os.getpid())
         self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (3000, 700))
         self.assertEqual(cli["closed_by"], "local")
@@ -116,7 +118,7 @@ class TcpcloseTest(ToolTest):
         t.stop()
         import csv
         rows = list(csv.DictReader(l.decode() for l in t.out))
-        [cli] = [r for r in rows if r["lport"] == str(x.client["lport"])]
+        [cli] = [r for r in rows if (r["lport"], r["rport"]) == (str(x.client["lport"]), str(x.port))]
         self.assertEqual((cli["tx_bytes"], cli["rx_bytes"], cli["closed_by"]), ("1500", "600", "local"))
         self.assertEqual(cli["pid"], str(x.client["pid"]))
 
@@ -181,7 +183,7 @@ class TcpcloseTest(ToolTest):
             self.assertEqual(sorted(e["lport"] for e in evs),
                              sorted([inside.client["lport"], inside.served["lport"]]))
             self.assertTrue(all(e["netns"] == netns_inode(ns.path) for e in evs))
-            cli = by_lport(evs)[inside.client["lport"]]
+            cli = by_ports(evs)[(inside.client["lport"], inside.served["lport"])]
             self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (300, 200))
 
     def test_full_socket_table_is_reported(self):
