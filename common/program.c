@@ -40,8 +40,11 @@ void program_build(struct program *p, const char *tool, const struct common_opts
 
 	char *filter = filter_text(&o->filter);
 	char *defines = NULL;
-	if (!filter || asprintf(&defines, "%s#define BUFFER_PAGES %u\n%s%s",
-				p->ring ? "#define USE_RINGBUF 1\n" : "", o->buffer_pages,
+	/* kprobe functions are compiled only where they can be attached */
+	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
+	if (!filter || asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s",
+				p->ring ? "#define USE_RINGBUF 1\n" : "",
+				kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages,
 				tool_defines, layout.defines) < 0)
 		runtime_error("out of memory");
 	p->text = bpf_text_build(defines, template_text, filter);

@@ -277,6 +277,7 @@ RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 	return on_sock(ctx, (void *)ctx->args[0], EVENT_RETRANSMIT, HOOK_TCP_RETRANSMIT_SKB, 0);
 }
 
+#ifdef HAVE_KPROBES
 /* The IP-layer path, where the kernel has kprobes: more detail between
  * the device hooks above. Arguments by each function's signature. */
 int kprobe__ip_rcv(struct pt_regs *ctx)
@@ -308,3 +309,4 @@ int kprobe__br_forward(struct pt_regs *ctx)
 {
 	return on_skb(ctx, (void *)PT_REGS_PARM2(ctx), EVENT_FORWARD, HOOK_BR_FORWARD, false);
 }
+#endif

@@ -77,6 +77,7 @@ static __always_inline int report_accept(void *ctx, void *sk, bool syscall)
 	return 0;
 }
 
+#ifdef HAVE_KPROBES
 /* Path 1: kprobes (entry stashes the listener, return has the new sock). */
 int kprobe__inet_csk_accept(struct pt_regs *ctx)
 {
@@ -93,6 +94,7 @@ int kretprobe__inet_csk_accept(struct pt_regs *ctx)
 		reported.update(&tid, &p);
 	return report_accept(ctx, sk, false);
 }
+#endif
 
 /* Path 2: syscalls, where there are no kprobes. A failed accept (EAGAIN on
  * a non-blocking socket) returns < 0 and reports nothing. */
