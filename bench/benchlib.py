@@ -1,0 +1,465 @@
+"""What bench/run and bench/soak share: the C helpers, tracers under test
+(ours and bcc's tcplife) with their output in files, the storm, counting
+events and losses, and the pod namespaces. See bench/README.md."""
+import collections
+import importlib.machinery
+import importlib.util
+import json
+import os
+import re
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+BUILD = os.path.join(BENCH, ".build")
+RESULTS = os.path.join(BENCH, "results")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LOSS_REASON = "buffer full"  # the one "lost" reason that means records never delivered
+
+
+def load_startup_memory():
+    """bench/startup_memory as a module (it has no .py suffix)."""
+    path = os.path.join(BENCH, "startup_memory")
+    loader = importlib.machinery.SourceFileLoader("startup_memory", path)
+    spec = importlib.util.spec_from_loader("startup_memory", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def say(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def die(prog, msg):
+    print("%s: %s" % (prog, msg), file=sys.stderr)
+    sys.exit(1)
+
+
+def build_helpers():
+    """cc -O2 the C helpers into bench/.build/ when their source is newer."""
+    os.makedirs(BUILD, exist_ok=True)
+    out = {}
+    for name in ("storm", "udpblast"):
+        src, exe = os.path.join(BENCH, name + ".c"), os.path.join(BUILD, name)
+        if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+            subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", exe, src], check=True)
+        out[name] = exe
+    return out
+
+
+def online_cpus():
+    with open("/sys/devices/system/cpu/online") as f:
+        n = 0
+        for part in f.read().strip().split(","):
+            lo, _, hi = part.partition("-")
+            n += int(hi or lo) - int(lo) + 1
+    return n
+
+
+def free_port():
+    """A TCP port nothing listens on now (the storm binds it with SO_REUSEADDR)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_cpu_s(pid):
+    """utime + stime of the process (all threads), seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
+
+
+def proc_status_mb(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no %s for pid %d" % (key, pid))
+
+
+class ToolError(Exception):
+    pass
+
+
+class Tracer:
+    """One tracer run: stdout to a file, stderr to a file, stopped with SIGINT.
+
+    kind "ours": ready when stderr has a line starting with "Tracing".
+    kind "tcplife": bcc's Python tool writes its header into a block-buffered
+    file, so readiness is read from its file descriptors instead: the
+    tracepoint's perf event plus one perf buffer per CPU for each of its two
+    event maps.
+    """
+
+    def __init__(self, name, cmd, workdir, tag, kind="ours", env=None):
+        self.name, self.cmd, self.kind = name, cmd, kind
+        self.env = env or os.environ.copy()
+        self.out = os.path.join(workdir, "%s.%s.out" % (name, tag))
+        self.err = os.path.join(workdir, "%s.%s.err" % (name, tag))
+        self.proc = None
+        self.startup_s = None
+        self.returncode = None
+
+    def start(self, timeout=60):
+        t0 = time.monotonic()
+        with open(self.out, "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                         env=self.env)
+        deadline = t0 + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ToolError("%s exited with %s before it was ready:\n%s"
+                                % (" ".join(self.cmd), self.proc.returncode, self.stderr_text()[-2000:]))
+            if self._ready():
+                self.startup_s = time.monotonic() - t0
+                return self
+            time.sleep(0.02)
+        self.kill()
+        raise ToolError("%s not ready within %d s:\n%s" % (" ".join(self.cmd), timeout,
+                                                           self.stderr_text()[-2000:]))
+
+    def _ready(self):
+        if self.kind == "ours":
+            with open(self.err, "rb") as f:
+                return any(line.startswith(b"Tracing") for line in f)
+        n = 0
+        try:
+            for fd in os.listdir("/proc/%d/fd" % self.proc.pid):
+                try:
+                    if os.readlink("/proc/%d/fd/%s" % (self.proc.pid, fd)) == "anon_inode:[perf_event]":
+                        n += 1
+                except OSError:
+                    pass
+        except OSError:
+            return False
+        return n >= 1 + 2 * online_cpus()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cpu_s(self):
+        return proc_cpu_s(self.pid)
+
+    def rss_mb(self):
+        return proc_status_mb(self.pid, "VmRSS")
+
+    def hwm_mb(self):
+        return proc_status_mb(self.pid, "VmHWM")
+
+    def rss_parts_mb(self):
+        """Resident memory by what holds it (from smaps): "buffer", the event
+        buffer the kernel shares with the tool (the BPF ring buffer, mapped
+        twice, or perf buffers); "files", pages of libraries and the program
+        (LLVM's code, mostly); "private", the rest (heap, stacks)."""
+        parts = dict(buffer=0, files=0, private=0)
+        name = ""
+        with open("/proc/%d/smaps" % self.pid) as f:
+            for line in f:
+                head = line.split()
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
+                    name = head[5] if len(head) > 5 else ""
+                elif head[0] == "Rss:":
+                    kb = int(head[1])
+                    if name.startswith("anon_inode:bpf-map") or name.startswith("anon_inode:[perf_event]"):
+                        parts["buffer"] += kb
+                    elif name.startswith("/"):
+                        parts["files"] += kb
+                    else:
+                        parts["private"] += kb
+        return {k: v / 1024.0 for k, v in parts.items()}
+
+    def wakeups(self):
+        """Voluntary context switches: each is one sleep, so one wake-up."""
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+        return 0
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def interrupt_paused(self, timeout=30):
+        """SIGINT to a stopped tool, then SIGCONT: it stops before it reads on."""
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.send_signal(signal.SIGCONT)
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        return self.returncode
+
+    def quiesce(self, max_wait=60.0, step=0.3):
+        """Wait until the tool has caught up: CPU time and output size still
+        for two looks in a row. Returns the seconds waited."""
+        t0 = time.monotonic()
+        last, same = None, 0
+        while time.monotonic() - t0 < max_wait and self.proc.poll() is None:
+            now = (self.cpu_s(), os.path.getsize(self.out))
+            same = same + 1 if now == last else 0
+            if same >= 2:
+                break
+            last = now
+            time.sleep(step)
+        return time.monotonic() - t0
+
+    def stop(self, timeout=30):
+        """SIGINT as a user would; returns the exit status (None if it had to be killed)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                self.returncode = None
+                return None
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stderr_text(self):
+        with open(self.err, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def remove_files(self):
+        for p in (self.out, self.err):
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                pass
+
+
+# -- counting -----------------------------------------------------------------
+
+SUMMARY_RE = re.compile(r"^\S+: (\d+) events lost in all \(([^)]*)\)", re.M)
+
+
+def count_ours(path, rtype, port_key, ports, stderr_text, sample_every=997):
+    """Events of type rtype whose port_key is one of ports (every one if ports
+    is None), the losses the
+    stream reported (by reason), the stderr summary (by reason), the number
+    of other lines, and how many sampled lines failed to parse as JSON."""
+    rt = b'"type":"%s"' % rtype.encode()
+    needles = None if ports is None else [b'"%s":%d,' % (port_key.encode(), p) for p in ports]
+    events = other = bad_json = checked = 0
+    lost = collections.Counter()
+    other_types = collections.Counter()
+    with open(path, "rb") as f:
+        for i, line in enumerate(f):
+            if rt in line:
+                if needles is None or any(n in line for n in needles):
+                    events += 1
+                else:
+                    other += 1
+                if i % sample_every == 0:  # a sample of records must be valid JSON
+                    checked += 1
+                    try:
+                        json.loads(line)
+                    except ValueError:
+                        bad_json += 1
+            elif b'"type":"lost"' in line:
+                d = json.loads(line)
+                lost[d["reason"]] += d["lost"]
+            else:
+                try:
+                    other_types[json.loads(line).get("type", "?")] += 1
+                except ValueError:
+                    bad_json += 1
+    summary = collections.Counter()
+    for n, reason in SUMMARY_RE.findall(stderr_text):
+        summary[reason] += int(n)
+    return dict(events=events, lost_stream=dict(lost), lost_summary=dict(summary),
+                lost=lost.get(LOSS_REASON, 0), other_lines=other,
+                other_records=dict(other_types), json_checked=checked, bad_json=bad_json)
+
+
+LIFE_LOST_RE = re.compile(r"Possibly lost (\d+) samples")
+
+
+def count_tcplife(path, ports, stderr_text):
+    """tcplife's text lines whose RPORT is one of ports; its losses are the
+    'Possibly lost N samples' lines libbcc prints without a lost callback."""
+    want = {str(p).encode() for p in ports}
+    events = other = 0
+    with open(path, "rb") as f:
+        for line in f:
+            cols = line.split()
+            # PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS (COMM may hold spaces)
+            if len(cols) >= 9 and cols[-4] in want:
+                events += 1
+            elif cols and cols[0] != b"PID":
+                other += 1
+    lost = sum(int(n) for n in LIFE_LOST_RE.findall(stderr_text))
+    return dict(events=events, lost_stream={}, lost_summary={"Possibly lost": lost} if lost else {},
+                lost=lost, other_lines=other, other_records={}, json_checked=0, bad_json=0)
+
+
+# -- the storm ------------------------------------------------------------------
+
+def run_storms(storm_exe, specs):
+    """Run one storm per spec (dict of storm options) at once; their JSON results."""
+    procs = []
+    for spec in specs:
+        cmd = [storm_exe]
+        for k, v in spec.items():
+            if v is not None:
+                cmd += ["--" + k, str(v)]
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for p in procs:
+        out, err = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError("storm failed (%s): %s" % (p.returncode, err.strip()))
+        results.append(json.loads(out))
+    return results
+
+
+def merge_storms(results):
+    if len(results) == 1:
+        return dict(results[0])
+    if len({r["port"] for r in results}) == 1:  # one after the other on one port
+        m = dict(results[0])
+        for k in ("connects", "failed", "accepted", "seconds", "cpu_s", "ivcsw"):
+            m[k] = sum(r[k] for r in results)
+        m["rate"] = results[0]["rate"]
+        m["storms"] = results
+        return m
+    secs = max(r["seconds"] for r in results)
+    return dict(connects=sum(r["connects"] for r in results),
+                cpu_s=sum(r["cpu_s"] for r in results), ivcsw=sum(r["ivcsw"] for r in results),
+                failed=sum(r["failed"] for r in results),
+                accepted=sum(r["accepted"] for r in results),
+                seconds=secs, rate=sum(r["rate"] for r in results),
+                target_rate=sum(r["target_rate"] for r in results),
+                port=[r["port"] for r in results], cpu=[r["cpu"] for r in results],
+                storms=results)
+
+
+# -- pods ------------------------------------------------------------------------
+
+class PodPair:
+    """Two network namespaces joined by a veth pair, 10.250.0.1 <-> 10.250.0.2.
+
+    The addresses exist only inside these namespaces; everything is deleted
+    on close()."""
+
+    def __init__(self, tag):
+        self.a, self.b = "nbench-%s-a" % tag, "nbench-%s-b" % tag
+        self.addr_a, self.addr_b = "10.250.0.1", "10.250.0.2"
+
+    @property
+    def path_a(self):
+        return "/run/netns/" + self.a
+
+    def __enter__(self):
+        ip = lambda *a: subprocess.run(["ip"] + list(a), check=True, capture_output=True)
+        try:
+            ip("netns", "add", self.a)
+            ip("netns", "add", self.b)
+            ip("link", "add", "nbva", "netns", self.a, "type", "veth", "peer", "name", "nbvb",
+               "netns", self.b)
+            ip("-n", self.a, "addr", "add", self.addr_a + "/30", "dev", "nbva")
+            ip("-n", self.b, "addr", "add", self.addr_b + "/30", "dev", "nbvb")
+            for ns, dev in ((self.a, "nbva"), (self.b, "nbvb")):
+                ip("-n", ns, "link", "set", "lo", "up")
+                ip("-n", ns, "link", "set", dev, "up")
+        except subprocess.CalledProcessError as e:
+            self.close()
+            raise RuntimeError("creating namespaces failed: %s: %s"
+                               % (" ".join(e.cmd), e.stderr.decode(errors="replace")))
+        return self
+
+    def exec_a(self):
+        return ["ip", "netns", "exec", self.a]
+
+    def exec_b(self):
+        return ["ip", "netns", "exec", self.b]
+
+    def close(self):
+        for ns in (self.a, self.b):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Load:
+    """CPU the machine spent between start and done() on work that is not ours
+    (not this process nor any descendant already reaped), and steal time.
+    Busy time is user + nice + system of /proc/stat: irq and softirq time,
+    which the kernel may account apart from the task that caused it, is
+    left out on both sides."""
+
+    def __init__(self):
+        self.wall0, self.m0, self.o0 = time.monotonic(), self.machine(), self.ours()
+
+    @staticmethod
+    def machine():
+        with open("/proc/stat") as f:
+            v = [int(x) / CLK_TCK for x in f.readline().split()[1:]]
+        return dict(busy=v[0] + v[1] + v[2], steal=v[7] if len(v) > 7 else 0.0)
+
+    @staticmethod
+    def ours():
+        s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+    def done(self, running_ours_s=0.0):
+        """running_ours_s: CPU of our processes still running (not yet in rusage)."""
+        m1, o1 = self.machine(), self.ours()
+        busy = m1["busy"] - self.m0["busy"]
+        ours = o1 - self.o0 + running_ours_s
+        return dict(wall_s=time.monotonic() - self.wall0, busy_s=busy, ours_s=ours,
+                    other_s=max(busy - ours, 0.0), steal_s=m1["steal"] - self.m0["steal"])
+
+
+def process_cpu_snapshot():
+    """pid -> (command, utime+stime s) of every process now."""
+    snap = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                head, _, rest = f.read().rpartition(")")
+            fields = rest.split()
+            snap[int(pid)] = (head.partition("(")[2], (int(fields[11]) + int(fields[12])) / CLK_TCK)
+        except (OSError, IndexError, ValueError):
+            pass
+    return snap
+
+
+def busiest_others(before, after, exclude, top=5, floor_s=1.0):
+    """Processes not in exclude that used the most CPU between two snapshots."""
+    rows = []
+    for pid, (comm, t) in after.items():
+        if pid in exclude:
+            continue
+        d = t - before.get(pid, (comm, 0.0))[1]
+        if d >= floor_s:
+            rows.append(dict(pid=pid, comm=comm, cpu_s=round(d, 1)))
+    return sorted(rows, key=lambda r: -r["cpu_s"])[:top]
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Stage 2, pid 1 of the VM, in the guest's root: this machine's root
+# (read-only) under a tmpfs overlay. Mounts what a booted system has,
+# runs the ctest suite against the binaries already built in $BUILD,
+# prints the result on the serial console and powers off.
+. /etc/nettrace-vm.env
+export PATH=$GUEST_PATH HOME=/root TERM=dumb LANG=C.UTF-8
+
+say() { echo "nettrace-vm: $*"; }
+
+poweroff_now() {
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+
+mount_system() {
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs -o mode=1777 shm /dev/shm
+	mount -t tmpfs -o mode=1777 tmp /tmp
+	mount -t tmpfs -o mode=755 run /run
+	mount -t tracefs tracefs /sys/kernel/tracing
+	mount -t debugfs debugfs /sys/kernel/debug
+	mount -t cgroup2 cgroup2 /sys/fs/cgroup
+	mount -t bpf bpf /sys/fs/bpf
+	# What udev would add: bash's <(...) needs /dev/fd.
+	ln -sfn /proc/self/fd /dev/fd
+	ln -sfn /proc/self/fd/0 /dev/stdin
+	ln -sfn /proc/self/fd/1 /dev/stdout
+	ln -sfn /proc/self/fd/2 /dev/stderr
+}
+
+# The unpacked package's modules under the usual path (in the overlay,
+# not on the host), so the kernel can load further modules on demand.
+link_modules() {
+	mkdir -p /lib/modules
+	ln -sfn "$MODULES_TREE" "/lib/modules/$KVER"
+}
+
+describe_kernel() {
+	local kprobes=no btf=no
+	[ -e /sys/kernel/tracing/kprobe_events ] && kprobes=yes
+	[ -e /sys/kernel/btf/vmlinux ] && btf=yes
+	say "kernel $(uname -r), kprobes: $kprobes, BTF: $btf, cpus: $(nproc)"
+}
+
+run_ctest() {
+	local status
+	cd "$BUILD" || { say "no $BUILD"; return 1; }
+	say "starting ctest (uptime $(cut -d' ' -f1 /proc/uptime) s)"
+	ctest --output-on-failure "${CTEST_ARGS[@]}"
+	status=$?
+	say "ctest exit status $status"
+	# Every test's full output, which the host saves to its own file.
+	say "BEGIN LastTest.log"
+	cat "$BUILD"/Testing/Temporary/LastTest*.log 2>/dev/null
+	say "END LastTest.log"
+}
+
+# NETTRACE_VM_COMMAND (from the host) replaces ctest, for debugging.
+run_command() {
+	cd "$REPO" || return 1
+	say "starting command: $COMMAND"
+	bash -c "$COMMAND"
+	say "command exit status $?"
+}
+
+mount_system
+link_modules
+hostname nettrace-vm
+ip link set lo up
+describe_kernel
+if [ -n "$COMMAND" ]; then run_command; else run_ctest; fi
+poweroff_now
