@@ -27,9 +27,12 @@ static void on_perf_record(void *ctx, void *data, int size)
 	deliver(ctx, data, (size_t)size);
 }
 
+/* A record perf_submit could not place is already counted by the probe
+ * (its "lost" map): counting it here too would report it twice. Without a
+ * callback libbcc would print its own message. */
 static void on_perf_lost(void *ctx, uint64_t lost)
 {
-	((struct stream *)ctx)->lost_perf += lost;
+	(void)ctx, (void)lost;
 }
 
 static void open_perf(struct stream *s, int map_fd, unsigned pages)
@@ -105,9 +108,6 @@ void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *
 		uint64_t total = counter_total(s, c->fd);
 		uint64_t n = total - c->seen;
 		c->seen = total;
-		/* perf buffer losses belong with the kernel's "buffer full" */
-		if (i == 0)
-			s->lost_perf_seen = s->lost_perf; /* the same records as the map's count */
 		if (n)
 			report(ctx, c->reason, n);
 	}

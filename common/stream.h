@@ -28,8 +28,6 @@ struct stream {
 	struct loss_counter counters[MAX_LOSS_COUNTERS];
 	int ncounters;
 	int ncpus;
-	uint64_t lost_perf;         /* perf buffer losses from the lost callback */
-	uint64_t lost_perf_seen;
 	uint64_t delivered;
 	uint64_t max_records;       /* 0: unlimited */
 	record_fn fn;
