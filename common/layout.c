@@ -101,6 +101,26 @@ int layout_enum_names(const char *enum_name, const char *prefix, const char ***n
 	return table ? slots : 0;
 }
 
+int layout_tracepoint_nargs(const char *name)
+{
+	char typedef_name[128];
+	snprintf(typedef_name, sizeof typedef_name, "btf_trace_%s", name);
+	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	if (!btf)
+		return -1;
+	int nargs = -1;
+	__s32 id = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+	if (t)   /* typedef -> pointer -> func proto (void *ctx, the tracepoint's args...) */
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		nargs = btf_vlen(t) - 1;
+	btf__free(btf);
+	return nargs;
+}
+
 static void from_headers(const struct kernel_field *fields, FILE *f)
 {
 	for (const struct kernel_field *k = fields; k->macro; k++)

@@ -32,4 +32,9 @@ long layout_btf_offset(const char *btf_path, const char *type_name, const char *
  * Returns how many slots names has; 0 (names NULL) without BTF or enum. */
 int layout_enum_names(const char *enum_name, const char *prefix, const char ***names);
 
+/* How many arguments the raw tracepoint passes (from its btf_trace_<name>
+ * typedef in BTF), or -1 when the kernel has no BTF or no such tracepoint.
+ * Tracepoints gain arguments across kernel versions. */
+int layout_tracepoint_nargs(const char *name);
+
 #endif

@@ -36,6 +36,8 @@ enum podnet_hook {
 	HOOK_IP_FINISH_OUTPUT = 13,
 	HOOK_DEV_QUEUE_XMIT = 14,
 	HOOK_BR_FORWARD = 15,
+	HOOK_TCP_V4_SEND_RESET = 16,
+	HOOK_TCP_V6_SEND_RESET = 17,
 };
 
 struct podnet_event {

@@ -242,20 +242,16 @@ static __always_inline int on_sock(void *ctx, void *sk, u8 event, u8 hook, u8 fl
 	return report(ctx, &ev);
 }
 
-/* An RST we send: from a socket, or (no socket, e.g. a closed port) in
- * answer to the packet skb, whose addresses it swaps. */
-RAW_TRACEPOINT_PROBE(tcp_send_reset)
+/* An RST sent in answer to the packet skb (a closed port, a bad segment):
+ * its addresses and ports are the packet's, swapped. */
+static __always_inline int on_reset_answer(void *ctx, void *skb, u8 hook)
 {
-	void *sk = (void *)ctx->args[0];
-	void *skb = (void *)ctx->args[1];
-	if (sk && !skb) /* an abort: RST,ACK from the socket */
-		return on_sock(ctx, sk, EVENT_RESET, HOOK_TCP_SEND_RESET, 0x14);
-	if (!skb)
-		return 0;
 	struct podnet_event ev = {};
 	ev.event = EVENT_RESET;
-	ev.hook = HOOK_TCP_SEND_RESET;
+	ev.hook = hook;
 	read_skb(skb, &ev, false);
+	if (ev.tcp_flags & 0x04) /* the kernel never answers an RST with one */
+		return 0;
 	u8 tmp[16];
 	__builtin_memcpy(tmp, ev.saddr, 16);
 	__builtin_memcpy(ev.saddr, ev.daddr, 16);
@@ -263,9 +259,45 @@ RAW_TRACEPOINT_PROBE(tcp_send_reset)
 	u16 port = ev.sport;
 	ev.sport = ev.dport;
 	ev.dport = port;
-	ev.tcp_flags = 0x04; /* the RST itself */
+	/* the RST itself: it acknowledges a segment that carried no ACK */
+	ev.tcp_flags = (ev.tcp_flags & 0x10) ? 0x04 : 0x14;
 	return report(ctx, &ev);
 }
+
+/* Before Linux 6.10 tcp:tcp_send_reset fires for answers only when a full
+ * socket sent them, never for a closed port; where kprobes exist the
+ * tcp_v{4,6}_send_reset kprobes below report every answer instead, so the
+ * tracepoint keeps only the aborts (no skb) and nothing is counted twice. */
+#if defined(HAVE_KPROBES) && defined(SEND_RESET_SOCKET_ONLY)
+#define RESET_ANSWERS_BY_KPROBE 1
+#endif
+
+RAW_TRACEPOINT_PROBE(tcp_send_reset)
+{
+	void *sk = (void *)ctx->args[0];
+	void *skb = (void *)ctx->args[1];
+	if (sk && !skb) /* an abort: RST,ACK from the socket */
+		return on_sock(ctx, sk, EVENT_RESET, HOOK_TCP_SEND_RESET, 0x14);
+#ifdef RESET_ANSWERS_BY_KPROBE
+	return 0;
+#else
+	if (!skb)
+		return 0;
+	return on_reset_answer(ctx, skb, HOOK_TCP_SEND_RESET);
+#endif
+}
+
+#ifdef RESET_ANSWERS_BY_KPROBE
+int kprobe__tcp_v4_send_reset(struct pt_regs *ctx)
+{
+	return on_reset_answer(ctx, (void *)PT_REGS_PARM2(ctx), HOOK_TCP_V4_SEND_RESET);
+}
+
+int kprobe__tcp_v6_send_reset(struct pt_regs *ctx)
+{
+	return on_reset_answer(ctx, (void *)PT_REGS_PARM2(ctx), HOOK_TCP_V6_SEND_RESET);
+}
+#endif
 
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {

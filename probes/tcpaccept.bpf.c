@@ -13,6 +13,7 @@
 #include "tcpfilter.bpf.h"
 #include "sock.bpf.h"
 #include "fd.bpf.h"
+#include "syscall_args.bpf.h"
 
 #ifdef MODE_COUNT
 BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
@@ -115,15 +116,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_accept)
  * waiting when tracing began. */
 static __always_inline void *listener_from_regs(void)
 {
-#ifdef HAVE_TASK_PT_REGS
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	unsigned long fd = 0;
-	if (regs)
-		bpf_probe_read_kernel(&fd, sizeof(fd), &regs->di);
-	return fd_to_sock((long)fd);
-#else
-	return NULL;
-#endif
+	return fd_to_sock(syscall_arg1());
 }
 
 static __always_inline int on_accept_exit(void *ctx, long ret)

@@ -106,6 +106,8 @@ static const struct probe probes[] = {
 	KPROBE(ip_rcv, "events of the IP-layer path (ip_rcv, ip_output, __dev_queue_xmit, br_forward...)"),
 	KPROBE(ip_rcv_finish, NULL), KPROBE(ip_output, NULL), KPROBE(ip_finish_output, NULL),
 	KPROBE(__dev_queue_xmit, NULL), KPROBE(br_forward, NULL),
+	KPROBE(tcp_v4_send_reset, "resets sent to a closed port (tcp:tcp_send_reset misses them before 6.10)"),
+	KPROBE(tcp_v6_send_reset, NULL),
 	{0},
 };
 
@@ -116,6 +118,7 @@ static const char *const hook_names[] = {
 	"?", "netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue",
 	"net_dev_xmit", "kfree_skb", "tcp_send_reset", "tcp_receive_reset", "tcp_retransmit_skb",
 	"ip_rcv", "ip_rcv_finish", "ip_output", "ip_finish_output", "__dev_queue_xmit", "br_forward",
+	"tcp_v4_send_reset", "tcp_v6_send_reset",
 };
 #define NAME_OF(table, i) ((i) < sizeof table / sizeof *table ? table[i] : "?")
 
@@ -204,6 +207,8 @@ static void endpoint(char *out, size_t size, unsigned family, const char *addr, 
 
 static const char *reason_name(const struct run *r, unsigned reason, char *buf, size_t size)
 {
+	if (!r->nreasons) /* before 5.17 the kernel gives no reason: the function tells */
+		return "";
 	if (reason < (unsigned)r->nreasons && r->reasons[reason])
 		return r->reasons[reason];
 	snprintf(buf, size, "REASON_%u", reason);
@@ -300,8 +305,9 @@ int main(int argc, char **argv)
 	struct run r = {0};
 	r.nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &r.reasons);
 	char defines[160];
-	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s", t.sample,
-		 r.nreasons ? "#define HAVE_DROP_REASON 1\n" : "");
+	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s%s", t.sample,
+		 r.nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
+		 layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "");
 	struct program prog;
 	program_build(&prog, "podnet", &o, defines, kernel_fields, podnet_bpf_text);
 	program_start(&prog, probes, &o, on_event, &r);

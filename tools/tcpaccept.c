@@ -57,6 +57,7 @@ static const struct kernel_field kernel_fields[] = {
 	{"OFF_SOCK_ACK_BACKLOG", "sock", "sk_ack_backlog", "net/sock.h"},
 	{"OFF_SOCK_MAX_ACK_BACKLOG", "sock", "sk_max_ack_backlog", "net/sock.h"},
 	FD_WALK_FIELDS,
+	{"OFF_TASK_STACK", "task_struct", "stack", "linux/sched.h"},
 	{0},
 };
 

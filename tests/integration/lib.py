@@ -24,6 +24,35 @@ def tool(name):
     return os.path.join(BIN, name)
 
 
+def wait_for_text(path, text, proc, timeout=60):
+    """Waits until the file at path (a tool's stderr) holds text: start-up
+    takes a fraction of a second here but far longer in an emulated VM."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with open(path, errors="replace") as f:
+            if text in f.read():
+                return True
+        time.sleep(0.1)
+    return False
+
+
+HAS_KPROBES = any(os.path.exists(p) for p in (
+    "/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
+    "/sys/kernel/debug/tracing/kprobe_events"))
+
+
+def tracepoint_has_field(event, field):
+    """Whether the tracepoint ("category/name") passes field: kernels add
+    fields over time (kfree_skb's reason in 5.17, tcp_send_reset's in 6.10)."""
+    for root in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"):
+        try:
+            with open(f"{root}/events/{event}/format") as f:
+                return f" {field};" in f.read()
+        except OSError:
+            pass
+    raise unittest.SkipTest(f"tracefs has no {event}")
+
+
 def needs_root(cls):
     return unittest.skipUnless(os.geteuid() == 0, "integration tests run as root")(cls)
 

@@ -5,7 +5,8 @@ import socket
 import subprocess
 import unittest
 
-from lib import PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode
+from lib import (HAS_KPROBES, PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode,
+                 tracepoint_has_field)
 from pods import Pods
 
 A4, B4 = "10.231.0.1", "10.231.0.2"
@@ -111,8 +112,10 @@ class PodnetTest(ToolTest):
         t.stop()
         drops = [e for e in t.events("packet") if e["proto"] == "udp" and e["dport"] == 7]
         self.assertEqual(len(drops), 2, t.events("packet"))
+        # kernels before 5.17 give no reason: the dropping function still says where
+        reason = "NO_SOCKET" if tracepoint_has_field("skb/kfree_skb", "reason") else ""
         for e in drops:
-            self.assertEqual((e["event"], e["reason"]), ("drop", "NO_SOCKET"))
+            self.assertEqual((e["event"], e["reason"]), ("drop", reason))
             self.assertEqual((e["saddr"], e["daddr"], e["netns"]), (A4, B4, self.netns_b))
             self.assertTrue(e["function"], e)   # the dropping function's symbol
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
@@ -122,12 +125,19 @@ class PodnetTest(ToolTest):
         seen = connect(4, B4, 7, prefix=self.pods.exec_prefix("a"))
         t.stop()
         self.assertEqual(seen["errno"], "ECONNREFUSED")
+        # before 6.10 the tracepoint misses resets sent without a socket: a kprobe reports them
+        if tracepoint_has_field("tcp/tcp_send_reset", "reason"):
+            hook = "tcp_send_reset"
+        elif HAS_KPROBES:
+            hook = "tcp_v4_send_reset"
+        else:
+            self.skipTest("this kernel reports resets to a closed port only through kprobes")
         resets = [e for e in t.events("packet") if e["event"] == "reset"]
-        self.assertTrue(resets, t.events("packet"))
+        self.assertEqual(len(resets), 1, t.events("packet"))   # one RST, reported once
         r = resets[0]
         self.assertEqual((r["saddr"], r["sport"], r["daddr"], r["dport"]), (B4, 7, A4, seen["lport"]))
         self.assertEqual(r["netns"], self.netns_b)
-        self.assertEqual(r["hook"], "tcp_send_reset")
+        self.assertEqual((r["hook"], r["flags"]), (hook, "RST,ACK"))   # it answers a SYN
 
     def test_packet_filters(self):
         srv = self.server_in("b")

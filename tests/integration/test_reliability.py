@@ -6,11 +6,12 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
 from lib import (PYTHON, Netns, ToolTest, Tracer, Transfer, assert_nothing_left, closed_port,
-                 connect, our_programs, tool)
+                 connect, our_programs, tool, wait_for_text)
 
 TOOLS = ["tcpconnect", "tcpaccept", "tcpclose", "podnet"]
 HOSTILE = 'a"b\\c\n\x1b[2J\x01z'  # quotes, backslash, newline, escape, control byte (15 bytes)
@@ -53,9 +54,10 @@ class ReliabilityTest(ToolTest):
     def test_sighup_under_nohup_does_not_end_it(self):
         for name in TOOLS:
             with self.subTest(tool=name):
-                p = subprocess.Popen(["nohup", tool(name), "-j"], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-                time.sleep(1.5)
+                with tempfile.NamedTemporaryFile("w", suffix=".err") as err:
+                    p = subprocess.Popen(["nohup", tool(name), "-j"], stdout=subprocess.DEVNULL,
+                                         stderr=err)
+                    self.assertTrue(wait_for_text(err.name, "Tracing", p), name)
                 p.send_signal(signal.SIGHUP)
                 time.sleep(0.5)
                 self.assertIsNone(p.poll(), "SIGHUP ended it")

@@ -1,14 +1,9 @@
 """Where the kernel has kprobes (the VM matrix: 5.10, 6.1, 6.12), the tools
 use them too, say so with -v, and report the same data as through
 tracepoints alone (--no-kprobes). Skipped on kernels without kprobes."""
-import os
 import unittest
 
-from lib import ToolTest, Tracer, Transfer
-
-HAS_KPROBES = any(os.path.exists(p) for p in (
-    "/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
-    "/sys/kernel/debug/tracing/kprobe_events"))
+from lib import HAS_KPROBES, ToolTest, Tracer, Transfer
 
 
 def without_time(events):

@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from lib import PYTHON, HERE, needs_root, tool
+from lib import PYTHON, HERE, needs_root, tool, wait_for_text
 
 SECONDS = float(os.environ.get("NETTRACE_SOAK_SECONDS", "30"))
 WARMUP = 8
@@ -55,10 +55,8 @@ class SoakTest(unittest.TestCase):
                 out = open(os.path.join(tmp, f"{name}.json"), "w")
                 err = open(os.path.join(tmp, f"{name}.err"), "w")
                 procs[name] = subprocess.Popen([tool(name), *args], stdout=out, stderr=err)
-            time.sleep(3)  # attached ("Tracing" is in the .err files)
-            for name in runs:
-                with open(os.path.join(tmp, f"{name}.err")) as f:
-                    self.assertIn("Tracing", f.read(), name)
+            for name, p in procs.items():   # attached: "Tracing" is in the .err file
+                self.assertTrue(wait_for_text(os.path.join(tmp, f"{name}.err"), "Tracing", p), name)
             storm.stdin.write(b"go\n")
             storm.stdin.flush()
             time.sleep(WARMUP)
