@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "kfeatures.h"
 #include "khdr.h"
+#include "ksymstub.h"
 #include "memtrim.h"
 
 #include <bcc/bcc_common.h>
@@ -63,7 +64,9 @@ void loader_compile(struct loader *l, const char *text, bool real_headers)
 	ensure_tracefs();
 	if (!real_headers)
 		setenv("BCC_KERNEL_SOURCE", khdr_write(), 1);
+	ksymstub_begin();
 	l->mod = bpf_module_create_c_from_string(text, 0, NULL, 0, true, NULL);
+	ksymstub_end();
 	khdr_remove();
 	if (!l->mod)
 		runtime_error("the BPF program did not compile (see the compiler's message above)%s",
