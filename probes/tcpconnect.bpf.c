@@ -5,7 +5,11 @@
  *   MODE_RESULT  emit when the handshake resolves: result, latency, lport
  *   MODE_LPORT   emit when connect() returns (or the handshake resolves, if
  *                that comes first), once the local port is known
- *   none         emit at connect() */
+ *   none         emit at connect()
+ * "connect() returns": the kretprobe on tcp_v{4,6}_connect where kprobes
+ * exist (it sees io_uring and in-kernel connects too), else the syscall's
+ * exit; both run, and whichever comes first reports. */
+#include <asm/ptrace.h>
 #include "tcpconnect.h"
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
@@ -21,9 +25,23 @@ BPF_HASH(counts, struct tcpconnect_count_key, u64, 65536);
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
 #endif
 
-#ifdef MODE_LPORT
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
 /* The socket each thread is connecting, until its connect() returns. */
 BPF_TABLE("lru_hash", u32, u64, connecting, 65536);
+#endif
+
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
+/* SYN_SENT -> CLOSE with no socket error, in the thread still inside
+ * connect() for this socket: connect() itself failed (no free local port:
+ * EADDRNOTAVAIL), and only its return value says why. */
+static __always_inline bool closed_inside_connect(u64 sk)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 *skp = connecting.lookup(&tid);
+	int err = 0;
+	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
+	return skp && *skp == sk && err == 0;
+}
 #endif
 
 TRACEPOINT_PROBE(sock, inet_sock_set_state)
@@ -50,10 +68,8 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		count_one(counts.lookup_or_try_init(&key, &zero));
 #elif defined(MODE_RESULT) || defined(MODE_LPORT)
 		pending.update(&sk, &ev);
-#ifdef MODE_LPORT
 		u32 tid = ev.head.tid;
 		connecting.update(&tid, &sk);
-#endif
 #else
 		emit(args, &ev, sizeof(ev));
 #endif
@@ -66,6 +82,10 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	struct tcpconnect_event *p = pending.lookup(&sk);
 	if (!p)
 		return 0;
+	if (args->newstate == TCP_CLOSE && closed_inside_connect(sk)) {
+		p->result = TCPCONNECT_FAILED; /* connect() returning reports it, with its error */
+		return 0;
+	}
 	struct tcpconnect_event ev = *p;
 	if (pending.delete(&sk) != 0)
 		return 0; /* connect() returning reported it on another CPU */
@@ -84,8 +104,10 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	return 0;
 }
 
-#ifdef MODE_LPORT
-TRACEPOINT_PROBE(syscalls, sys_exit_connect)
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
+/* connect() returns: report what is still pending for its socket, unless
+ * (MODE_RESULT) the handshake is still on. ret: connect's return value. */
+static __always_inline int on_connect_return(void *ctx, long ret)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	u64 *skp = connecting.lookup(&tid);
@@ -97,12 +119,35 @@ TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 	if (!p)
 		return 0; /* already reported: the handshake resolved first */
 	struct tcpconnect_event ev = *p;
+#ifdef MODE_RESULT
+	if (ev.result != TCPCONNECT_FAILED)
+		return 0; /* the handshake's end reports it */
+	ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
+	ev.error = ret < 0 ? (u32)-ret : 0;
+#endif
 	if (pending.delete(&sk) != 0)
 		return 0; /* the handshake resolved on another CPU and reported it */
 	u16 sport = 0;
 	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
 	ev.tuple.sport = __builtin_bswap16(sport);
-	emit(args, &ev, sizeof(ev));
+	emit(ctx, &ev, sizeof(ev));
 	return 0;
 }
+
+TRACEPOINT_PROBE(syscalls, sys_exit_connect)
+{
+	return on_connect_return(args, args->ret);
+}
+
+#ifdef HAVE_KPROBES
+int kretprobe__tcp_v4_connect(struct pt_regs *ctx)
+{
+	return on_connect_return(ctx, PT_REGS_RC(ctx));
+}
+
+int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
+{
+	return on_connect_return(ctx, PT_REGS_RC(ctx));
+}
+#endif
 #endif

@@ -73,6 +73,11 @@ static const struct probe probes[] = {
 	 .fn = "tracepoint__sock__inet_sock_set_state"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_connect",
 	 .fn = "tracepoint__syscalls__sys_exit_connect"},
+	/* -L, -r: connect()'s return seen for io_uring and in-kernel callers too */
+	{.kind = PROBE_KRETPROBE, .target = "tcp_v4_connect", .fn = "kretprobe__tcp_v4_connect",
+	 .optional = true, .covers = "local ports of connects made without the connect() syscall (io_uring)"},
+	{.kind = PROBE_KRETPROBE, .target = "tcp_v6_connect", .fn = "kretprobe__tcp_v6_connect",
+	 .optional = true},
 	{0},
 };
 

@@ -3,7 +3,7 @@ use them too, say so with -v, and report the same data as through
 tracepoints alone (--no-kprobes). Skipped on kernels without kprobes."""
 import unittest
 
-from lib import HAS_KPROBES, ToolTest, Tracer, Transfer
+from lib import HAS_KPROBES, ToolTest, Tracer, Transfer, closed_port, connect, listener
 
 
 def without_time(events):
@@ -28,6 +28,29 @@ class RicherHooksTest(ToolTest):
         for x in xs:
             [e] = [e for e in got if e["lport"] == x.port]
             self.assertEqual(e["pid"], x.server_pid)
+
+    def test_tcpconnect_sees_connect_return_by_kretprobe_and_reports_the_same(self):
+        l4, l6 = listener(4), listener(6)
+        dead = closed_port(4)
+        for mode in ("-r", "-L"):
+            with self.subTest(mode=mode):
+                rich = Tracer("tcpconnect", "-j", "-v", mode)
+                plain = Tracer("tcpconnect", "-j", "--no-kprobes", mode)
+                self.assertTrue(any("attached kretprobe:tcp_v4_connect" in l for l in rich.err),
+                                rich.err)
+                seen = [connect(4, "127.0.0.1", l4.getsockname()[1]),
+                        connect(6, "::1", l6.getsockname()[1]),
+                        connect(4, "127.0.0.1", dead)]
+                rich.stop()
+                plain.stop()
+                pids = {s["pid"] for s in seen}
+                mine = lambda t: [{k: v for k, v in e.items() if k != "latency_us"}
+                                  for e in t.events() if e["pid"] in pids]
+                got = mine(rich)
+                self.assertEqual(len(got), 3, rich.out)
+                self.assertEqual(without_time(got), without_time(mine(plain)))
+                ok = {s["pid"]: s["lport"] for s in seen[:2]}   # the refused one has no port left
+                self.assertEqual({e["pid"]: e["lport"] for e in got if e["pid"] in ok}, ok)
 
     def test_podnet_adds_the_ip_layer_path(self):
         rich = Tracer("podnet", "-j", "-v", "--proto", "tcp")

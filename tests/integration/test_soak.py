@@ -16,11 +16,19 @@ WARMUP = 8
 
 
 def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
+    """Resident memory outside the BPF maps' mappings. The ring buffer's
+    pages become resident as the kernel first writes them, up to its fixed
+    size: slowly where events are slow (an emulated VM), which is no growth
+    of the tool's own memory."""
+    total, in_map = 0, False
+    with open(f"/proc/{pid}/smaps") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                in_map = line.rstrip().endswith("anon_inode:bpf-map")
+            elif fields[0] == "Rss:" and not in_map:
+                total += int(fields[1])
+    return total
 
 
 def count(path, type_, key=None, value=None):

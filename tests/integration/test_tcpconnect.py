@@ -1,10 +1,11 @@
 """tcpconnect against real loopback traffic, as root."""
+import json
 import os
 import subprocess
 import time
 import unittest
 
-from lib import (RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector, closed_port,
+from lib import (PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector, closed_port,
                  connect, listener, netns_inode, tool)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
@@ -90,6 +91,28 @@ class TcpconnectTest(ToolTest):
         [ev] = t.events()
         self.assertEqual((ev["result"], ev["pid"], ev["raddr"]), ("timeout", seen["pid"], "10.234.0.9"))
         self.assertGreater(ev["latency_us"], 2_000_000)
+
+    def test_result_names_the_error_of_a_connect_that_sent_no_syn(self):
+        """With one local port and that port taken to the same peer, connect()
+        fails inside the kernel with EADDRNOTAVAIL: -r names that error."""
+        script = ("import errno, json, os, socket\n"
+                  "l = socket.socket(); l.bind(('127.0.0.1', 5001)); l.listen(8)\n"
+                  "a = socket.socket(); a.connect(l.getsockname())\n"
+                  "b = socket.socket(); err = b.connect_ex(l.getsockname())\n"
+                  "print(json.dumps({'pid': os.getpid(), 'port': l.getsockname()[1],"
+                  " 'errno': errno.errorcode.get(err, '0')}))\n")
+        with Netns(f"nt-port-{os.getpid()}") as ns:
+            subprocess.run([*ns.prefix(), "sysctl", "-qw", "net.ipv4.ip_local_port_range=40000 40000"],
+                           check=True)
+            t = Tracer("tcpconnect", "-j", "-r", "--netns", ns.path)
+            seen = json.loads(subprocess.run([*ns.prefix(), PYTHON, "-c", script], check=True,
+                                             capture_output=True, timeout=30).stdout)
+            t.stop()
+        self.assertEqual(seen["errno"], "EADDRNOTAVAIL")
+        evs = t.events()
+        self.assertEqual([(e["pid"], e["rport"], e["result"]) for e in evs],
+                         [(seen["pid"], seen["port"], "established"),
+                          (seen["pid"], seen["port"], "EADDRNOTAVAIL")], evs)
 
     def test_text_output_shows_result_columns(self):
         dead = closed_port(4)
