@@ -140,14 +140,15 @@ TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 }
 
 #ifdef HAVE_KPROBES
+/* tcp_v{4,6}_connect return int: only the low half of rax is theirs */
 int kretprobe__tcp_v4_connect(struct pt_regs *ctx)
 {
-	return on_connect_return(ctx, PT_REGS_RC(ctx));
+	return on_connect_return(ctx, (int)PT_REGS_RC(ctx));
 }
 
 int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 {
-	return on_connect_return(ctx, PT_REGS_RC(ctx));
+	return on_connect_return(ctx, (int)PT_REGS_RC(ctx));
 }
 #endif
 #endif

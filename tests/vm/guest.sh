@@ -45,6 +45,17 @@ describe_kernel() {
 	say "kernel $(uname -r), kprobes: $kprobes, BTF: $btf, cpus: $(nproc)"
 }
 
+# What each tool attaches on this kernel (-v), for the log: the richer
+# hooks (kprobes) where the kernel has them.
+show_probes() {
+	local run
+	for run in "tcpconnect -r" tcpaccept tcpclose podnet; do
+		# shellcheck disable=SC2086 # the tool and its option
+		"$BUILD"/bin/$run -v --duration 1 2>&1 >/dev/null </dev/null |
+			grep -E 'attached|unavailable' | sed "s/^/nettrace-vm: probes: /"
+	done
+}
+
 run_ctest() {
 	local status
 	cd "$BUILD" || { say "no $BUILD"; return 1; }
@@ -71,5 +82,5 @@ link_modules
 hostname nettrace-vm
 ip link set lo up
 describe_kernel
-if [ -n "$COMMAND" ]; then run_command; else run_ctest; fi
+if [ -n "$COMMAND" ]; then run_command; else show_probes; run_ctest; fi
 poweroff_now

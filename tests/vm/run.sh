@@ -321,7 +321,9 @@ report() {
 	fi
 	status=$(sed -n 's/.*nettrace-vm: ctest exit status \([0-9]*\).*/\1/p' <<<"$text" | tail -n 1)
 	summary=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' <<<"$text" | tail -n 1 || true)
-	echo "== kernel $series ($(cat "$CACHE/kernels/$series/PACKAGE")): ${summary:-no ctest summary}"
+	echo "== kernel $series ($(cat "$CACHE/kernels/$series/PACKAGE")): probes attached:"
+	sed -n 's/.*nettrace-vm: probes: //p' <<<"$text" | grep -E 'attached (kprobe|kretprobe|kfunc|kretfunc)' || echo "   (no kprobe or fentry)"
+	echo "== kernel $series: ${summary:-no ctest summary}"
 	sed -n '/^The following tests FAILED:/,/^Errors while running CTest/p' <<<"$text" | grep -v '^Errors while' || true
 	echo "== console log: $log"
 	[ -n "$status" ] || say "the guest never reported a ctest result (boot failure or timeout?)"
