@@ -7,6 +7,7 @@
 #include "fmt.h"
 #include "kfeatures.h"
 #include "kfields.h"
+#include "ksyms.h"
 #include "layout.h"
 #include "opts.h"
 #include "output.h"
@@ -16,7 +17,6 @@
 #include "program.h"
 #include "runloop.h"
 
-#include <bcc/bcc_syms.h>
 #include <bcc/libbpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +166,6 @@ struct run {
 	struct output out;
 	const char **reasons;   /* skb_drop_reason names from BTF */
 	int nreasons;
-	void *ksyms;
 };
 
 static const char *proto_name(unsigned p, char *buf, size_t size)
@@ -239,10 +238,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		tcp_flags_text(e->tcp_flags, flags, sizeof flags);
 	bool icmp = e->proto == 1 || e->proto == 58;
 	const char *reason = e->event == EVENT_DROP ? reason_name(r, e->reason, rbuf, sizeof rbuf) : "";
-	struct bcc_symbol sym;
-	if (e->event == EVENT_DROP && r->ksyms &&
-	    bcc_symcache_resolve_no_demangle(r->ksyms, e->location, &sym) == 0)
-		snprintf(function, sizeof function, "%s", sym.name);
+	if (e->event == EVENT_DROP)
+		snprintf(function, sizeof function, "%s", ksym_name(e->location));
 	if (e->event == EVENT_DROP)
 		snprintf(detail, sizeof detail, "%s%s%s", reason, function[0] ? "@" : "", function);
 	else if (icmp)
@@ -311,7 +308,6 @@ int main(int argc, char **argv)
 	struct program prog;
 	program_build(&prog, "podnet", &o, defines, kernel_fields, podnet_bpf_text);
 	program_start(&prog, probes, &o, on_event, &r);
-	r.ksyms = bcc_symcache_new(-1, NULL);
 	columns[0].text = o.time != TIME_SINCE_START;
 	columns[1].text = o.time == TIME_SINCE_START;
 	output_init(&r.out, o.format, !o.no_header, columns, NCOLS);
