@@ -91,6 +91,9 @@ class SoakTest(unittest.TestCase):
         self.assertGreater(connects, 1000)
         for name in runs:
             anon, files = (e - w for e, w in zip(end[name], warm[name]))
+            if os.environ.get("NETTRACE_IN_VM") == "1":   # see tests/vm/guest.sh
+                print(f"{name}: anonymous memory {anon:+} kB, file-backed {files:+} kB (not checked in a VM)")
+                continue
             self.assertLessEqual(anon, 1024, f"{name}: anonymous memory grew {anon} kB after "
                                              f"warm-up (file-backed: {files} kB)")
         ev, lost = count(os.path.join(tmp, "tcpconnect.json"), "connect")
