@@ -55,6 +55,7 @@ static void report_lost(void *ctx, const char *reason, uint64_t n)
 
 void run_until_done(struct stream *s, struct output *o, const struct common_opts *opts)
 {
+	double last_loss_check = 0;
 	while (!stop_requested) {
 		int timeout = 100;
 		if (opts->duration > 0) {
@@ -67,7 +68,13 @@ void run_until_done(struct stream *s, struct output *o, const struct common_opts
 		int n = stream_poll(s, timeout);
 		if (n < 0 && errno != EINTR && !(opts->max_events && s->delivered >= opts->max_events))
 			runtime_error("reading events failed: %s", strerror(errno));
-		stream_take_losses(s, report_lost, o);
+		/* the counters are read by BPF syscalls, during which the kernel
+		 * skips tracepoint programs on this CPU: a few times a second */
+		double now = elapsed_seconds();
+		if (now - last_loss_check >= 0.1 || n == 0) {
+			stream_take_losses(s, report_lost, o);
+			last_loss_check = now;
+		}
 		flush_or_exit(o->f);
 		if (opts->max_events && s->delivered >= opts->max_events)
 			break;

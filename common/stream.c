@@ -53,6 +53,17 @@ static void open_perf(struct stream *s, int map_fd, unsigned pages)
 		runtime_error("cannot open any perf buffer: %s", strerror(errno));
 }
 
+/* Runs of our programs that the kernel skipped (6.7+ counts them): a
+ * tracepoint program does not run while another BPF program, or any
+ * process's BPF map syscall, holds the same CPU. Each skipped run may be
+ * an event lost. */
+static void watch_skipped_runs(struct stream *s, const int *prog_fds, const int *nprogs)
+{
+	if (s->ncounters < MAX_LOSS_COUNTERS)
+		s->counters[s->ncounters++] = (struct loss_counter){
+			.fd = -1, .reason = "probe skipped by the kernel", .prog_fds = prog_fds, .nprogs = nprogs};
+}
+
 void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 		 uint64_t max_records, record_fn fn, void *ctx)
 {
@@ -62,6 +73,7 @@ void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 	s->max_records = max_records;
 	s->ncpus = possible_cpus();
 	stream_watch_counter(s, loader_map_fd(l, "lost"), "buffer full");
+	watch_skipped_runs(s, l->prog_fds, &l->nprobes);
 	int fd = loader_map_fd(l, "events");
 	if (fd < 0)
 		runtime_error("internal error: the program has no events map");
@@ -89,8 +101,23 @@ void stream_watch_counter(struct stream *s, int fd, const char *reason)
 		s->counters[s->ncounters++] = (struct loss_counter){.fd = fd, .reason = reason};
 }
 
-static uint64_t counter_total(const struct stream *s, int fd)
+static uint64_t skipped_runs(const struct loss_counter *c)
 {
+	uint64_t sum = 0;
+	for (int i = 0; i < *c->nprogs; i++) {
+		struct bpf_prog_info info = {0};
+		uint32_t len = sizeof info;
+		if (c->prog_fds[i] >= 0 && bpf_obj_get_info(c->prog_fds[i], &info, &len) == 0)
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
+static uint64_t counter_total(const struct stream *s, const struct loss_counter *c)
+{
+	if (c->prog_fds)
+		return skipped_runs(c);
+	int fd = c->fd;
 	uint64_t *vals = calloc((size_t)s->ncpus, sizeof *vals), sum = 0;
 	int key = 0;
 	if (vals && bpf_lookup_elem(fd, &key, vals) == 0)
@@ -105,7 +132,7 @@ void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *
 {
 	for (int i = 0; i < s->ncounters; i++) {
 		struct loss_counter *c = &s->counters[i];
-		uint64_t total = counter_total(s, c->fd);
+		uint64_t total = counter_total(s, c);
 		uint64_t n = total - c->seen;
 		c->seen = total;
 		if (n)

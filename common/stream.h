@@ -14,9 +14,11 @@ typedef int (*record_fn)(void *ctx, const void *data, size_t size);
 /* A per-CPU counter the kernel side bumps for each record it could not
  * deliver or keep, reported with its reason. */
 struct loss_counter {
-	int fd;
+	int fd;                     /* per-CPU counter map; -1 for skipped_runs */
 	const char *reason;
 	uint64_t seen;              /* total already reported */
+	const int *prog_fds;        /* skipped_runs: the programs whose runs are summed */
+	const int *nprogs;
 };
 
 #define MAX_LOSS_COUNTERS 4

@@ -3,6 +3,7 @@ attached at once under a steady connect storm. Resident memory stays flat
 after warm-up, and every connect is an event or a reported loss. As root."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -37,17 +38,24 @@ def memory_kb(pid):
     return anon, rss - anon
 
 
+SKIPPED = "probe skipped by the kernel"
+
+
 def count(path, type_, key=None, value=None):
-    """Records of a type in an NDJSON file, and the sum of lost records."""
-    n = lost = 0
+    """Records of a type in an NDJSON file, the sum of records lost (buffer
+    full, table full), and the probe runs the kernel skipped: a skipped run
+    may or may not have been one of these events."""
+    n = lost = skipped = 0
     with open(path) as f:
         for line in f:
             r = json.loads(line)
-            if r.get("type") == "lost":
+            if r.get("type") == "lost" and r.get("reason") == SKIPPED:
+                skipped += r["lost"]
+            elif r.get("type") == "lost":
                 lost += r["lost"]
             elif r.get("type") == type_ and (key is None or r.get(key) == value):
                 n += 1
-    return n, lost
+    return n, lost, skipped
 
 
 @needs_root
@@ -96,14 +104,14 @@ class SoakTest(unittest.TestCase):
                 continue
             self.assertLessEqual(anon, 1024, f"{name}: anonymous memory grew {anon} kB after "
                                              f"warm-up (file-backed: {files} kB)")
-        ev, lost = count(os.path.join(tmp, "tcpconnect.json"), "connect")
-        self.assertEqual(ev + lost, connects, "tcpconnect: events + lost != connects")
-        ev, lost = count(os.path.join(tmp, "tcpclose.json"), "close")
-        self.assertEqual(ev + lost, connects, "tcpclose: events + lost != connects")
-        ev, lost = count(os.path.join(tmp, "tcpaccept.json"), "accept")
         self.assertGreater(accepts, 1000)
-        self.assertEqual(ev + lost, accepts, "tcpaccept: events + lost != accepts")
-
+        for name, type_, made in (("tcpconnect", "connect", connects), ("tcpclose", "close", connects),
+                                  ("tcpaccept", "accept", accepts)):
+            ev, lost, skipped = count(os.path.join(tmp, f"{name}.json"), type_)
+            # every event accounted for: exact, but for runs the kernel skipped (each said)
+            self.assertLessEqual(ev + lost, made, f"{name}: more events than {type_}s")
+            self.assertGreaterEqual(ev + lost + skipped, made, f"{name}: events + lost < {type_}s")
+        shutil.rmtree(tmp)   # about 1.5 GB of NDJSON; kept when a check failed
 
 if __name__ == "__main__":
     unittest.main()
