@@ -43,12 +43,14 @@ def die(prog, msg):
 
 
 def build_helpers():
-    """cc -O2 the C helpers into bench/.build/ when their source is newer."""
+    """cc -O2 the C helpers into bench/.build/ when their source (or the
+    header they share) is newer."""
     os.makedirs(BUILD, exist_ok=True)
     out = {}
+    shared = os.path.getmtime(os.path.join(BENCH, "helpers.h"))
     for name in ("storm", "udpblast"):
         src, exe = os.path.join(BENCH, name + ".c"), os.path.join(BUILD, name)
-        if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        if not os.path.exists(exe) or os.path.getmtime(exe) < max(os.path.getmtime(src), shared):
             subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", exe, src], check=True)
         out[name] = exe
     return out

@@ -45,45 +45,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "storm: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
+#define PROG "storm"
+static void usage(const char *msg);
+#include "helpers.h"
 
 static void usage(const char *msg)
 {
 	fprintf(stderr, "storm: %s\nusage: storm --port PORT [--addr 127.0.0.1|::1] [--seconds S] "
 		"[--count N] [--rate R] [--cpu C] [--backlog B]\n", msg);
 	exit(2);
-}
-
-static double number(const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "%s '%s': not a number in %g-%g", opt, s, lo, hi);
-		usage(msg);
-	}
-	return v;
 }
 
 /* Waits until the monotonic clock reaches t: sleeps for long gaps, spins
@@ -155,18 +125,9 @@ int main(int argc, char **argv)
 			      : !IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr))
 		usage("--addr must be a loopback address (127.0.0.0/8 or ::1)");
 
-	if (cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof set, &set) != 0)
-			die("sched_setaffinity");
-	}
+	pin_to_cpu(cpu);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_on_signals();
 
 	int lfd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (lfd < 0)

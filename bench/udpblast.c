@@ -31,25 +31,13 @@
 
 enum { BATCH = 32, MAX_SIZE = 1400 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
+#define PROG "udpblast"
+static void usage(const char *msg);
+#include "helpers.h"
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "udpblast: %s: %s\n", what, strerror(errno));
-	exit(1);
+	return (double)now_ns() / 1e9;
 }
 
 static void usage(const char *msg)
@@ -57,19 +45,6 @@ static void usage(const char *msg)
 	fprintf(stderr, "udpblast: %s\nusage: udpblast send --to ADDR --port PORT --seconds S "
 		"[--size BYTES] [--cpu C]\n       udpblast recv --port PORT [--seconds S]\n", msg);
 	exit(2);
-}
-
-static double number(const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "%s '%s': not a number in %g-%g", opt, s, lo, hi);
-		usage(msg);
-	}
-	return v;
 }
 
 /* Only into a network namespace entered for this run (`ip netns exec NS
@@ -191,17 +166,8 @@ int main(int argc, char **argv)
 	}
 	if (!port)
 		usage("--port is required");
-	if (cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof set, &set) != 0)
-			die("sched_setaffinity");
-	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	pin_to_cpu(cpu);
+	stop_on_signals();
 	if (!strcmp(mode, "send")) {
 		if (!have_to || !seconds)
 			usage("send needs --to and --seconds");
