@@ -11,6 +11,24 @@
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
+/* The running kernel's BTF, parsed once for all the start-up questions
+ * (enum names, tracepoint arguments, then the offsets) and freed by
+ * layout_resolve(), the last of them. NULL without BTF. */
+static struct btf *kernel;
+
+static struct btf *kernel_btf(void)
+{
+	if (!kernel)
+		kernel = btf__parse(VMLINUX_BTF, NULL);
+	return kernel;
+}
+
+static void kernel_btf_release(void)
+{
+	btf__free(kernel);
+	kernel = NULL;
+}
+
 /* Follows typedefs and qualifiers to the struct or union underneath. */
 static const struct btf_type *strip(const struct btf *btf, __u32 *id)
 {
@@ -78,7 +96,7 @@ long layout_btf_offset(const char *btf_path, const char *type_name, const char *
 int layout_enum_names(const char *enum_name, const char *prefix, const char ***names)
 {
 	*names = NULL;
-	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	struct btf *btf = kernel_btf();
 	if (!btf)
 		return 0;
 	__s32 id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
@@ -96,7 +114,6 @@ int layout_enum_names(const char *enum_name, const char *prefix, const char ***n
 			continue;
 		table[e[i].val] = strdup(strncmp(name, prefix, plen) == 0 ? name + plen : name);
 	}
-	btf__free(btf);
 	*names = table;
 	return table ? slots : 0;
 }
@@ -105,7 +122,7 @@ int layout_tracepoint_nargs(const char *name)
 {
 	char typedef_name[128];
 	snprintf(typedef_name, sizeof typedef_name, "btf_trace_%s", name);
-	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	struct btf *btf = kernel_btf();
 	if (!btf)
 		return -1;
 	int nargs = -1;
@@ -117,7 +134,6 @@ int layout_tracepoint_nargs(const char *name)
 		t = btf__type_by_id(btf, t->type);
 	if (t && btf_is_func_proto(t))
 		nargs = btf_vlen(t) - 1;
-	btf__free(btf);
 	return nargs;
 }
 
@@ -142,7 +158,7 @@ void layout_resolve(const struct kernel_field *fields, struct layout *out)
 		fclose(f);
 		return;
 	}
-	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	struct btf *btf = kernel_btf();
 	if (!btf)
 		runtime_error("cannot read the kernel's BTF (%s): %s", VMLINUX_BTF, strerror(errno));
 	fprintf(f, "/* kernel struct offsets, from %s */\n", VMLINUX_BTF);
@@ -153,6 +169,6 @@ void layout_resolve(const struct kernel_field *fields, struct layout *out)
 				      "support it yet", k->type, k->path);
 		fprintf(f, "#define %s %ld\n", k->macro, off);
 	}
-	btf__free(btf);
+	kernel_btf_release();
 	fclose(f);
 }

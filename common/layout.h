@@ -20,7 +20,8 @@ struct layout {
 };
 
 /* Resolves every field (terminated by a zeroed entry). Exits with a
- * runtime error naming the field when the kernel lacks one. */
+ * runtime error naming the field when the kernel lacks one. The last BTF
+ * question of start-up: it frees the parsed BTF the others shared. */
 void layout_resolve(const struct kernel_field *fields, struct layout *out);
 
 /* Byte offset of path inside struct type_name in the BTF at btf_path, or
