@@ -14,12 +14,20 @@ poweroff_now() {
 	sleep 60
 }
 
+# An empty tmpfs on dir, unless the checkout is under it (CI may clone into
+# /tmp): then the overlay's dir, writable, with the host's files beneath.
+fresh_tmpfs() {
+	local mode=$1 dir=$2
+	case "$REPO/" in "$dir"/*) return ;; esac
+	mount -t tmpfs -o mode="$mode" "${dir#/}" "$dir"
+}
+
 mount_system() {
 	mkdir -p /dev/pts /dev/shm
 	mount -t devpts devpts /dev/pts
 	mount -t tmpfs -o mode=1777 shm /dev/shm
-	mount -t tmpfs -o mode=1777 tmp /tmp
-	mount -t tmpfs -o mode=755 run /run
+	fresh_tmpfs 1777 /tmp
+	fresh_tmpfs 755 /run
 	mount -t tracefs tracefs /sys/kernel/tracing
 	mount -t debugfs debugfs /sys/kernel/debug
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
