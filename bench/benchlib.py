@@ -334,7 +334,7 @@ def merge_storms(results):
         return dict(results[0])
     if len({r["port"] for r in results}) == 1:  # one after the other on one port
         m = dict(results[0])
-        for k in ("connects", "failed", "accepted", "seconds", "cpu_s", "ivcsw"):
+        for k in ("connects", "failed", "accepted", "unclosed", "seconds", "cpu_s", "ivcsw"):
             m[k] = sum(r[k] for r in results)
         m["rate"] = results[0]["rate"]
         m["storms"] = results
@@ -344,6 +344,7 @@ def merge_storms(results):
                 cpu_s=sum(r["cpu_s"] for r in results), ivcsw=sum(r["ivcsw"] for r in results),
                 failed=sum(r["failed"] for r in results),
                 accepted=sum(r["accepted"] for r in results),
+                unclosed=sum(r["unclosed"] for r in results),
                 seconds=secs, rate=sum(r["rate"] for r in results),
                 target_rate=sum(r["target_rate"] for r in results),
                 port=[r["port"] for r in results], cpu=[r["cpu"] for r in results],

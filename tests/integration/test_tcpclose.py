@@ -2,6 +2,8 @@
 the owner rather than a softirq bystander, who closed, filters."""
 import os
 import socket
+import struct
+import time
 import unittest
 
 from lib import Netns, ToolTest, Tracer, Transfer, netns_inode
@@ -66,6 +68,34 @@ class TcpcloseTest(ToolTest):
         self.assertEqual(srv["rx_bytes"], 5000)
         self.assertEqual(srv["pid"], x.server_pid)
         self.assertEqual(cli["pid"], x.client["pid"])
+
+    def test_close_while_another_fd_holds_the_socket(self):
+        """close() of one descriptor ends nothing while another still holds
+        the socket: the close comes when the last holder lets go."""
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen()
+        port = lsock.getsockname()[1]
+        t = Tracer("tcpclose", "-j", "-D", str(port))
+        c = socket.socket()
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.connect(("127.0.0.1", port))
+        a, _ = lsock.accept()
+        key = (c.getsockname()[1], port)
+        held = os.dup(c.fileno())
+        c.close()
+        time.sleep(0.5)   # several of the tool's polls
+        early = by_ports(t.events("close")).get(key)
+        os.close(held)    # the last holder: now the RST goes out
+        t.stop()
+        a.close()
+        lsock.close()
+        self.assertIsNone(early, "a close reported while the socket was still held")
+        late = by_ports(t.events("close")).get(key)
+        self.assertIsNotNone(late, t.out)
+        self.assertEqual((late["state"], late["closed_by"]), ("ESTABLISHED", "reset"))
+        self.assertEqual(late["pid"], os.getpid())
+        self.assertEqual(len(t.events("close")), 1, t.out)
 
     def test_connection_opened_before_the_tool_started(self):
         """Owner from the close() call, bytes exact without having seen the SYN."""
