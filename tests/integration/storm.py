@@ -14,7 +14,6 @@ import select
 import socket
 import struct
 import sys
-import threading
 import time
 
 LINGER_RST = struct.pack("ii", 1, 0)
@@ -36,33 +35,42 @@ def main():
         print(json.dumps({"port": port}), flush=True)
         sys.stdin.readline()
 
-    accepts, unclosed = [0], [0]
+    accepts = unclosed = queued = n = 0
 
-    def drain():
-        while True:
+    def take():
+        """Accepts what is waiting; each accepted socket must have the RST
+        of a client already closed (allowing for its delivery)."""
+        nonlocal accepts, unclosed, queued
+        while queued:
             try:
                 conn, _ = lsock.accept()
-            except OSError:
+            except BlockingIOError:
                 return
-            accepts[0] += 1
-            if established(conn):  # the RST may still be coming: wait a little for it
+            accepts += 1
+            queued -= 1
+            if established(conn):
                 select.select([conn], [], [], 0.2)
-                unclosed[0] += established(conn)
+                unclosed += established(conn)
             conn.close()
 
-    drainer = threading.Thread(target=drain, daemon=True)
-    drainer.start()
-    n, end = 0, time.monotonic() + seconds
+    # One thread, in order (as bench/storm.c): connect, close, accept. A
+    # connection's accepted side is checked only after its client closed.
+    lsock.setblocking(False)
+    end = time.monotonic() + seconds
     while time.monotonic() < end:
         c = socket.socket()
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RST)
         if c.connect_ex(("127.0.0.1", port)) == 0:
             n += 1
+            queued += 1
         c.close()
-    lsock.shutdown(socket.SHUT_RDWR)  # wakes the accept() so the count is final
-    drainer.join()
-    print(json.dumps({"port": port, "connects": n, "accepts": accepts[0], "unclosed": unclosed[0]}),
-          flush=True)
+        take()
+    for _ in range(1000):   # whatever is still on its way to the queue
+        if not queued:
+            break
+        time.sleep(0.001)
+        take()
+    print(json.dumps({"port": port, "connects": n, "accepts": accepts, "unclosed": unclosed}), flush=True)
 
 
 if __name__ == "__main__":
