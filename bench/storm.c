@@ -66,22 +66,24 @@ static void usage(const char *msg)
 	exit(2);
 }
 
+static bool established(int a)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	if (getsockopt(a, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		die("getsockopt TCP_INFO");
+	return ti.tcpi_state == TCP_ESTABLISHED;
+}
+
 /* True once the peer's RST has reached the accepted socket a; waits up to
  * 200 ms for it (a deferred softirq may still be carrying it). */
 static bool peer_closed(int a)
 {
-	for (int round = 0; round < 2; round++) {
-		struct tcp_info ti;
-		socklen_t len = sizeof ti;
-		if (getsockopt(a, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
-			die("getsockopt TCP_INFO");
-		if (ti.tcpi_state != TCP_ESTABLISHED)
-			return true;
-		struct pollfd p = {.fd = a, .events = POLLRDHUP};
-		if (round == 0)
-			poll(&p, 1, 200);
-	}
-	return false;
+	if (!established(a))
+		return true;
+	struct pollfd p = {.fd = a, .events = POLLRDHUP};
+	poll(&p, 1, 200);
+	return !established(a);
 }
 
 /* Waits until the monotonic clock reaches t: sleeps for long gaps, spins
