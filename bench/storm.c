@@ -86,6 +86,14 @@ static bool peer_closed(int a)
 	return !established(a);
 }
 
+/* One accepted connection is done with: checked for its peer's RST, closed. */
+static void settle(int a, uint64_t *accepted, uint64_t *unclosed)
+{
+	*unclosed += !peer_closed(a);
+	close(a);
+	(*accepted)++;
+}
+
 /* Waits until the monotonic clock reaches t: sleeps for long gaps, spins
  * for the last stretch (timer slack is set to 1 ns in main). */
 static void wait_until(uint64_t t)
@@ -170,7 +178,7 @@ int main(int argc, char **argv)
 		die("listen");
 
 	const struct linger rst = {1, 0};
-	uint64_t connects = 0, failed = 0, accepted = 0, queued = 0, attempts = 0, unclosed = 0;
+	uint64_t connects = 0, failed = 0, accepted = 0, attempts = 0, unclosed = 0;
 	uint64_t last_errno = 0;
 	double period_ns = rate > 0 ? 1e9 / rate : 0;
 	uint64_t start = now_ns();
@@ -196,7 +204,6 @@ int main(int argc, char **argv)
 			die("setsockopt SO_LINGER");
 		if (connect(fd, (struct sockaddr *)&ss, slen) == 0) {
 			connects++;
-			queued++;
 		} else {
 			failed++;
 			last_errno = (uint64_t)errno;
@@ -204,7 +211,7 @@ int main(int argc, char **argv)
 				usleep(1000);
 		}
 		close(fd);
-		while (queued) {
+		while (accepted < connects) {   /* the rest are still queued */
 			int a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (a < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -213,24 +220,18 @@ int main(int argc, char **argv)
 					continue;
 				die("accept4");
 			}
-			unclosed += !peer_closed(a);
-			close(a);
-			accepted++;
-			queued--;
+			settle(a, &accepted, &unclosed);
 		}
 	}
 	uint64_t finish = now_ns();
 	/* Whatever is still queued: take it, so every connection is closed. */
-	for (int tries = 0; queued && tries < 1000; tries++) {
+	for (int tries = 0; accepted < connects && tries < 1000; tries++) {
 		int a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (a < 0) {
 			usleep(1000);
 			continue;
 		}
-		unclosed += !peer_closed(a);
-		close(a);
-		accepted++;
-		queued--;
+		settle(a, &accepted, &unclosed);
 	}
 	close(lfd);
 	struct rusage ru;

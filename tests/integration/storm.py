@@ -35,19 +35,18 @@ def main():
         print(json.dumps({"port": port}), flush=True)
         sys.stdin.readline()
 
-    accepts = unclosed = queued = n = 0
+    accepts = unclosed = n = 0
 
     def take():
         """Accepts what is waiting; each accepted socket must have the RST
         of a client already closed (allowing for its delivery)."""
-        nonlocal accepts, unclosed, queued
-        while queued:
+        nonlocal accepts, unclosed
+        while accepts < n:   # the rest are still queued
             try:
                 conn, _ = lsock.accept()
             except BlockingIOError:
                 return
             accepts += 1
-            queued -= 1
             if established(conn):
                 select.select([conn], [], [], 0.2)
                 unclosed += established(conn)
@@ -62,11 +61,10 @@ def main():
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RST)
         if c.connect_ex(("127.0.0.1", port)) == 0:
             n += 1
-            queued += 1
         c.close()
         take()
     for _ in range(1000):   # whatever is still on its way to the queue
-        if not queued:
+        if accepts == n:
             break
         time.sleep(0.001)
         take()
