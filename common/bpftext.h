@@ -1,7 +1,7 @@
 /* The final BPF program text: mode and layout #defines, then the tool's
  * embedded text with its one / *FILTER* / placeholder replaced. */
-#ifndef NETTRACE_BPFTEXT_H
-#define NETTRACE_BPFTEXT_H
+#ifndef SOCKLENS_BPFTEXT_H
+#define SOCKLENS_BPFTEXT_H
 
 #define FILTER_PLACEHOLDER "/*FILTER*/"
 

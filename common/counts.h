@@ -1,7 +1,7 @@
 /* Reading a BPF hash of counters (key -> u64) once, largest count first:
  * the -c tables. */
-#ifndef NETTRACE_COUNTS_H
-#define NETTRACE_COUNTS_H
+#ifndef SOCKLENS_COUNTS_H
+#define SOCKLENS_COUNTS_H
 
 #include <stddef.h>
 #include <stdint.h>

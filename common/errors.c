@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-const char *tool_name = "nettrace";
+const char *tool_name = "socklens";
 void (*tool_exit)(int status) = exit;
 
 /* One line, whatever bytes a user's value brought into the message. */

@@ -1,7 +1,7 @@
 /* One-line diagnostics on stderr, prefixed with the tool's name.
  * Exit status: 0 done, 1 runtime failure, 2 usage error. */
-#ifndef NETTRACE_ERRORS_H
-#define NETTRACE_ERRORS_H
+#ifndef SOCKLENS_ERRORS_H
+#define SOCKLENS_ERRORS_H
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

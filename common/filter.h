@@ -1,7 +1,7 @@
 /* In-kernel filters: what the user asked for, as validated integers, and the
  * C code that replaces the probes' / *FILTER* / placeholder. */
-#ifndef NETTRACE_FILTER_H
-#define NETTRACE_FILTER_H
+#ifndef SOCKLENS_FILTER_H
+#define SOCKLENS_FILTER_H
 
 #include <stdbool.h>
 #include <stdint.h>

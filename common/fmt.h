@@ -1,6 +1,6 @@
 /* Addresses and times as users read them. */
-#ifndef NETTRACE_FMT_H
-#define NETTRACE_FMT_H
+#ifndef SOCKLENS_FMT_H
+#define SOCKLENS_FMT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* Writing JSON strings: every control byte escaped, invalid UTF-8 replaced
  * by U+FFFD, so a hostile comm never breaks a line or a parser. */
-#ifndef NETTRACE_JSON_H
-#define NETTRACE_JSON_H
+#ifndef SOCKLENS_JSON_H
+#define SOCKLENS_JSON_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* What the running kernel offers, probed at start-up. */
-#ifndef NETTRACE_KFEATURES_H
-#define NETTRACE_KFEATURES_H
+#ifndef SOCKLENS_KFEATURES_H
+#define SOCKLENS_KFEATURES_H
 
 #include <stdbool.h>
 

@@ -1,7 +1,7 @@
 /* Kernel fields that several probes read, as layout entries a tool puts in
  * its kernel_field list (see layout.h). */
-#ifndef NETTRACE_KFIELDS_H
-#define NETTRACE_KFIELDS_H
+#ifndef SOCKLENS_KFIELDS_H
+#define SOCKLENS_KFIELDS_H
 
 /* for probes/sock.bpf.h: sock_tuple() */
 #define SOCK_TUPLE_FIELDS                                                                  \

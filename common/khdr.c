@@ -13,7 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/nettrace-hdr.XXXXXX";
+static char dir[] = "/tmp/socklens-hdr.XXXXXX";
 static int written;
 
 /* Creates every parent directory of dir/rel. */

@@ -1,8 +1,8 @@
 /* Kernel code addresses to function names, from /proc/kallsyms. Only the
  * addresses asked about are kept: drops come from a few hundred places at
  * most, while libbcc's symbol cache holds all 120,000+ symbols (about 20 MB). */
-#ifndef NETTRACE_KSYMS_H
-#define NETTRACE_KSYMS_H
+#ifndef SOCKLENS_KSYMS_H
+#define SOCKLENS_KSYMS_H
 
 #include <stdint.h>
 

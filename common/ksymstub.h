@@ -6,8 +6,8 @@
  * holding just those of the two that this kernel has (probed as BPF
  * helpers); every other fopen, and this one outside the window, is the
  * real one. */
-#ifndef NETTRACE_KSYMSTUB_H
-#define NETTRACE_KSYMSTUB_H
+#ifndef SOCKLENS_KSYMSTUB_H
+#define SOCKLENS_KSYMSTUB_H
 
 void ksymstub_begin(void);
 void ksymstub_end(void);

@@ -2,8 +2,8 @@
  * resolved from the running kernel's BTF and handed to the BPF text as
  * #defines. Where the kernel has no BTF, the defines become offsetof()
  * against the real kernel headers instead. */
-#ifndef NETTRACE_LAYOUT_H
-#define NETTRACE_LAYOUT_H
+#ifndef SOCKLENS_LAYOUT_H
+#define SOCKLENS_LAYOUT_H
 
 #include <stdbool.h>
 

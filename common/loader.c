@@ -105,7 +105,7 @@ static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, si
 			errno = EOPNOTSUPP; /* asking libbcc would only print its own error */
 			return -1;
 		}
-		snprintf(kprobe_event, size, "nettrace_%d_%s", getpid(), p->target);
+		snprintf(kprobe_event, size, "socklens_%d_%s", getpid(), p->target);
 		return bpf_attach_kprobe(prog_fd, p->kind == PROBE_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
 					 kprobe_event, p->target, 0, 0);
 	}

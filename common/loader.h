@@ -1,7 +1,7 @@
 /* libbcc in one place: compile the program text, load and attach the
  * probes the running kernel supports, hand out map fds, detach on exit. */
-#ifndef NETTRACE_LOADER_H
-#define NETTRACE_LOADER_H
+#ifndef SOCKLENS_LOADER_H
+#define SOCKLENS_LOADER_H
 
 #include <stdbool.h>
 

@@ -18,8 +18,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#ifndef NETTRACE_VERSION
-#define NETTRACE_VERSION "0.1.0"
+#ifndef SOCKLENS_VERSION
+#define SOCKLENS_VERSION "0.1.0"
 #endif
 
 #define PID_MAX_LIMIT 4194304    /* the kernel's upper bound on pid_max */
@@ -82,13 +82,33 @@ static void print_options(const struct tool_option *opts, const struct tool_desc
 	}
 }
 
+/* The examples are written with the tool's own name; a user reads them with
+ * the name the tool was run by (the Debian package's tcpconnect-socklens), so
+ * that a copied line runs this tool and not another package's tcpconnect. */
+static void print_examples(const char *examples, const char *name, const char *invoked)
+{
+	size_t n = strlen(name);
+	for (const char *line = examples; *line;) {
+		const char *end = strchrnul(line, '\n');
+		const char *word = line + strspn(line, " ");
+		if (strncmp(word, name, n) == 0 && (word[n] == ' ' || word + n == end))
+			printf("%.*s%s%.*s", (int)(word - line), line, invoked, (int)(end - word - n), word + n);
+		else
+			printf("%.*s", (int)(end - line), line);
+		if (*end)
+			putchar('\n');
+		line = *end ? end + 1 : end;
+	}
+}
+
 static void print_help(const struct tool_desc *tool)
 {
-	printf("Usage: %s [OPTIONS]\n%s\n\nOptions of %s:\n", tool->name, tool->summary, tool->name);
+	printf("Usage: %s [OPTIONS]\n%s\n\nOptions of %s:\n", tool_name, tool->summary, tool_name);
 	print_options(tool->options, NULL);
 	printf("\nCommon options:\n");
 	print_options(common_options, tool);
-	printf("\nExit status: 0 done, 1 runtime failure, 2 usage error.\n\nEXAMPLES:\n%s", tool->examples);
+	printf("\nExit status: 0 done, 1 runtime failure, 2 usage error.\n\nEXAMPLES:\n");
+	print_examples(tool->examples, tool->name, tool_name);
 }
 
 static void add_getopt(struct option *longs, int *nl, char *shorts, size_t *ns,
@@ -204,7 +224,10 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	size_t ns = 1;
 	int nl = 0;
 
-	tool_name = tool->name;
+	/* Messages and --help name the command as it was typed: the package
+	 * installs the tools as <tool>-socklens. */
+	const char *slash = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+	tool_name = slash ? slash + 1 : argc > 0 && argv[0] && *argv[0] ? argv[0] : tool->name;
 	*o = (struct common_opts){.buffer_pages = 1024};
 	for (const struct tool_option *t = common_options; t->long_name; t++)
 		if (!overridden(t, tool))
@@ -229,7 +252,7 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 			tool_exit(0);
 		}
 		if (key == OPT_VERSION) {
-			printf("%s %s\n", tool->name, NETTRACE_VERSION);
+			printf("%s (socklens) %s\n", tool_name, SOCKLENS_VERSION);
 			tool_exit(0);
 		}
 		int mine = 0;

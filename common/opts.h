@@ -1,7 +1,7 @@
 /* Options every tool shares, and the table-driven parser that also takes
  * each tool's own options, so --help lists both from one description. */
-#ifndef NETTRACE_OPTS_H
-#define NETTRACE_OPTS_H
+#ifndef SOCKLENS_OPTS_H
+#define SOCKLENS_OPTS_H
 
 #include "filter.h"
 

@@ -1,7 +1,7 @@
 /* Event output: columns described once (text header and width, JSON/CSV
  * key), rendered as a text table, NDJSON, CSV, or raw records. */
-#ifndef NETTRACE_OUTPUT_H
-#define NETTRACE_OUTPUT_H
+#ifndef SOCKLENS_OUTPUT_H
+#define SOCKLENS_OUTPUT_H
 
 #include "opts.h"
 

@@ -1,7 +1,7 @@
 /* Parsing podnet's packet filters (interface, address, protocol) into the
  * filter spec: validated, and turned into integers, never kept as text. */
-#ifndef NETTRACE_PACKETOPTS_H
-#define NETTRACE_PACKETOPTS_H
+#ifndef SOCKLENS_PACKETOPTS_H
+#define SOCKLENS_PACKETOPTS_H
 
 #include "filter.h"
 

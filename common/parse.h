@@ -1,7 +1,7 @@
 /* Strict parsing of numbers and lists from the command line.
  * Every value that later reaches BPF text passes through here. */
-#ifndef NETTRACE_PARSE_H
-#define NETTRACE_PARSE_H
+#ifndef SOCKLENS_PARSE_H
+#define SOCKLENS_PARSE_H
 
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 /* Finding a pod's network namespace: from a process, the processes of a
  * cgroup, or a container id (as container runtimes name cgroups). Each
  * adds the namespace inodes to the filter; errors are usage errors. */
-#ifndef NETTRACE_PODS_H
-#define NETTRACE_PODS_H
+#ifndef SOCKLENS_PODS_H
+#define SOCKLENS_PODS_H
 
 #include "filter.h"
 

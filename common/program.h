@@ -1,8 +1,8 @@
 /* The life of a tool's BPF program, the same in every tool's main():
  * build the text (--ebpf stops there), start (privileges, compile, attach,
  * open the event stream), run (header, "Tracing...", poll), close. */
-#ifndef NETTRACE_PROGRAM_H
-#define NETTRACE_PROGRAM_H
+#ifndef SOCKLENS_PROGRAM_H
+#define SOCKLENS_PROGRAM_H
 
 #include "layout.h"
 #include "loader.h"

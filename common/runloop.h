@@ -1,6 +1,6 @@
 /* Signals and the poll loop every tool ends in. */
-#ifndef NETTRACE_RUNLOOP_H
-#define NETTRACE_RUNLOOP_H
+#ifndef SOCKLENS_RUNLOOP_H
+#define SOCKLENS_RUNLOOP_H
 
 #include "opts.h"
 #include "output.h"

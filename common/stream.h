@@ -1,7 +1,7 @@
 /* The kernel-to-user event stream: a BPF ring buffer, or per-CPU perf
  * buffers on kernels without one, plus exact loss accounting for both. */
-#ifndef NETTRACE_STREAM_H
-#define NETTRACE_STREAM_H
+#ifndef SOCKLENS_STREAM_H
+#define SOCKLENS_STREAM_H
 
 #include "loader.h"
 

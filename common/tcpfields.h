@@ -1,8 +1,8 @@
 /* The fields every TCP tool reports (the shared JSON keys) and their
  * column entries, so each tool lists them in its own order without
  * formatting them again. Tools number their own fields from F_TOOL. */
-#ifndef NETTRACE_TCPFIELDS_H
-#define NETTRACE_TCPFIELDS_H
+#ifndef SOCKLENS_TCPFIELDS_H
+#define SOCKLENS_TCPFIELDS_H
 
 #include "event_common.h"
 #include "fmt.h"

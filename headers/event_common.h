@@ -2,8 +2,8 @@
  * Read by the BPF program (compiled by libbcc) and by user space alike,
  * so it uses only the __u8..__u64 types both sides have. Every struct is a
  * multiple of 8 bytes with explicit padding: raw output is these bytes. */
-#ifndef NETTRACE_EVENT_COMMON_H
-#define NETTRACE_EVENT_COMMON_H
+#ifndef SOCKLENS_EVENT_COMMON_H
+#define SOCKLENS_EVENT_COMMON_H
 
 /* Both sides have it: user space from the system, the BPF side from
  * headers/kernel (or real kernel headers where there is no BTF). */
@@ -36,7 +36,7 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
 
 /* Raw output (-o raw) starts with this header, then fixed-size records
  * exactly as the kernel wrote them. */
-#define RAW_MAGIC "NTRACE01"
+#define RAW_MAGIC "SOCKLENS"
 #define RAW_VERSION 1
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */

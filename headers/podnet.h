@@ -1,6 +1,6 @@
 /* podnet's records, shared verbatim by the BPF program and user space. */
-#ifndef NETTRACE_PODNET_H
-#define NETTRACE_PODNET_H
+#ifndef SOCKLENS_PODNET_H
+#define SOCKLENS_PODNET_H
 
 #include "event_common.h"
 

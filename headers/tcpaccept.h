@@ -1,6 +1,6 @@
 /* tcpaccept's records, shared verbatim by the BPF program and user space. */
-#ifndef NETTRACE_TCPACCEPT_H
-#define NETTRACE_TCPACCEPT_H
+#ifndef SOCKLENS_TCPACCEPT_H
+#define SOCKLENS_TCPACCEPT_H
 
 #include "event_common.h"
 

@@ -1,6 +1,6 @@
 /* tcpclose's records, shared verbatim by the BPF program and user space. */
-#ifndef NETTRACE_TCPCLOSE_H
-#define NETTRACE_TCPCLOSE_H
+#ifndef SOCKLENS_TCPCLOSE_H
+#define SOCKLENS_TCPCLOSE_H
 
 #include "event_common.h"
 

@@ -1,6 +1,6 @@
 /* tcpconnect's records, shared verbatim by the BPF program and user space. */
-#ifndef NETTRACE_TCPCONNECT_H
-#define NETTRACE_TCPCONNECT_H
+#ifndef SOCKLENS_TCPCONNECT_H
+#define SOCKLENS_TCPCONNECT_H
 
 #include "event_common.h"
 

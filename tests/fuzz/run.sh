@@ -9,7 +9,7 @@ seconds=${2:-30}
 mkdir -p "$out/corpus"
 clang=$(command -v clang || command -v clang-14)
 src=(opts parse filter errors packetopts pods)
-"$clang" -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DNETTRACE_VERSION='"fuzz"' \
+"$clang" -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSOCKLENS_VERSION='"fuzz"' \
 	-I"$top/common" -I"$top/headers" "$here/fuzz_options.c" \
 	$(for s in "${src[@]}"; do echo "$top/common/$s.c"; done) -o "$out/fuzz_options"
 # seeds: real command lines, NUL-separated

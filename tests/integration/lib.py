@@ -10,8 +10,8 @@ import threading
 import time
 import unittest
 
-BIN = os.environ.get("NETTRACE_BIN", os.path.join(os.path.dirname(__file__), "../../build/bin"))
-RAW_DECODE = os.environ.get("NETTRACE_RAW_DECODE", "")
+BIN = os.environ.get("SOCKLENS_BIN", os.path.join(os.path.dirname(__file__), "../../build/bin"))
+RAW_DECODE = os.environ.get("SOCKLENS_RAW_DECODE", "")
 # Children may run as another user: use the system's python, not a per-user one.
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 RUNNING = []  # tracers not yet stopped, so a failed test never leaves one behind
@@ -325,3 +325,36 @@ class ToolTest(unittest.TestCase):
         s = Server(family, *args, **kw)
         self.servers.append(s)
         return s
+
+
+def trace_each_installed_tool(test, paths):
+    """One real trace per tool, run from paths {tool: executable} (an
+    installed package's commands): each record names what the test did."""
+    t = Tracer(paths["tcpconnect"], "-j")
+    port = listener().getsockname()[1]
+    seen = connect(4, "127.0.0.1", port)
+    t.stop()
+    test.assertIn((seen["pid"], port), [(e["pid"], e["rport"]) for e in t.events("connect")])
+
+    t = Tracer(paths["tcpaccept"], "-j")
+    srv = listener()
+    with socket.create_connection(srv.getsockname()):
+        srv.accept()[0].close()
+    t.stop()
+    test.assertIn((os.getpid(), srv.getsockname()[1]),
+                  [(e["pid"], e["lport"]) for e in t.events("accept")])
+
+    t = Tracer(paths["tcpclose"], "-j")
+    x = Transfer(4, 1234, 567)
+    t.stop()
+    test.assertIn((x.client["pid"], 1234, 567),
+                  [(e["pid"], e["tx_bytes"], e["rx_bytes"]) for e in t.events("close")])
+
+    with Netns(f"slpkg{os.getpid() % 100000}") as ns:
+        t = Tracer(paths["podnet"], "-j", "--netns", ns.path, "--drops")
+        code = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', 9))"
+        subprocess.run([*ns.prefix(), PYTHON, "-c", code], check=True, timeout=30)
+        t.stop()
+        drops = [e for e in t.events(None) if e.get("event") == "drop"]
+        test.assertTrue(any(e["netns"] == netns_inode(ns.path) and e["dport"] == 9 for e in drops),
+                        t.out)

@@ -132,7 +132,7 @@ class CliTest(unittest.TestCase):
         for name in TOOLS:
             r = run("--version", name=name)
             self.assertEqual(r.returncode, 0)
-            self.assertRegex(r.stdout.decode(), rf"^{name} \d+\.\d+\.\d+\n$")
+            self.assertRegex(r.stdout.decode(), rf"^{name} \(socklens\) \d+\.\d+\.\d+\n$")
 
     def test_ebpf_prints_the_program_with_the_filter_and_needs_no_privilege(self):
         pid = os.getpid()

@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 MAN_DIR = os.path.join(ROOT, "docs", "man")
 COMPLETION_DIR = os.path.join(ROOT, "completion")
-SHARED_COMPLETION = os.path.join(COMPLETION_DIR, "nettrace-common.bash")
+SHARED_COMPLETION = os.path.join(COMPLETION_DIR, "socklens-common.bash")
 # Every tool (tools/<name>.c): a new tool needs its page and completion too.
 TOOLS = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "tools")) if f.endswith(".c"))
 SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "OUTPUT", "EXAMPLES", "EXIT STATUS",

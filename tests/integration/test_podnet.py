@@ -89,8 +89,8 @@ class PodnetTest(ToolTest):
         sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "60"])
         self.addCleanup(sleeper.kill)
         # a pod's slice holds its containers' cgroups: the process is one level down
-        with Cgroup(f"nettrace-pod-{os.getpid()}") as pod, \
-                Cgroup(f"nettrace-pod-{os.getpid()}/container1") as container:
+        with Cgroup(f"socklens-pod-{os.getpid()}") as pod, \
+                Cgroup(f"socklens-pod-{os.getpid()}/container1") as container:
             container.add(sleeper.pid)
             for how in (["--netns", self.pods.path("a")], ["--pid", str(sleeper.pid)],
                         ["--cgroup", pod.path]):

@@ -181,7 +181,7 @@ class TcpconnectTest(ToolTest):
 
     def test_cgroup_filter_keeps_only_that_cgroup(self):
         port = closed_port(4)
-        with Cgroup(f"nettrace-test-{os.getpid()}") as cg:
+        with Cgroup(f"socklens-test-{os.getpid()}") as cg:
             inside = WaitingConnector(4, "127.0.0.1", port, name="conn-cg-in")
             outside = WaitingConnector(4, "127.0.0.1", port, name="conn-cg-out")
             cg.add(inside.pid)

@@ -1,7 +1,7 @@
 /* A few assertion macros for the unit tests: print where and what, count
  * failures, and make the test's exit status say whether any failed. */
-#ifndef NETTRACE_CHECK_H
-#define NETTRACE_CHECK_H
+#ifndef SOCKLENS_CHECK_H
+#define SOCKLENS_CHECK_H
 
 #include <inttypes.h>
 #include <stdio.h>

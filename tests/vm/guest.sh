@@ -3,10 +3,10 @@
 # (read-only) under a tmpfs overlay. Mounts what a booted system has,
 # runs the ctest suite against the binaries already built in $BUILD,
 # prints the result on the serial console and powers off.
-. /etc/nettrace-vm.env
+. /etc/socklens-vm.env
 export PATH=$GUEST_PATH HOME=/root TERM=dumb LANG=C.UTF-8
 
-say() { echo "nettrace-vm: $*"; }
+say() { echo "socklens-vm: $*"; }
 
 poweroff_now() {
 	sync
@@ -60,7 +60,7 @@ show_probes() {
 	for run in "tcpconnect -r" tcpaccept tcpclose podnet; do
 		# shellcheck disable=SC2086 # the tool and its option
 		"$BUILD"/bin/$run -v --duration 1 2>&1 >/dev/null </dev/null |
-			grep -E 'attached|unavailable' | sed "s/^/nettrace-vm: probes: /"
+			grep -E 'attached|unavailable' | sed "s/^/socklens-vm: probes: /"
 	done
 }
 
@@ -70,7 +70,7 @@ run_ctest() {
 	say "starting ctest (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 	# The soak's memory check is the host suite's: 30 s under emulation is a
 	# few ten thousand events, where page-fault noise outweighs any leak.
-	NETTRACE_IN_VM=1 ctest --output-on-failure "${CTEST_ARGS[@]}"
+	SOCKLENS_IN_VM=1 ctest --output-on-failure "${CTEST_ARGS[@]}"
 	status=$?
 	say "ctest exit status $status"
 	# Every test's full output, which the host saves to its own file.
@@ -79,7 +79,7 @@ run_ctest() {
 	say "END LastTest.log"
 }
 
-# NETTRACE_VM_COMMAND (from the host) replaces ctest, for debugging.
+# SOCKLENS_VM_COMMAND (from the host) replaces ctest, for debugging.
 run_command() {
 	cd "$REPO" || return 1
 	say "starting command: $COMMAND"
@@ -89,7 +89,7 @@ run_command() {
 
 mount_system
 link_modules
-hostname nettrace-vm
+hostname socklens-vm
 ip link set lo up
 describe_kernel
 if [ -n "$COMMAND" ]; then run_command; else show_probes; run_ctest; fi

@@ -17,8 +17,8 @@ REPO=$(cd "$VM_DIR/../.." && pwd)
 BUILD=$REPO/build
 CACHE=$VM_DIR/.cache
 # Per boot. Software emulation runs the suite about ten times slower.
-KVM_TIMEOUT=${NETTRACE_VM_TIMEOUT:-15m}
-TCG_TIMEOUT=${NETTRACE_VM_TIMEOUT:-45m}
+KVM_TIMEOUT=${SOCKLENS_VM_TIMEOUT:-15m}
+TCG_TIMEOUT=${SOCKLENS_VM_TIMEOUT:-45m}
 INIT_DEADLINE=60
 HOST_SOURCES=/etc/apt/sources.list.d/debian.sources
 HOST_CODENAME=$(. /etc/os-release && echo "$VERSION_CODENAME")
@@ -198,7 +198,7 @@ write_guest_env() {
 	{
 		printf 'REPO=%q\nBUILD=%q\nKVER=%q\nSERIES=%q\n' "$REPO" "$BUILD" "$kver" "$series"
 		printf 'MODULES_TREE=%q\nGUEST_PATH=%q\n' "$CACHE/kernels/$series/lib/modules/$kver" "$PATH"
-		printf 'COMMAND=%q\n' "${NETTRACE_VM_COMMAND:-}"
+		printf 'COMMAND=%q\n' "${SOCKLENS_VM_COMMAND:-}"
 		printf 'CTEST_ARGS=(%s)\n' "$(printf '%q ' "$@")"
 	}
 }
@@ -219,7 +219,7 @@ build_initramfs() {
 	for f in $order; do
 		copy_module "$mdir/$f" "$root/modules"
 	done
-	write_guest_env "$kver" "$series" "$@" >"$root/etc/nettrace-vm.env"
+	write_guest_env "$kver" "$series" "$@" >"$root/etc/socklens-vm.env"
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"
 }
 
@@ -256,13 +256,13 @@ watch_console() {
 		}
 		line=${line%$'\r'}
 		case "$line" in
-		*"nettrace-vm: BEGIN LastTest.log"*) quiet=1 ;;
-		*"nettrace-vm: END LastTest.log"*) quiet=0; continue ;;
+		*"socklens-vm: BEGIN LastTest.log"*) quiet=1 ;;
+		*"socklens-vm: END LastTest.log"*) quiet=0; continue ;;
 		esac
 		[ $quiet -eq 1 ] || printf '%s\n' "$line"
 		case "$line" in
-		*"nettrace-vm: init started"*) init_seen=1 ;;
-		*"nettrace-vm: starting ctest"*)
+		*"socklens-vm: init started"*) init_seen=1 ;;
+		*"socklens-vm: starting ctest"*)
 			say "boot to first test: $(($(now_ms) - start)) ms (wall clock, from qemu's start)" ;;
 		esac
 	done
@@ -309,23 +309,23 @@ boot() {
 
 # Saves the ctest log the guest dumped; prints the summary and the
 # failures; returns 0 only if ctest ran and reported no failure (or, with
-# NETTRACE_VM_COMMAND, if the command exited 0).
+# SOCKLENS_VM_COMMAND, if the command exited 0).
 report() {
 	local log=$1 series=$2 text status summary
 	text=$(tr -d '\r' <"$log")
-	sed -n '/nettrace-vm: BEGIN LastTest.log/,/nettrace-vm: END LastTest.log/p' <<<"$text" |
+	sed -n '/socklens-vm: BEGIN LastTest.log/,/socklens-vm: END LastTest.log/p' <<<"$text" |
 		sed '1d;$d' >"${log%.log}.LastTest.log"
 	echo
-	if [ -n "${NETTRACE_VM_COMMAND:-}" ]; then
-		status=$(sed -n 's/.*nettrace-vm: command exit status \([0-9]*\).*/\1/p' <<<"$text" | tail -n 1)
+	if [ -n "${SOCKLENS_VM_COMMAND:-}" ]; then
+		status=$(sed -n 's/.*socklens-vm: command exit status \([0-9]*\).*/\1/p' <<<"$text" | tail -n 1)
 		echo "== kernel $series: command exit status ${status:-none}; console log: $log"
 		[ "${status:-1}" -eq 0 ]
 		return
 	fi
-	status=$(sed -n 's/.*nettrace-vm: ctest exit status \([0-9]*\).*/\1/p' <<<"$text" | tail -n 1)
+	status=$(sed -n 's/.*socklens-vm: ctest exit status \([0-9]*\).*/\1/p' <<<"$text" | tail -n 1)
 	summary=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' <<<"$text" | tail -n 1 || true)
 	echo "== kernel $series ($(cat "$CACHE/kernels/$series/PACKAGE")): probes attached:"
-	sed -n 's/.*nettrace-vm: probes: //p' <<<"$text" | grep -E 'attached (kprobe|kretprobe|kfunc|kretfunc)' || echo "   (no kprobe or fentry)"
+	sed -n 's/.*socklens-vm: probes: //p' <<<"$text" | grep -E 'attached (kprobe|kretprobe|kfunc|kretfunc)' || echo "   (no kprobe or fentry)"
 	echo "== kernel $series: ${summary:-no ctest summary}"
 	sed -n '/^The following tests FAILED:/,/^Errors while running CTest/p' <<<"$text" | grep -v '^Errors while' || true
 	echo "== console log: $log"
@@ -345,7 +345,7 @@ main() {
 	mkdir -p "$CACHE/logs"
 	install_host_packages
 	ensure_build
-	WORK=$(mktemp -d /tmp/nettrace-vm.XXXXXX)
+	WORK=$(mktemp -d /tmp/socklens-vm.XXXXXX)
 	trap 'rm -rf "$WORK"' EXIT
 	fetch_kernel "$series"
 	kver=$(kernel_version "$CACHE/kernels/$series")

@@ -1,19 +1,19 @@
-# bash completion shared by the nettrace tools (tcpconnect, tcpaccept,
+# bash completion shared by the socklens tools (tcpconnect, tcpaccept,
 # tcpclose, podnet). Each tool's file (completion/<tool>) sources this and
-# calls _nettrace_complete with its own options. Self-contained: it needs
+# calls _socklens_complete with its own options. Self-contained: it needs
 # neither the bash-completion package's helpers nor the tool itself.
 # Keep the lists in step with "<tool> --help" (tests/integration/test_docs.py
 # checks that every option is completed and nothing else).
 
 # Options every tool shares (common/opts.c), and those that take a value.
-_nettrace_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup
+_socklens_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup
   -t --timestamp -T --time -j --json -o --output -H --no-header --duration
   --max-events --buffer-pages --perf-buffer --no-kprobes -v --verbose --ebpf -h --help --version'
-_nettrace_common_args='-p --pid -u --uid --netns --cgroup -o --output --duration
+_socklens_common_args='-p --pid -u --uid --netns --cgroup -o --output --duration
   --max-events --buffer-pages'
 
 # Prints the words of $1 that are not in $2.
-_nettrace_without()
+_socklens_without()
 {
     local w x keep
     for w in $1; do
@@ -27,24 +27,24 @@ _nettrace_without()
 
 # COMPREPLY from the words of a list, for the part of $cur after the last
 # comma (PID[,PID...]), keeping what comes before it.
-_nettrace_list()
+_socklens_list()
 {
     local words=$1 cur=$2 head=
     [[ $cur == *,* ]] && head=${cur%,*},
     mapfile -t COMPREPLY < <(compgen -P "$head" -W "$words" -- "${cur##*,}")
 }
 
-_nettrace_pids()
+_socklens_pids()
 {
     local p pids=
     for p in /proc/[0-9]*; do pids+="${p#/proc/} "; done
-    _nettrace_list "$pids" "$1"
+    _socklens_list "$pids" "$1"
 }
 
 # Namespace files: /run/netns/NAME and /proc/PID/ns/net; once a path is
 # being typed, any path (directories get a "/" and no space after them).
 # Not "-o filenames": it would list every /proc/PID/ns/net as "net".
-_nettrace_netns()
+_socklens_netns()
 {
     local cur=$1 f
     local -A seen=()
@@ -62,19 +62,19 @@ _nettrace_netns()
     return 0
 }
 
-_nettrace_value()
+_socklens_value()
 {
     local opt=$1 cur=$2
     COMPREPLY=()
     case $opt in
     -o | --output) mapfile -t COMPREPLY < <(compgen -W 'text json csv raw' -- "$cur") ;;
     --proto) mapfile -t COMPREPLY < <(compgen -W 'tcp udp icmp' -- "$cur") ;;
-    --netns) _nettrace_netns "$cur" ;;
+    --netns) _socklens_netns "$cur" ;;
     --cgroup)
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         compopt -o filenames 2>/dev/null
         ;;
-    -p | --pid) _nettrace_pids "$cur" ;;
+    -p | --pid) _socklens_pids "$cur" ;;
     -u | --uid)
         mapfile -t COMPREPLY < <(compgen -W "$(getent passwd 2>/dev/null | cut -d: -f3)" -- "$cur")
         ;;
@@ -86,11 +86,11 @@ _nettrace_value()
     esac # other values (numbers, addresses, ports, ids): nothing to offer
 }
 
-# _nettrace_complete TOOL_OPTS TOOL_ARGS [COMMON_NOT_TAKEN]
+# _socklens_complete TOOL_OPTS TOOL_ARGS [COMMON_NOT_TAKEN]
 #   TOOL_OPTS: the tool's own options; TOOL_ARGS: those of them that take a
 #   value; COMMON_NOT_TAKEN: common options the tool does not have.
 # A tool's own option replaces a common one of the same spelling (podnet -p).
-_nettrace_complete()
+_socklens_complete()
 {
     local tool_opts=$1 tool_args=$2 not_taken=${3-}
     local cur=${COMP_WORDS[COMP_CWORD]} prev= eq=
@@ -106,16 +106,16 @@ _nettrace_complete()
     fi
 
     local common_args opts
-    common_args=$(_nettrace_without "$_nettrace_common_args" "$tool_opts $not_taken")
+    common_args=$(_socklens_without "$_socklens_common_args" "$tool_opts $not_taken")
     local w
     for w in $common_args $tool_args; do
         if [[ $prev == "$w" ]]; then
-            _nettrace_value "$prev" "$cur"
+            _socklens_value "$prev" "$cur"
             [[ -n $eq ]] && COMPREPLY=("${COMPREPLY[@]/#/$eq}")
             return 0
         fi
     done
 
-    opts="$tool_opts $(_nettrace_without "$_nettrace_common_opts" "$tool_opts $not_taken")"
+    opts="$tool_opts $(_socklens_without "$_socklens_common_opts" "$tool_opts $not_taken")"
     mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 }
