@@ -224,6 +224,30 @@ class Transfer:
         self.served = json.loads(out)
 
 
+def into_head(args, traffic, started_timeout=120, traffic_timeout=60):
+    """Runs `TOOL ARGS | head -1` under bash and makes traffic, once the tool
+    says it is tracing, until head has its line and the pipeline ends. The
+    start-up bound is generous: under an emulated CPU the compile alone takes
+    many seconds. Returns (stdout, stderr lines other than Tracing/notes)."""
+    import shlex
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".err") as err:
+        cmd = " ".join(shlex.quote(a) for a in args)
+        sh = subprocess.Popen(["bash", "-c", f"{cmd} | head -1; echo status=${{PIPESTATUS[0]}} >&2"],
+                              stdout=subprocess.PIPE, stderr=err)
+        if not wait_for_text(err.name, "Tracing", sh, started_timeout) and sh.poll() is None:
+            sh.kill()
+            raise AssertionError(f"{args[0]} did not start within {started_timeout} s")
+        deadline = time.monotonic() + traffic_timeout
+        while sh.poll() is None and time.monotonic() < deadline:
+            traffic()
+        out, _ = sh.communicate(timeout=30)
+        with open(err.name, errors="replace") as f:
+            lines = [l for l in f.read().splitlines()
+                     if not l.startswith("Tracing") and "unavailable" not in l]
+    return out, lines
+
+
 def our_programs():
     """Ids of loaded BPF programs that carry our probes' names."""
     out = subprocess.run(["bpftool", "-j", "prog", "list"], capture_output=True, check=True).stdout
