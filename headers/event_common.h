@@ -37,6 +37,9 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
 /* Raw output (-o raw) starts with this header, then fixed-size records
  * exactly as the kernel wrote them. */
 #define RAW_MAGIC "SOCKLENS"
+/* Streams written before the project's rename (as nettrace) carry this
+ * magic; their layout is the same, and readers accept both. */
+#define RAW_MAGIC_BEFORE_RENAME "NTRACE01"
 #define RAW_VERSION 1
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */
