@@ -176,8 +176,9 @@ static void print_counts(int fd, const struct common_opts *o)
 static void note_unseen(const struct common_opts *o)
 {
 	if (o->no_kprobes || !kernel_has_kprobes())
-		note("%s are not seen: %s", UNSEEN_WITHOUT_KPROBES,
-		     o->no_kprobes ? "--no-kprobes" : "this kernel has no kprobes");
+		note("kretprobe:__inet_stream_connect unavailable (%s): %s are not seen",
+		     o->no_kprobes ? "--no-kprobes" : "this kernel has no kprobes",
+		     UNSEEN_WITHOUT_KPROBES);
 }
 
 static void choose_columns(const struct tcpconnect_opts *t, const struct common_opts *o)
