@@ -2,8 +2,10 @@
  * Expects the OFF_* defines of FD_WALK_FIELDS (common/kfields.h) and
  * read_ptr() from sock.bpf.h. */
 
-/* The struct sock behind fd in the current task's file table, or NULL. */
-static __always_inline void *fd_to_sock(long fd)
+/* The struct socket behind fd in the current task's file table, or NULL
+ * (not a socket: private_data is then something else, so callers check
+ * the sock they reach, as sock_tuple() does). */
+static __always_inline void *fd_to_socket(long fd)
 {
 	void *files = read_ptr((void *)bpf_get_current_task(), OFF_TASK_FILES);
 	void *fdt = read_ptr(files, OFF_FILES_FDT);
@@ -13,6 +15,11 @@ static __always_inline void *fd_to_sock(long fd)
 	if (fd < 0 || fd >= max_fds)
 		return NULL;
 	void *file = read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *));
-	void *socket = read_ptr(file, OFF_FILE_PRIVATE_DATA);
-	return read_ptr(socket, OFF_SOCKET_SK);
+	return read_ptr(file, OFF_FILE_PRIVATE_DATA);
+}
+
+/* The struct sock behind fd in the current task's file table, or NULL. */
+static __always_inline void *fd_to_sock(long fd)
+{
+	return read_ptr(fd_to_socket(fd), OFF_SOCKET_SK);
 }

@@ -8,15 +8,200 @@
  *   none         emit at connect()
  * "connect() returns": the kretprobe on tcp_v{4,6}_connect where kprobes
  * exist (it sees io_uring and in-kernel connects too), else the syscall's
- * exit; both run, and whichever comes first reports. */
+ * exit; both run, and whichever comes first reports.
+ * A connect() the kernel refuses before any SYN (no route, a refusing
+ * route, cgroup-BPF or LSM) changes no state: prerefused.bpf.h follows
+ * each call from its start to its return and reports those, in every mode. */
 #include <asm/ptrace.h>
 #include "tcpconnect.h"
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
 #include "tcpstate.bpf.h"
+#include "sock.bpf.h"
+#include "fd.bpf.h"
 
 #ifdef MODE_COUNT
 BPF_HASH(counts, struct tcpconnect_count_key, u64, 65536);
+
+/* -c: one more connect from saddr to daddr:dport. */
+static __always_inline void count_connect(const struct tcp_tuple *t)
+{
+	struct tcpconnect_count_key key = {};
+	__builtin_memcpy(key.saddr, t->saddr, 16);
+	__builtin_memcpy(key.daddr, t->daddr, 16);
+	key.dport = t->dport;
+	key.family = t->family;
+	u64 zero = 0;
+	count_one(counts.lookup_or_try_init(&key, &zero));
+}
+#endif
+
+/* --- connect() calls refused before any SYN ---------------------------
+ * Entry (the syscall, or __inet_stream_connect where kprobes exist, which
+ * io_uring and in-kernel callers reach too) remembers, per thread, what
+ * the caller asked; CLOSE->SYN_SENT marks it; the return reports it if it
+ * failed with no SYN_SENT in between: nothing else will. */
+#define SS_UNCONNECTED 1
+#define SOCK_STREAM 1
+#define EBADF 9
+#define EALREADY 114
+#define EINPROGRESS 115
+#define EISCONN 106
+#define ENOTSOCK 88
+
+struct attempt {
+	struct tcpconnect_event ev;  /* head and destination, from the call's start */
+	u64 sk;
+	u64 syn_sent;                /* the handshake began: the state path reports it */
+};
+/* One entry per thread inside connect(): a full table is counted as lost. */
+BPF_HASH(attempts, u32, struct attempt, 16384);
+
+/* A connect() on this socket is a new attempt: a TCP stream socket neither
+ * connecting nor connected (else connect() answers EALREADY or EISCONN, or
+ * the outcome of the attempt already under way). */
+static __always_inline bool new_tcp_attempt(const void *socket, const void *sk)
+{
+	u32 sstate = 0;
+	u16 family = 0, protocol = 0, type = 0;
+	u8 state = 0;
+	if (!socket || !sk)
+		return false;
+	bpf_probe_read_kernel(&sstate, sizeof(sstate), (const char *)socket + OFF_SOCKET_STATE);
+	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
+	bpf_probe_read_kernel(&family, sizeof(family), (const char *)sk + OFF_SOCK_FAMILY);
+	bpf_probe_read_kernel(&protocol, sizeof(protocol), (const char *)sk + OFF_SOCK_PROTOCOL);
+	bpf_probe_read_kernel(&type, sizeof(type), (const char *)sk + OFF_SOCK_TYPE);
+	return sstate == SS_UNCONNECTED && state == TCP_CLOSE && protocol == IPPROTO_TCP &&
+	       type == SOCK_STREAM && (family == AF_INET || family == AF_INET6);
+}
+
+/* The destination the caller asked for, from its sockaddr (user memory for
+ * the syscall, kernel memory past the copy); false unless AF_INET(6). */
+static __always_inline bool read_destination(struct tcp_tuple *t, const char *sa, bool user)
+{
+	u16 family = 0, port = 0;
+	u32 off = 4, len = 4;
+	if (user) {
+		bpf_probe_read_user(&family, sizeof(family), sa);
+		bpf_probe_read_user(&port, sizeof(port), sa + 2);
+	} else {
+		bpf_probe_read_kernel(&family, sizeof(family), sa);
+		bpf_probe_read_kernel(&port, sizeof(port), sa + 2);
+	}
+	if (family != AF_INET && family != AF_INET6)
+		return false; /* AF_UNSPEC dissolves an association: no attempt */
+	if (family == AF_INET6) {
+		off = 8; /* after sin6_port and sin6_flowinfo */
+		len = 16;
+	}
+	if (user)
+		bpf_probe_read_user(t->daddr, len, sa + off);
+	else
+		bpf_probe_read_kernel(t->daddr, len, sa + off);
+	t->family = family;
+	t->dport = __builtin_bswap16(port);
+	return true;
+}
+
+/* A connect() starts: remember it unless it is no new attempt or the
+ * thread's call is already followed (the syscall's entry came first).
+ * The syscall's entry drops whatever the thread left (a missed return). */
+static __always_inline void begin_attempt(const void *socket, const char *sa, bool syscall)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	void *sk = read_ptr(socket, OFF_SOCKET_SK);
+	struct attempt *old = attempts.lookup(&tid);
+	if (syscall)
+		attempts.delete(&tid);
+	else if (old && old->sk == (u64)sk)
+		return;
+	if (!new_tcp_attempt(socket, sk))
+		return;
+	struct attempt a = {};
+	if (!read_destination(&a.ev.tuple, sa, syscall))
+		return;
+	fill_head(&a.ev.head);
+	a.ev.head.netns = sock_netns(sk);
+	if (filtered(a.ev.head.pid, a.ev.head.uid, a.ev.tuple.family, 0, a.ev.tuple.dport,
+		     a.ev.head.netns, a.ev.head.cgroup_id))
+		return;
+	a.sk = (u64)sk;
+	if (attempts.update(&tid, &a) != 0)
+		count_lost();
+}
+
+/* CLOSE->SYN_SENT in the thread's call: the state path reports this one. */
+static __always_inline void mark_syn_sent(u64 sk)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct attempt *a = attempts.lookup(&tid);
+	if (a && a->sk == sk)
+		a->syn_sent = 1;
+}
+
+/* Errors that say the call made no attempt, or that one is under way. */
+static __always_inline bool no_new_attempt(long ret)
+{
+	return ret >= 0 || ret == -EINPROGRESS || ret == -EALREADY || ret == -EISCONN ||
+	       ret == -EBADF || ret == -ENOTSOCK;
+}
+
+/* The call returns ret: report it if the kernel refused it before a SYN. */
+static __always_inline void finish_attempt(void *ctx, long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct attempt *p = attempts.lookup(&tid);
+	if (!p)
+		return;
+	struct attempt a = *p;
+	attempts.delete(&tid);
+	if (a.syn_sent || no_new_attempt(ret))
+		return;
+	struct tcpconnect_event *ev = &a.ev;
+	const char *sk = (const char *)a.sk;
+	u16 sport = 0;
+	/* a bound local address and port, else zeros */
+	bpf_probe_read_kernel(&sport, sizeof(sport), sk + OFF_INET_SPORT);
+	ev->tuple.sport = __builtin_bswap16(sport);
+	if (ev->tuple.family == AF_INET)
+		bpf_probe_read_kernel(ev->tuple.saddr, 4, sk + OFF_SOCK_RCV_SADDR);
+	else
+		bpf_probe_read_kernel(ev->tuple.saddr, 16, sk + OFF_SOCK_V6_RCV_SADDR);
+#ifdef MODE_COUNT
+	count_connect(&ev->tuple);
+#else
+#ifdef MODE_RESULT
+	ev->result = TCPCONNECT_FAILED;
+	ev->error = (s32)-ret;
+	ev->latency_ns = bpf_ktime_get_ns() - ev->head.ts_ns;
+#endif
+	emit(ctx, ev, sizeof(*ev));
+#endif
+}
+
+TRACEPOINT_PROBE(syscalls, sys_enter_connect)
+{
+	begin_attempt(fd_to_socket(args->fd), (const char *)args->uservaddr, true);
+	return 0;
+}
+
+#ifdef HAVE_KPROBES
+/* __inet_stream_connect(sock, uaddr, addr_len, flags, is_sendmsg): every
+ * TCP connect passes here (syscall, io_uring, in-kernel, TCP Fast Open's
+ * sendmsg), the cgroup-BPF check included. */
+int kprobe____inet_stream_connect(struct pt_regs *ctx)
+{
+	begin_attempt((void *)PT_REGS_PARM1(ctx), (const char *)PT_REGS_PARM2(ctx), false);
+	return 0;
+}
+
+/* int-returning: only the low half of rax is its */
+int kretprobe____inet_stream_connect(struct pt_regs *ctx)
+{
+	finish_attempt(ctx, (int)PT_REGS_RC(ctx));
+	return 0;
+}
 #endif
 
 #if defined(MODE_RESULT) || defined(MODE_LPORT)
@@ -51,6 +236,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	u64 sk = (u64)args->skaddr;
 
 	if (args->oldstate == TCP_CLOSE && args->newstate == TCP_SYN_SENT) {
+		mark_syn_sent(sk);
 		struct tcpconnect_event ev = {};
 		fill_head(&ev.head);
 		ev.head.netns = sock_netns((void *)sk);
@@ -59,13 +245,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 			     ev.head.netns, ev.head.cgroup_id))
 			return 0;
 #if defined(MODE_COUNT)
-		struct tcpconnect_count_key key = {};
-		__builtin_memcpy(key.saddr, ev.tuple.saddr, 16);
-		__builtin_memcpy(key.daddr, ev.tuple.daddr, 16);
-		key.dport = ev.tuple.dport;
-		key.family = ev.tuple.family;
-		u64 zero = 0;
-		count_one(counts.lookup_or_try_init(&key, &zero));
+		count_connect(&ev.tuple);
 #elif defined(MODE_RESULT) || defined(MODE_LPORT)
 		pending.update(&sk, &ev);
 		u32 tid = ev.head.tid;
@@ -134,11 +314,6 @@ static __always_inline int on_connect_return(void *ctx, long ret)
 	return 0;
 }
 
-TRACEPOINT_PROBE(syscalls, sys_exit_connect)
-{
-	return on_connect_return(args, args->ret);
-}
-
 #ifdef HAVE_KPROBES
 /* tcp_v{4,6}_connect return int: only the low half of rax is theirs */
 int kretprobe__tcp_v4_connect(struct pt_regs *ctx)
@@ -152,3 +327,12 @@ int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 }
 #endif
 #endif
+
+TRACEPOINT_PROBE(syscalls, sys_exit_connect)
+{
+	finish_attempt(args, args->ret);
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
+	on_connect_return(args, args->ret);
+#endif
+	return 0;
+}

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "kfields.h"
 #include "fmt.h"
+#include "kfeatures.h"
 #include "opts.h"
 #include "output.h"
 #include "parse.h"
@@ -65,14 +66,31 @@ static void handle_option(int key, const char *arg, void *ctx)
 static const struct kernel_field kernel_fields[] = {
 	SOCK_TUPLE_FIELDS,
 	{"OFF_SOCK_ERR", "sock", "sk_err", "net/sock.h"},
+	/* connects refused before any SYN: is the fd's socket a new TCP attempt? */
+	FD_WALK_FIELDS,
+	{"OFF_SOCKET_STATE", "socket", "state", "linux/net.h"},
+	{"OFF_SOCK_STATE", "sock", "__sk_common.skc_state", "net/sock.h"},
+	{"OFF_SOCK_TYPE", "sock", "sk_type", "net/sock.h"},
 	{0},
 };
+
+/* What only the kprobe on __inet_stream_connect sees. */
+#define UNSEEN_WITHOUT_KPROBES \
+	"connects refused before any SYN (no route, a refusing route, cgroup-BPF) made without " \
+	"the connect() syscall (io_uring, in-kernel callers)"
 
 static const struct probe probes[] = {
 	{.kind = PROBE_TRACEPOINT, .target = "sock:inet_sock_set_state",
 	 .fn = "tracepoint__sock__inet_sock_set_state"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_connect",
+	 .fn = "tracepoint__syscalls__sys_enter_connect"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_connect",
 	 .fn = "tracepoint__syscalls__sys_exit_connect"},
+	/* connects refused before any SYN, also without the connect() syscall */
+	{.kind = PROBE_KPROBE, .target = "__inet_stream_connect", .fn = "kprobe____inet_stream_connect",
+	 .optional = true},
+	{.kind = PROBE_KRETPROBE, .target = "__inet_stream_connect",
+	 .fn = "kretprobe____inet_stream_connect", .optional = true, .covers = UNSEEN_WITHOUT_KPROBES},
 	/* -L, -r: connect()'s return seen for io_uring and in-kernel callers too */
 	{.kind = PROBE_KRETPROBE, .target = "tcp_v4_connect", .fn = "kretprobe__tcp_v4_connect",
 	 .optional = true, .covers = "local ports of connects made without the connect() syscall (io_uring)"},
@@ -153,6 +171,16 @@ static void print_counts(int fd, const struct common_opts *o)
 	flush_or_exit(stdout);
 }
 
+/* The loader notes a kprobe that failed to attach; where kprobes are not
+ * used at all their functions are not even compiled, so say it here, once. */
+static void note_unseen(const struct common_opts *o)
+{
+	if (o->no_kprobes || !kernel_has_kprobes())
+		note("kretprobe:__inet_stream_connect unavailable (%s): %s are not seen",
+		     o->no_kprobes ? "--no-kprobes" : "this kernel has no kprobes",
+		     UNSEEN_WITHOUT_KPROBES);
+}
+
 static void choose_columns(const struct tcpconnect_opts *t, const struct common_opts *o)
 {
 	columns_show_time(columns, NCOLS, o->time);
@@ -188,6 +216,7 @@ int main(int argc, char **argv)
 
 	struct run r;
 	program_start(&prog, probes, &o, on_event, &r);
+	note_unseen(&o);
 	choose_columns(&t, &o);
 	output_init(&r.out, o.format, !o.no_header && !t.count, columns, NCOLS);
 	program_run(&prog, &r.out, &o, sizeof(struct tcpconnect_event),

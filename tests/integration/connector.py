@@ -4,18 +4,42 @@ then makes one TCP connect and prints what its socket saw as JSON:
 {"pid", "tid", "comm", "laddr", "lport", "raddr", "rport", "errno"}.
 
 usage: connector.py FAMILY(4|6) ADDR PORT [--name COMM] [--wait] [--count N]
+                    [--mode timeout|blocking|nonblocking]
 
 With --count N it makes N connects, one socket each, and reports the last.
+--mode: how connect() is called: timeout (the default: Python's 5 s
+timeout, a non-blocking connect() and poll underneath), blocking (one
+connect() that waits), nonblocking (connect(), then poll and SO_ERROR, as
+event loops do). errno is what the application got either way.
 """
 import ctypes
 import errno
 import json
 import os
+import select
 import socket
 import sys
 import threading
 
 PR_SET_NAME = 15
+
+
+def connect(s, addr, port, mode):
+    """connect() the way mode says; the errno the application ends up with."""
+    if mode == "blocking":
+        s.setblocking(True)
+        return s.connect_ex((addr, port))
+    if mode == "nonblocking":
+        s.setblocking(False)
+        err = s.connect_ex((addr, port))
+        if err != errno.EINPROGRESS:
+            return err
+        p = select.poll()
+        p.register(s, select.POLLOUT)
+        p.poll(5000)
+        return s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    s.settimeout(5)
+    return s.connect_ex((addr, port))
 
 
 def main():
@@ -29,10 +53,10 @@ def main():
         sys.stdin.readline()
     af = socket.AF_INET6 if family == "6" else socket.AF_INET
     count = int(args[args.index("--count") + 1]) if "--count" in args else 1
+    mode = args[args.index("--mode") + 1] if "--mode" in args else "timeout"
     for i in range(count):
         s = socket.socket(af, socket.SOCK_STREAM)
-        s.settimeout(5)
-        err = s.connect_ex((addr, port))
+        err = connect(s, addr, port, mode)
         local = s.getsockname()
         if i < count - 1:
             s.close()

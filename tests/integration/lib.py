@@ -143,11 +143,16 @@ def closed_port(family=4):
     return port
 
 
-def connect(family, addr, port, name=None, prefix=(), count=1, **popen):
-    """Connects from a fresh child process; returns what its (last) socket saw."""
-    cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--count", str(count)]
-    if name:
-        cmd += ["--name", name]
+def connector_options(name, mode):
+    """connector.py's options for a command name and a connect mode."""
+    return [*(["--name", name] if name else []), *(["--mode", mode] if mode else [])]
+
+
+def connect(family, addr, port, name=None, prefix=(), count=1, mode=None, **popen):
+    """Connects from a fresh child process; returns what its (last) socket saw.
+    mode: connector.py's --mode (timeout, blocking, nonblocking)."""
+    cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--count", str(count),
+           *connector_options(name, mode)]
     out = subprocess.run(cmd, check=True, capture_output=True, timeout=30, **popen).stdout
     return json.loads(out.splitlines()[-1])
 
@@ -155,10 +160,9 @@ def connect(family, addr, port, name=None, prefix=(), count=1, **popen):
 class WaitingConnector:
     """A child that exists before the tracer starts (for -p) and connects on go()."""
 
-    def __init__(self, family, addr, port, name=None, prefix=(), **popen):
-        cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--wait"]
-        if name:
-            cmd += ["--name", name]
+    def __init__(self, family, addr, port, name=None, prefix=(), mode=None, **popen):
+        cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--wait",
+               *connector_options(name, mode)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **popen)
         self.pid = json.loads(self.proc.stdout.readline())["ready"]
 

@@ -1,18 +1,64 @@
 """tcpconnect against real loopback traffic, as root."""
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import unittest
 
-from lib import (PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector, closed_port,
-                 connect, into_head, listener, netns_inode, tool)
+from lib import (HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector,
+                 closed_port, connect, into_head, listener, netns_inode, tool)
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
 
 def only(events, **match):
     return [e for e in events if all(e.get(k) == v for k, v in match.items())]
+
+
+# Destinations that exist nowhere: used only from inside a namespace the
+# test made, whose routes keep every packet in (no route, or a refusing one).
+NOWHERE = {4: ("10.99.0.1", "10.99.0.0/24"), 6: ("fd00:99::1", "fd00:99::/64")}
+
+
+class RefusingNetns(Netns):
+    """A namespace with only loopback, where a route of one type (None: no
+    route at all) covers the NOWHERE destinations."""
+
+    def route(self, kind):
+        for family, (_, net) in NOWHERE.items():
+            subprocess.run(["ip", f"-{family}", "-n", self.name, "route", "del", net],
+                           capture_output=True, check=False)
+            if kind:
+                subprocess.run(["ip", f"-{family}", "-n", self.name, "route", "add", kind, net],
+                               check=True)
+
+    def connect(self, family, port=81, **kw):
+        return connect(family, NOWHERE[family][0], port, prefix=self.prefix(), **kw)
+
+
+def bpf_refusing_connects(tmp):
+    """A cgroup connect4/connect6 program that refuses every connect, pinned
+    under bpffs; None where it cannot be built or loaded here."""
+    src = os.path.join(tmp, "refuse.c")
+    with open(src, "w") as f:
+        f.write('__attribute__((section("cgroup/connect4"), used))\n'
+                'int refuse4(void *ctx) { return 0; }\n'
+                '__attribute__((section("cgroup/connect6"), used))\n'
+                'int refuse6(void *ctx) { return 0; }\n'
+                'char _license[] __attribute__((section("license"), used)) = "GPL";\n')
+    obj = os.path.join(tmp, "refuse.o")
+    pin = f"/sys/fs/bpf/socklens_test_refuse_{os.getpid()}"
+    if not shutil.which("clang") or not shutil.which("bpftool") or not os.path.isdir("/sys/fs/bpf"):
+        return None
+    ok = subprocess.run(["clang", "-O2", "-target", "bpf", "-c", src, "-o", obj],
+                        capture_output=True).returncode == 0 and \
+        subprocess.run(["bpftool", "prog", "loadall", obj, pin], capture_output=True).returncode == 0
+    if not ok:
+        shutil.rmtree(pin, ignore_errors=True)
+        return None
+    return pin
 
 
 class TcpconnectTest(ToolTest):
@@ -249,6 +295,162 @@ class TcpconnectTest(ToolTest):
         start = time.monotonic()
         self.assertEqual(t.proc.wait(30), 0)
         self.assertLess(time.monotonic() - start, 6)
+
+    def test_connects_refused_before_any_syn_have_one_record_each(self):
+        """No route, and unreachable, prohibit and blackhole routes, IPv4 and
+        IPv6, blocking and non-blocking: connect() fails at once and no state
+        changes. Each attempt is one record with the caller's pid and the
+        destination it asked for; -r names the errno the application got."""
+        with RefusingNetns(f"nt-nosyn-{os.getpid()}") as ns:
+            plain = Tracer("tcpconnect", "-j")
+            result = Tracer("tcpconnect", "-j", "-r")
+            seen = []
+            for kind in (None, "unreachable", "prohibit", "blackhole"):
+                ns.route(kind)
+                for family in (4, 6):
+                    for mode in ("blocking", "nonblocking"):
+                        got = ns.connect(family, mode=mode, name="conn-nosyn")
+                        seen.append((kind, family, mode, got))
+            plain.stop()
+            result.stop()
+            inode = netns_inode(ns.path)
+        for kind, family, mode, got in seen:
+            with self.subTest(route=kind, family=family, mode=mode):
+                self.assertNotIn(got["errno"], ("0", "EINPROGRESS"))
+                if kind is None:
+                    self.assertEqual(got["errno"], "ENETUNREACH")
+                for t in (plain, result):
+                    [ev] = only(t.events(), pid=got["pid"])
+                    self.assertEqual((ev["tid"], ev["comm"], ev["family"], ev["raddr"], ev["rport"],
+                                      ev["lport"], ev["netns"]),
+                                     (got["tid"], "conn-nosyn", family, NOWHERE[family][0], 81, 0,
+                                      inode))
+                self.assertNotIn("result", only(plain.events(), pid=got["pid"])[0])
+                [ev] = only(result.events(), pid=got["pid"])
+                self.assertEqual(ev["result"], got["errno"])
+                self.assertGreaterEqual(ev["latency_us"], 0)
+
+    def test_filters_and_counts_apply_to_connects_refused_before_any_syn(self):
+        with RefusingNetns(f"nt-nosynf-{os.getpid()}") as ns:
+            keep = WaitingConnector(4, NOWHERE[4][0], 81, prefix=ns.prefix(), mode="blocking")
+            drop = WaitingConnector(4, NOWHERE[4][0], 81, prefix=ns.prefix(), mode="blocking")
+            tracers = {
+                "port": Tracer("tcpconnect", "-j", "-P", "81"),
+                "v6": Tracer("tcpconnect", "-j", "-6"),
+                "pid": Tracer("tcpconnect", "-j", "-p", str(keep.pid)),
+                "uid": Tracer("tcpconnect", "-j", "-u", "65534"),
+                "netns": Tracer("tcpconnect", "-j", "--netns", ns.path),
+                "other-netns": Tracer("tcpconnect", "-j", "--netns", "/proc/self/ns/net"),
+                "count": Tracer("tcpconnect", "-j", "-c", "--netns", ns.path),
+                "lport": Tracer("tcpconnect", "-j", "-L", "-P", "82"),
+            }
+            keep.go()
+            drop.go()
+            v4_82 = ns.connect(4, port=82, mode="blocking")
+            v6_81 = ns.connect(6, mode="nonblocking")
+            nobody = connect(4, NOWHERE[4][0], 81, mode="blocking",
+                             prefix=[*ns.prefix(), "setpriv", "--reuid=65534", "--regid=65534",
+                                     "--clear-groups"])
+            for t in tracers.values():
+                t.stop()
+        ours = {keep.pid: "keep", drop.pid: "drop", v4_82["pid"]: "v4_82", v6_81["pid"]: "v6_81",
+                nobody["pid"]: "nobody"}
+        got = {name: sorted(ours[e["pid"]] for e in t.events() if e["pid"] in ours)
+               for name, t in tracers.items() if name != "count"}
+        self.assertEqual(got, {
+            "port": ["drop", "keep", "nobody", "v6_81"],
+            "v6": ["v6_81"],
+            "pid": ["keep"],
+            "uid": ["nobody"],
+            "netns": sorted(ours.values()),
+            "other-netns": [],
+            "lport": ["v4_82"],
+        })
+        counts = {(r["family"], r["raddr"], r["rport"]): r["connects"]
+                  for r in tracers["count"].events("count")}
+        self.assertEqual(counts, {(4, NOWHERE[4][0], 81): 3, (4, NOWHERE[4][0], 82): 1,
+                                  (6, NOWHERE[6][0], 81): 1})
+
+    def test_connect_refused_by_a_cgroup_bpf_program(self):
+        """A cgroup connect4/connect6 program that returns 0: connect() gets
+        EPERM from the protocol's pre_connect, before tcp_v4_connect."""
+        with tempfile.TemporaryDirectory() as tmp:
+            pin = bpf_refusing_connects(tmp)
+            if pin is None:
+                self.skipTest("cannot build or load a cgroup connect program here")
+            try:
+                with Cgroup(f"socklens-refuse-{os.getpid()}") as cg, \
+                        RefusingNetns(f"nt-cgref-{os.getpid()}") as ns:
+                    self.refused_in_cgroup(cg, ns, pin)
+            finally:
+                shutil.rmtree(pin, ignore_errors=True)
+
+    def refused_in_cgroup(self, cg, ns, pin):
+        attached = []
+        try:
+            for hook, prog in (("connect4", "refuse4"), ("connect6", "refuse6")):
+                subprocess.run(["bpftool", "cgroup", "attach", cg.path, hook, "pinned",
+                                os.path.join(pin, prog)], check=True, capture_output=True)
+                attached.append((hook, prog))
+            plain = Tracer("tcpconnect", "-j", "--cgroup", cg.path)
+            result = Tracer("tcpconnect", "-j", "-r")
+            seen = []
+            for family, mode in ((4, "blocking"), (6, "nonblocking")):
+                c = WaitingConnector(family, NOWHERE[family][0], 81, prefix=ns.prefix(), mode=mode)
+                cg.add(c.pid)
+                seen.append((family, c.go()))
+            plain.stop()
+            result.stop()
+        finally:
+            for hook, prog in attached:
+                subprocess.run(["bpftool", "cgroup", "detach", cg.path, hook, "pinned",
+                                os.path.join(pin, prog)], check=False, capture_output=True)
+        for family, got in seen:
+            self.assertEqual(got["errno"], "EPERM")
+            [ev] = only(plain.events(), pid=got["pid"])
+            self.assertEqual((ev["family"], ev["raddr"], ev["rport"], ev["cgroup_id"]),
+                             (family, NOWHERE[family][0], 81, os.stat(cg.path).st_ino))
+            [ev] = only(result.events(), pid=got["pid"])
+            self.assertEqual(ev["result"], "EPERM")
+
+    def test_calls_that_start_no_new_attempt_add_no_record(self):
+        """connect() again on a connected socket (EISCONN), on one still
+        connecting (EALREADY), or on one whose attempt failed (that error,
+        from the socket): one record per attempt, not per call."""
+        script = ("import errno, json, os, socket, select\n"
+                  "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(8)\n"
+                  "a = socket.socket(); a.connect(l.getsockname())\n"
+                  "e = [a.connect_ex(l.getsockname())]\n"
+                  "d = socket.socket(); d.bind(('127.0.0.1', 0)); dead = d.getsockname(); d.close()\n"
+                  "b = socket.socket(); b.setblocking(False)\n"
+                  "e.append(b.connect_ex(dead))\n"
+                  "select.poll().poll(200)\n"
+                  "e.append(b.connect_ex(dead))\n"
+                  "print(json.dumps({'pid': os.getpid(), 'ports': [l.getsockname()[1], dead[1]],"
+                  " 'errnos': [errno.errorcode.get(x, '0') for x in e]}))\n")
+        t = Tracer("tcpconnect", "-j", "-r")
+        seen = json.loads(subprocess.run([PYTHON, "-c", script], check=True, capture_output=True,
+                                         timeout=30).stdout)
+        t.stop()
+        self.assertEqual(seen["errnos"][:2], ["EISCONN", "EINPROGRESS"])
+        self.assertIn(seen["errnos"][2], ("ECONNREFUSED", "EALREADY"))
+        self.assertEqual(sorted((e["rport"], e["result"]) for e in only(t.events(), pid=seen["pid"])),
+                         sorted([(seen["ports"][0], "established"), (seen["ports"][1], "refused")]))
+
+    def test_says_which_refused_connects_it_cannot_see(self):
+        """Without kprobes only the connect() syscall shows a connect refused
+        before its SYN: the tool says so once; with them it attaches."""
+        for args in (("--no-kprobes",), ("-v",)):
+            t = Tracer("tcpconnect", "-j", *args)
+            t.stop()
+            notes = [l for l in t.err if "without the connect() syscall" in l]
+            if args == ("-v",) and HAS_KPROBES:
+                self.assertEqual(notes, [], t.err)
+                self.assertTrue(any("attached kretprobe:__inet_stream_connect" in l for l in t.err),
+                                t.err)
+            else:
+                self.assertEqual(len(notes), 1, t.err)
+                self.assertIn("are not seen", notes[0])
 
     def test_closed_pipe_ends_quietly(self):
         port = closed_port(4)
