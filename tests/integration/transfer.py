@@ -5,11 +5,12 @@
       listens on loopback, prints {"ready": pid, "port": P}; accepts one
       connection, reads until the client's FIN, answers M bytes and closes
       (with --reset: aborts with an RST instead of answering);
-      prints {"pid", "received", "lport", "rport"}.
+      prints {"pid", "received", "lport", "rport", "retrans"}.
   transfer.py client FAMILY PORT N [--name COMM]
       connects, sends N bytes, shuts down its side, reads until EOF (or a
       reset) and closes; prints {"pid", "received", "lport", "start_ns",
-      "end_ns", "error"} (CLOCK_MONOTONIC, as the kernel's ts_ns).
+      "end_ns", "error", "retrans"} (CLOCK_MONOTONIC, as the kernel's ts_ns;
+      retrans: the socket's retransmits just before close).
 """
 import ctypes
 import json
@@ -28,6 +29,13 @@ def setup(args):
         ctypes.CDLL(None).prctl(PR_SET_NAME, name, 0, 0, 0)
     fam = args[1]
     return (socket.AF_INET6, "::1") if fam == "6" else (socket.AF_INET, "127.0.0.1")
+
+
+def total_retrans(sock):
+    """The kernel's retransmit count of this socket so far (tcp_info's
+    tcpi_total_retrans, at byte 100): on a slow machine (an emulated CPU)
+    even loopback retransmits when a timer fires before the peer runs."""
+    return struct.unpack_from("I", sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 100)[0]
 
 
 def read_all(sock):
@@ -53,9 +61,10 @@ def server(args):
     else:
         conn.sendall(b"s" * answer)
     local = conn.getsockname()
+    retrans = total_retrans(conn)
     conn.close()
     print(json.dumps({"pid": os.getpid(), "received": received, "lport": local[1],
-                      "rport": peer[1]}), flush=True)
+                      "rport": peer[1], "retrans": retrans}), flush=True)
 
 
 def client(args):
@@ -72,9 +81,11 @@ def client(args):
         received = read_all(sock)
     except ConnectionResetError:
         received, error = 0, "ECONNRESET"
+    retrans = total_retrans(sock)
     sock.close()
     print(json.dumps({"pid": os.getpid(), "received": received, "lport": lport,
-                      "start_ns": start, "end_ns": time.monotonic_ns(), "error": error}),
+                      "start_ns": start, "end_ns": time.monotonic_ns(), "error": error,
+                      "retrans": retrans}),
           flush=True)
 
 
