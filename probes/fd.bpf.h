@@ -2,6 +2,12 @@
  * Expects the OFF_* defines of FD_WALK_FIELDS (common/kfields.h) and
  * read_ptr() from sock.bpf.h. */
 
+/* The struct sock behind a struct file (NULL for NULL). */
+static __always_inline void *file_to_sock(const void *file)
+{
+	return read_ptr(read_ptr(file, OFF_FILE_PRIVATE_DATA), OFF_SOCKET_SK);
+}
+
 /* The struct sock behind fd in the current task's file table, or NULL. */
 static __always_inline void *fd_to_sock(long fd)
 {
@@ -12,7 +18,5 @@ static __always_inline void *fd_to_sock(long fd)
 		bpf_probe_read_kernel(&max_fds, sizeof(max_fds), (const char *)fdt + OFF_FDT_MAX_FDS);
 	if (fd < 0 || fd >= max_fds)
 		return NULL;
-	void *file = read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *));
-	void *socket = read_ptr(file, OFF_FILE_PRIVATE_DATA);
-	return read_ptr(socket, OFF_SOCKET_SK);
+	return file_to_sock(read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *)));
 }
