@@ -192,8 +192,9 @@ struct uring_accept {
 
 BPF_TABLE("lru_hash", struct uring_key, struct uring_accept, uring_accepts, 16384);
 
-/* The process's own name, for requests that no thread of it submitted
- * (the SQPOLL thread did, or they were submitted before tracing began). */
+/* The process's own name, for requests that no thread of it was seen to
+ * submit (the SQPOLL thread did, or they were submitted before tracing
+ * began). Current is a thread of that process (the completion runs in one). */
 static __always_inline void asked_by_process(struct asker *who)
 {
 	void *leader = read_ptr((void *)bpf_get_current_task(), OFF_TASK_GROUP_LEADER);
@@ -210,7 +211,9 @@ static __always_inline u8 req_opcode(const void *req)
 	return op;
 }
 
-/* Starts tracking an accept request; the submitter, if known, asked. */
+/* Starts tracking an accept request. Only a submitter that is a thread of
+ * the application is named here: others (the SQPOLL thread, softirq, a
+ * request from before tracing) leave who to the completion. */
 static __always_inline void uring_track(const void *ring, u64 user_data, const void *req, bool submitter)
 {
 	struct uring_key key = {(u64)ring, user_data};
@@ -220,8 +223,6 @@ static __always_inline void uring_track(const void *ring, u64 user_data, const v
 	if (submitter) {
 		a.who.tid = (u32)bpf_get_current_pid_tgid();
 		bpf_get_current_comm(a.who.comm, sizeof(a.who.comm));
-	} else {
-		asked_by_process(&a.who);
 	}
 	uring_accepts.update(&key, &a);
 }
@@ -235,7 +236,7 @@ TRACEPOINT_PROBE(io_uring, io_uring_submit_req)
 
 /* A connection arrived for an accept waiting in poll: this finds accepts
  * submitted before tracing began (a multishot one never completes with its
- * request until it ends). Runs in softirq: the asker is not current. */
+ * request until it ends). Runs in softirq: current is a bystander. */
 TRACEPOINT_PROBE(io_uring, io_uring_task_add)
 {
 	struct uring_key key = {(u64)args->ctx, args->user_data};
@@ -285,6 +286,8 @@ TRACEPOINT_PROBE(io_uring, io_uring_complete)
 	if (!tracked)
 		return 0;
 	struct uring_accept a = *tracked;
+	if (!a.who.tid)
+		asked_by_process(&a.who);
 	if (!(args->cflags & URING_CQE_F_MORE))
 		uring_accepts.delete(&key);
 	if (args->res < 0)

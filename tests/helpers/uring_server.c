@@ -9,7 +9,8 @@
  *             multishot (one SQE, one CQE per connection, IORING_CQE_F_MORE),
  *             fixed (accept into the ring's fixed-file table, slot chosen by
  *             the kernel: IORING_FILE_INDEX_ALLOC),
- *             fixed-slot (accept into slot i, given by the SQE)
+ *             fixed-slot (accept into slot i, given by the SQE),
+ *             multishot-fixed (multishot, each into a slot the kernel picks)
  *   --sqpoll  IORING_SETUP_SQPOLL: the ring's kernel thread submits
  *   --async   IOSQE_ASYNC: an io-wq worker runs the accept */
 #include <arpa/inet.h>
@@ -23,7 +24,7 @@
 
 #define MAX_CONNS 64
 
-enum mode { SINGLE, MULTISHOT, FIXED, FIXED_SLOT };
+enum mode { SINGLE, MULTISHOT, FIXED, FIXED_SLOT, MULTISHOT_FIXED };
 
 struct server {
 	struct io_uring ring;
@@ -68,6 +69,7 @@ static void queue_accept(struct server *s, int i)
 	case MULTISHOT: io_uring_prep_multishot_accept(sqe, s->lfd, NULL, NULL, 0); break;
 	case FIXED: io_uring_prep_accept_direct(sqe, s->lfd, NULL, NULL, 0, IORING_FILE_INDEX_ALLOC); break;
 	case FIXED_SLOT: io_uring_prep_accept_direct(sqe, s->lfd, NULL, NULL, 0, (unsigned)i); break;
+	case MULTISHOT_FIXED: io_uring_prep_multishot_accept_direct(sqe, s->lfd, NULL, NULL, 0); break;
 	}
 	sqe->flags |= (unsigned char)s->sqe_flags;
 	sqe->user_data = 1000 + (unsigned)i;
@@ -81,9 +83,9 @@ static void queue_accept(struct server *s, int i)
  * test takes the peer's port from the client's side. */
 static void report(const struct server *s, int res, int i)
 {
-	if (s->mode == FIXED || s->mode == FIXED_SLOT) {
+	if (s->mode >= FIXED) {
 		printf("{\"pid\": %d, \"lport\": %d, \"rport\": null, \"slot\": %d}\n", getpid(),
-		       port_of(s->lfd, 0), s->mode == FIXED ? res : i);
+		       port_of(s->lfd, 0), s->mode == FIXED_SLOT ? i : res);
 	} else {
 		printf("{\"pid\": %d, \"lport\": %d, \"rport\": %d}\n", getpid(), port_of(res, 0),
 		       port_of(res, 1));
@@ -95,7 +97,7 @@ static void report(const struct server *s, int res, int i)
 static void serve(struct server *s)
 {
 	for (int i = 0; i < s->count; i++) {
-		if (s->mode != MULTISHOT || i == 0)
+		if ((s->mode != MULTISHOT && s->mode != MULTISHOT_FIXED) || i == 0)
 			queue_accept(s, i);
 		struct io_uring_cqe *cqe;
 		int r = io_uring_wait_cqe(&s->ring, &cqe);
@@ -111,8 +113,8 @@ static void serve(struct server *s)
 
 static enum mode parse_mode(const char *m)
 {
-	static const char *names[] = {"single", "multishot", "fixed", "fixed-slot"};
-	for (int i = 0; i < 4; i++)
+	static const char *names[] = {"single", "multishot", "fixed", "fixed-slot", "multishot-fixed"};
+	for (int i = 0; i < 5; i++)
 		if (strcmp(m, names[i]) == 0)
 			return (enum mode)i;
 	fprintf(stderr, "uring_server: unknown mode '%s'\n", m);
@@ -122,7 +124,7 @@ static enum mode parse_mode(const char *m)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: uring_server single|multishot|fixed|fixed-slot "
+		fprintf(stderr, "usage: uring_server single|multishot|fixed|fixed-slot|multishot-fixed "
 				"[--count N] [--sqpoll] [--async]\n");
 		return 2;
 	}
@@ -142,7 +144,7 @@ int main(int argc, char **argv)
 	int r = io_uring_queue_init_params(8, &s.ring, &p);
 	if (r < 0)
 		die("io_uring_queue_init", r);
-	if (s.mode == FIXED || s.mode == FIXED_SLOT) {
+	if (s.mode >= FIXED) {
 		r = io_uring_register_files_sparse(&s.ring, MAX_CONNS);
 		if (r < 0)
 			die("io_uring_register_files_sparse", r);
