@@ -233,13 +233,14 @@ int main(int argc, char **argv)
 	struct program prog;
 	program_build(&prog, "tcpaccept", &o, defines, kernel_fields, tcpaccept_bpf_text);
 	free(defines);
+	struct run r;
+	program_start(&prog, probes, &o, on_event, &r);
 	/* Without the kretprobe, say once what this kernel hides (with it, the
-	 * loader says so if it cannot attach). */
+	 * loader says so if it cannot attach); after the privilege check, as
+	 * tracefs is root's to read. */
 	if (unseen && (o.no_kprobes || !kernel_has_kprobes()))
 		note("%s are not seen: %s, and this kernel's io_uring tracepoints or BTF lack what "
 		     "tcpaccept reads instead", unseen, o.no_kprobes ? "--no-kprobes" : "no kprobes here");
-	struct run r;
-	program_start(&prog, probes, &o, on_event, &r);
 	columns_show_time(columns, NCOLS, o.time);
 	output_init(&r.out, o.format, !o.no_header && !t.count, columns, NCOLS);
 	program_run(&prog, &r.out, &o, sizeof(struct tcpaccept_event),
