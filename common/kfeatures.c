@@ -1,6 +1,8 @@
 #include "kfeatures.h"
 
 #include <bpf/libbpf.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 bool kernel_has_ringbuf(void)
@@ -18,6 +20,25 @@ bool kernel_has_kprobes(void)
 	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
 	       access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
 	       access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
+bool kernel_tracepoint_has_field(const char *event, const char *field)
+{
+	static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	char path[256], line[512], want[128];
+	snprintf(want, sizeof want, " %s;", field);  /* "field:unsigned cflags;" */
+	for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+		snprintf(path, sizeof path, "%s/events/%s/format", roots[i], event);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool found = false;
+		while (!found && fgets(line, sizeof line, f))
+			found = strncmp(line, "\tfield:", 7) == 0 && strstr(line, want);
+		fclose(f);
+		return found;
+	}
+	return false;
 }
 
 int possible_cpus(void)

@@ -9,6 +9,10 @@ bool kernel_has_ringbuf(void);
 bool kernel_has_tracepoint_helper(int helper);
 /* kprobes through the perf PMU or tracefs kprobe_events (CONFIG_KPROBES). */
 bool kernel_has_kprobes(void);
+/* Whether tracepoint event ("category/name") exists and passes field:
+ * tracepoints gain and lose fields across kernel versions, and a program
+ * that names a missing one does not compile. */
+bool kernel_tracepoint_has_field(const char *event, const char *field);
 /* Number of possible CPUs (per-CPU map values come in this many slots). */
 int possible_cpus(void);
 

@@ -137,6 +137,25 @@ int layout_tracepoint_nargs(const char *name)
 	return nargs;
 }
 
+bool layout_optional(const struct kernel_field *fields, char **defines)
+{
+	struct btf *btf = access(VMLINUX_BTF, R_OK) == 0 ? kernel_btf() : NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(defines, &size);
+	if (!f)
+		runtime_error("out of memory");
+	bool all = btf != NULL;
+	for (const struct kernel_field *k = fields; all && k->macro; k++) {
+		long off = offset_in(btf, k->type, k->path);
+		all = off >= 0;
+		fprintf(f, "#define %s %ld\n", k->macro, off);
+	}
+	fclose(f);
+	if (!all)
+		(*defines)[0] = '\0';
+	return all;
+}
+
 static void from_headers(const struct kernel_field *fields, FILE *f)
 {
 	for (const struct kernel_field *k = fields; k->macro; k++)

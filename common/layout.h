@@ -24,6 +24,13 @@ struct layout {
  * question of start-up: it frees the parsed BTF the others shared. */
 void layout_resolve(const struct kernel_field *fields, struct layout *out);
 
+/* An optional group of fields (a probe that is compiled only where the
+ * kernel has them all): when the running kernel's BTF has every one, sets
+ * *defines to their "#define" lines and returns true; else (a field is
+ * missing, or the kernel has no BTF) sets *defines to "" and returns false.
+ * Call before layout_resolve(); free *defines. */
+bool layout_optional(const struct kernel_field *fields, char **defines);
+
 /* Byte offset of path inside struct type_name in the BTF at btf_path, or
  * -1 when the struct or member does not exist (exposed for tests). */
 long layout_btf_offset(const char *btf_path, const char *type_name, const char *path);

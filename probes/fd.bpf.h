@@ -2,10 +2,22 @@
  * Expects the OFF_* defines of FD_WALK_FIELDS (common/kfields.h) and
  * read_ptr() from sock.bpf.h. */
 
-/* The struct socket behind fd in the current task's file table, or NULL
- * (not a socket: private_data is then something else, so callers check
- * the sock they reach, as sock_tuple() does). */
-static __always_inline void *fd_to_socket(long fd)
+/* The struct socket behind a struct file, or NULL (not a socket:
+ * private_data is then something else, so callers check the sock they
+ * reach, as sock_tuple() does). */
+static __always_inline void *file_to_socket(const void *file)
+{
+	return read_ptr(file, OFF_FILE_PRIVATE_DATA);
+}
+
+/* The struct sock behind a struct file (NULL for NULL). */
+static __always_inline void *file_to_sock(const void *file)
+{
+	return read_ptr(file_to_socket(file), OFF_SOCKET_SK);
+}
+
+/* The struct file behind fd in the current task's file table, or NULL. */
+static __always_inline void *fd_to_file(long fd)
 {
 	void *files = read_ptr((void *)bpf_get_current_task(), OFF_TASK_FILES);
 	void *fdt = read_ptr(files, OFF_FILES_FDT);
@@ -14,12 +26,17 @@ static __always_inline void *fd_to_socket(long fd)
 		bpf_probe_read_kernel(&max_fds, sizeof(max_fds), (const char *)fdt + OFF_FDT_MAX_FDS);
 	if (fd < 0 || fd >= max_fds)
 		return NULL;
-	void *file = read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *));
-	return read_ptr(file, OFF_FILE_PRIVATE_DATA);
+	return read_ptr(read_ptr(fdt, OFF_FDT_FD), (u64)fd * sizeof(void *));
+}
+
+/* The struct socket behind fd in the current task's file table, or NULL. */
+static __always_inline void *fd_to_socket(long fd)
+{
+	return file_to_socket(fd_to_file(fd));
 }
 
 /* The struct sock behind fd in the current task's file table, or NULL. */
 static __always_inline void *fd_to_sock(long fd)
 {
-	return read_ptr(fd_to_socket(fd), OFF_SOCKET_SK);
+	return file_to_sock(fd_to_file(fd));
 }

@@ -5,7 +5,11 @@
  *   - the exit of accept()/accept4(), walking the returned fd to its socket
  *     through the task's file table: everywhere, for the accepts the
  *     kretprobe did not see (no kprobes, or an accept() already waiting
- *     when tracing began, whose return a kretprobe cannot catch).
+ *     when tracing began, whose return a kretprobe cannot catch);
+ *   - io_uring's completion of an IORING_OP_ACCEPT (HAVE_URING): the same
+ *     walk from the completion's result, which is an fd, or a slot of the
+ *     ring's fixed-file table (HAVE_URING_FIXED).
+ * A socket the kretprobe reported is not reported again by the others.
  * MODE_COUNT counts per (local port, remote address) instead of emitting. */
 #include <asm/ptrace.h>
 #include "tcpaccept.h"
@@ -22,9 +26,26 @@ BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
 /* The listening socket each thread is accepting on, for its queue length. */
 BPF_TABLE("lru_hash", u32, u64, listener, 65536);
 
-/* The socket the kretprobe reported for each thread, so that the syscall
- * exit does not report it again. */
-BPF_TABLE("lru_hash", u32, u64, reported, 65536);
+/* Sockets the kretprobe reported, so that the syscall exit or the io_uring
+ * completion of the same accept does not report them again. */
+BPF_TABLE("lru_hash", u64, u8, reported, 65536);
+
+/* Who asked for an accept that another thread completes (io_uring). */
+struct asker {
+	u32 tid;
+	u32 _pad;
+	char comm[TASK_COMM_LEN];
+};
+
+/* True once for a socket the kretprobe reported (and forgets it). */
+static __always_inline bool reported_before(void *sk)
+{
+	u64 key = (u64)sk;
+	if (!sk || !reported.lookup(&key))
+		return false;
+	reported.delete(&key);
+	return true;
+}
 
 static __always_inline void remember_listener(void *sk)
 {
@@ -36,24 +57,18 @@ static __always_inline void remember_listener(void *sk)
 
 static __always_inline void *listener_from_regs(void);
 
-/* The accepted socket sk, in the accepting process's context; the
- * listener is the one remembered at entry, or (syscall path) read from
- * the syscall's argument. */
-static __always_inline int report_accept(void *ctx, void *sk, bool syscall)
+/* The accepted socket sk, in the accepting process's context, taken from
+ * listen_sk (NULL: unknown); who, if known, asked for it (io_uring). */
+static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, const struct asker *who)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	u64 *lsk = listener.lookup(&tid);
-	void *listen_sk = lsk ? (void *)*lsk : NULL;
-	listener.delete(&tid);
-	if (!sk)
-		return 0;
-	if (!listen_sk && syscall)
-		listen_sk = listener_from_regs();
-
 	struct tcpaccept_event ev = {};
-	if (!sock_tuple(sk, &ev.tuple))
+	if (!sk || !sock_tuple(sk, &ev.tuple))
 		return 0;
 	fill_head(&ev.head);
+	if (who) {
+		ev.head.tid = who->tid;
+		__builtin_memcpy(ev.head.comm, who->comm, sizeof(ev.head.comm));
+	}
 	ev.head.netns = sock_netns(sk);
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
@@ -78,6 +93,21 @@ static __always_inline int report_accept(void *ctx, void *sk, bool syscall)
 	return 0;
 }
 
+/* The listener is the one remembered at entry, or (syscall path) read from
+ * the syscall's argument. */
+static __always_inline int report_accept(void *ctx, void *sk, bool syscall)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 *lsk = listener.lookup(&tid);
+	void *listen_sk = lsk ? (void *)*lsk : NULL;
+	listener.delete(&tid);
+	if (!sk)
+		return 0;
+	if (!listen_sk && syscall)
+		listen_sk = listener_from_regs();
+	return emit_accept(ctx, sk, listen_sk, NULL);
+}
+
 #ifdef HAVE_KPROBES
 /* Path 1: kprobes (entry stashes the listener, return has the new sock). */
 int kprobe__inet_csk_accept(struct pt_regs *ctx)
@@ -89,10 +119,10 @@ int kprobe__inet_csk_accept(struct pt_regs *ctx)
 int kretprobe__inet_csk_accept(struct pt_regs *ctx)
 {
 	void *sk = (void *)PT_REGS_RC(ctx);
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	u64 p = (u64)sk;
+	u64 key = (u64)sk;
+	u8 one = 1;
 	if (sk)
-		reported.update(&tid, &p);
+		reported.update(&key, &one);
 	return report_accept(ctx, sk, false);
 }
 #endif
@@ -122,11 +152,7 @@ static __always_inline void *listener_from_regs(void)
 static __always_inline int on_accept_exit(void *ctx, long ret)
 {
 	void *sk = ret < 0 ? NULL : fd_to_sock(ret);
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	u64 *seen = reported.lookup(&tid);
-	bool dup = seen && sk && *seen == (u64)sk;
-	reported.delete(&tid);
-	return report_accept(ctx, dup ? NULL : sk, true);
+	return report_accept(ctx, reported_before(sk) ? NULL : sk, true);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_accept4)
@@ -138,3 +164,138 @@ TRACEPOINT_PROBE(syscalls, sys_exit_accept)
 {
 	return on_accept_exit(args, args->ret);
 }
+
+#ifdef HAVE_URING
+/* Path 3: io_uring. An IORING_OP_ACCEPT never passes the accept syscalls;
+ * the submitter, an io-wq worker or the SQPOLL thread runs it, all threads
+ * of the process that asked, sharing its file table. Its completion names
+ * the ring and the request's user_data (the request itself only for a last
+ * completion: a multishot accept's others carry none), so the accepts in
+ * flight are kept by (ring, user_data), which the application must keep
+ * unique while they are, or it could not tell their completions apart.
+ * Constants are the io_uring ABI (include/uapi/linux/io_uring.h). */
+#define URING_OP_ACCEPT 13                  /* IORING_OP_ACCEPT */
+#define URING_CQE_F_MORE (1U << 1)          /* IORING_CQE_F_MORE: more completions follow */
+#define URING_FILE_INDEX_ALLOC 0xffffffffU  /* IORING_FILE_INDEX_ALLOC: the kernel picks the slot */
+
+struct uring_key {
+	u64 ring;
+	u64 user_data;
+};
+
+struct uring_accept {
+	u64 req;           /* struct io_kiocb *, alive until the last completion */
+	u32 file_slot;     /* 0: an fd; slot + 1; or URING_FILE_INDEX_ALLOC */
+	u32 _pad;
+	struct asker who;
+};
+
+BPF_TABLE("lru_hash", struct uring_key, struct uring_accept, uring_accepts, 16384);
+
+/* The process's own name, for requests that no thread of it was seen to
+ * submit (the SQPOLL thread did, or they were submitted before tracing
+ * began). Current is a thread of that process (the completion runs in one). */
+static __always_inline void asked_by_process(struct asker *who)
+{
+	void *leader = read_ptr((void *)bpf_get_current_task(), OFF_TASK_GROUP_LEADER);
+	who->tid = bpf_get_current_pid_tgid() >> 32;
+	if (leader)
+		bpf_probe_read_kernel_str(who->comm, sizeof(who->comm), (const char *)leader + OFF_TASK_COMM);
+}
+
+static __always_inline u8 req_opcode(const void *req)
+{
+	u8 op = 0;
+	if (req)
+		bpf_probe_read_kernel(&op, sizeof(op), (const char *)req + OFF_KIOCB_OPCODE);
+	return op;
+}
+
+/* Starts tracking an accept request. Only a submitter that is a thread of
+ * the application is named here: others (the SQPOLL thread, softirq, a
+ * request from before tracing) leave who to the completion. */
+static __always_inline void uring_track(const void *ring, u64 user_data, const void *req, bool submitter)
+{
+	struct uring_key key = {(u64)ring, user_data};
+	struct uring_accept a = {.req = (u64)req};
+	bpf_probe_read_kernel(&a.file_slot, sizeof(a.file_slot),
+			      (const char *)req + OFF_KIOCB_CMD + OFF_ACCEPT_FILE_SLOT);
+	if (submitter) {
+		a.who.tid = (u32)bpf_get_current_pid_tgid();
+		bpf_get_current_comm(a.who.comm, sizeof(a.who.comm));
+	}
+	uring_accepts.update(&key, &a);
+}
+
+TRACEPOINT_PROBE(io_uring, io_uring_submit_req)
+{
+	if (args->opcode == URING_OP_ACCEPT)
+		uring_track(args->ctx, args->user_data, args->req, !args->sq_thread);
+	return 0;
+}
+
+/* A connection arrived for an accept waiting in poll: this finds accepts
+ * submitted before tracing began (a multishot one never completes with its
+ * request until it ends). Runs in softirq: current is a bystander. */
+TRACEPOINT_PROBE(io_uring, io_uring_task_add)
+{
+	struct uring_key key = {(u64)args->ctx, args->user_data};
+	if (args->opcode == URING_OP_ACCEPT && !uring_accepts.lookup(&key))
+		uring_track(args->ctx, args->user_data, args->req, false);
+	return 0;
+}
+
+#ifdef HAVE_URING_FIXED
+/* The socket in slot of the ring's fixed-file table (6.13+ layout: an
+ * array of io_rsrc_node pointers, whose file_ptr keeps flags in its low
+ * bits; struct file is at least 8-byte aligned). */
+static __always_inline void *fixed_file_sock(const void *ring, u32 slot)
+{
+	u32 nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), (const char *)ring + OFF_CTX_FILE_NR);
+	if (slot >= nr)
+		return NULL;
+	void *node = read_ptr(read_ptr(ring, OFF_CTX_FILE_NODES), (u64)slot * sizeof(void *));
+	u64 file_ptr = (u64)read_ptr(node, OFF_RSRC_NODE_FILE_PTR);
+	return file_to_sock((void *)(file_ptr & ~7ULL));
+}
+#endif
+
+/* The accepted socket: res is its fd, or (fixed files) its slot when the
+ * kernel picked one, else 0 and the slot is the one asked for. */
+static __always_inline void *uring_accepted_sock(const void *ring, const struct uring_accept *a, int res)
+{
+	if (!a->file_slot)
+		return fd_to_sock(res);
+#ifdef HAVE_URING_FIXED
+	return fixed_file_sock(ring, a->file_slot == URING_FILE_INDEX_ALLOC ? (u32)res : a->file_slot - 1);
+#else
+	return NULL;   /* said at start: not attributable on this kernel */
+#endif
+}
+
+TRACEPOINT_PROBE(io_uring, io_uring_complete)
+{
+	struct uring_key key = {(u64)args->ctx, args->user_data};
+	/* Only a last completion names its request: skip all but accepts. */
+	if (args->req && req_opcode(args->req) != URING_OP_ACCEPT)
+		return 0;
+	if (args->req && !uring_accepts.lookup(&key))
+		uring_track(args->ctx, args->user_data, args->req, false); /* from before tracing */
+	struct uring_accept *tracked = uring_accepts.lookup(&key);
+	if (!tracked)
+		return 0;
+	struct uring_accept a = *tracked;
+	if (!a.who.tid)
+		asked_by_process(&a.who);
+	if (!(args->cflags & URING_CQE_F_MORE))
+		uring_accepts.delete(&key);
+	if (args->res < 0)
+		return 0;
+	void *sk = uring_accepted_sock(args->ctx, &a, args->res);
+	if (reported_before(sk))
+		return 0;
+	void *listen_sk = file_to_sock(read_ptr((void *)a.req, OFF_KIOCB_FILE));
+	return emit_accept(args, sk, listen_sk, &a.who);
+}
+#endif

@@ -17,6 +17,7 @@
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 extern const char tcpaccept_bpf_text[];
 
@@ -61,13 +62,44 @@ static const struct kernel_field kernel_fields[] = {
 	{0},
 };
 
+/* The io_uring path (HAVE_URING), where the kernel's BTF has all of these:
+ * the request's opcode and listener, and where the accept puts the socket. */
+static const struct kernel_field uring_fields[] = {
+	{"OFF_KIOCB_OPCODE", "io_kiocb", "opcode", "linux/io_uring_types.h"},
+	{"OFF_KIOCB_FILE", "io_kiocb", "file", "linux/io_uring_types.h"},
+	{"OFF_KIOCB_CMD", "io_kiocb", "cmd", "linux/io_uring_types.h"},
+	{"OFF_ACCEPT_FILE_SLOT", "io_accept", "file_slot", "io_uring/net.c"},
+	{"OFF_TASK_GROUP_LEADER", "task_struct", "group_leader", "linux/sched.h"},
+	{"OFF_TASK_COMM", "task_struct", "comm", "linux/sched.h"},
+	{0},
+};
+
+/* Accepts into the ring's fixed-file table (HAVE_URING_FIXED): the table's
+ * layout since 6.13. */
+static const struct kernel_field uring_fixed_fields[] = {
+	{"OFF_CTX_FILE_NODES", "io_ring_ctx", "file_table.data.nodes", "linux/io_uring_types.h"},
+	{"OFF_CTX_FILE_NR", "io_ring_ctx", "file_table.data.nr", "linux/io_uring_types.h"},
+	{"OFF_RSRC_NODE_FILE_PTR", "io_rsrc_node", "file_ptr", "io_uring/rsrc.h"},
+	{0},
+};
+
+/* The io_uring tracepoint fields the probes read (5.10's lack the request). */
+static const char *const uring_tracepoint_fields[][2] = {
+	{"io_uring/io_uring_submit_req", "req"}, {"io_uring/io_uring_submit_req", "opcode"},
+	{"io_uring/io_uring_submit_req", "sq_thread"}, {"io_uring/io_uring_complete", "req"},
+	{"io_uring/io_uring_complete", "res"}, {"io_uring/io_uring_complete", "cflags"},
+	{"io_uring/io_uring_task_add", "req"}, {"io_uring/io_uring_task_add", "opcode"},
+};
+
 /* The kprobe pair sees accepts outside the syscalls too (io_uring); the
- * syscall path sees the rest (and all of them where there are no kprobes). */
-static const struct probe probes[] = {
+ * syscall path sees the rest (and all of them where there are no kprobes);
+ * the io_uring tracepoints see io_uring's where there are no kprobes.
+ * The kretprobe's note is set by uring_coverage(). */
+static struct probe probes[] = {
 	{.kind = PROBE_KPROBE, .target = "inet_csk_accept", .fn = "kprobe__inet_csk_accept",
 	 .optional = true},
 	{.kind = PROBE_KRETPROBE, .target = "inet_csk_accept", .fn = "kretprobe__inet_csk_accept",
-	 .optional = true, .covers = "accepts made outside accept()/accept4() (io_uring)"},
+	 .optional = true},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_accept4",
 	 .fn = "tracepoint__syscalls__sys_enter_accept4"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_accept",
@@ -76,8 +108,46 @@ static const struct probe probes[] = {
 	 .fn = "tracepoint__syscalls__sys_exit_accept4"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept",
 	 .fn = "tracepoint__syscalls__sys_exit_accept"},
+	{.kind = PROBE_TRACEPOINT, .target = "io_uring:io_uring_submit_req",
+	 .fn = "tracepoint__io_uring__io_uring_submit_req", .optional = true,
+	 .covers = "io_uring accepts (without kprobes)"},
+	{.kind = PROBE_TRACEPOINT, .target = "io_uring:io_uring_task_add",
+	 .fn = "tracepoint__io_uring__io_uring_task_add", .optional = true,
+	 .covers = "io_uring accepts submitted before tracing began (without kprobes)"},
+	{.kind = PROBE_TRACEPOINT, .target = "io_uring:io_uring_complete",
+	 .fn = "tracepoint__io_uring__io_uring_complete", .optional = true,
+	 .covers = "io_uring accepts (without kprobes)"},
 	{0},
 };
+
+static bool uring_tracepoints_usable(void)
+{
+	size_t n = sizeof uring_tracepoint_fields / sizeof *uring_tracepoint_fields;
+	for (size_t i = 0; i < n; i++)
+		if (!kernel_tracepoint_has_field(uring_tracepoint_fields[i][0], uring_tracepoint_fields[i][1]))
+			return false;
+	return true;
+}
+
+/* What of io_uring's accepts this kernel lets the io_uring tracepoints
+ * attribute: appends the defines of the paths it can compile to defs, and
+ * returns what stays unseen without the kretprobe (NULL: nothing). */
+static const char *uring_coverage(char **defs)
+{
+	char *core = NULL, *fixed = NULL, *all = NULL;
+	bool have = uring_tracepoints_usable() && layout_optional(uring_fields, &core);
+	bool have_fixed = have && layout_optional(uring_fixed_fields, &fixed);
+	if (asprintf(&all, "%s%s%s%s%s", *defs, have ? "#define HAVE_URING 1\n" : "", core ? core : "",
+		     have_fixed ? "#define HAVE_URING_FIXED 1\n" : "", fixed ? fixed : "") < 0)
+		runtime_error("out of memory");
+	free(core);
+	free(fixed);
+	free(*defs);
+	*defs = all;
+	if (!have)
+		return "accepts made outside accept()/accept4() (io_uring)";
+	return have_fixed ? NULL : "io_uring accepts into fixed files (IORING_FILE_INDEX_ALLOC, file_index)";
+}
 
 enum { F_BACKLOG_TEXT = F_TOOL, F_BACKLOG, F_BACKLOG_MAX };
 
@@ -152,14 +222,25 @@ int main(int argc, char **argv)
 	if (t.count && o.format == OUT_RAW)
 		usage_error("-c cannot be combined with -o raw: counts are not event records");
 
-	char defines[96];
-	snprintf(defines, sizeof defines, "%s%s", t.count ? "#define MODE_COUNT 1\n" : "",
-		 kernel_has_tracepoint_helper(BPF_FUNC_task_pt_regs) &&
-		 kernel_has_tracepoint_helper(BPF_FUNC_get_current_task_btf) ? "#define HAVE_TASK_PT_REGS 1\n" : "");
+	char *defines = NULL;
+	if (asprintf(&defines, "%s%s", t.count ? "#define MODE_COUNT 1\n" : "",
+		     kernel_has_tracepoint_helper(BPF_FUNC_task_pt_regs) &&
+		     kernel_has_tracepoint_helper(BPF_FUNC_get_current_task_btf) ?
+		     "#define HAVE_TASK_PT_REGS 1\n" : "") < 0)
+		runtime_error("out of memory");
+	const char *unseen = uring_coverage(&defines);
+	probes[1].covers = unseen;
 	struct program prog;
 	program_build(&prog, "tcpaccept", &o, defines, kernel_fields, tcpaccept_bpf_text);
+	free(defines);
 	struct run r;
 	program_start(&prog, probes, &o, on_event, &r);
+	/* Without the kretprobe, say once what this kernel hides (with it, the
+	 * loader says so if it cannot attach); after the privilege check, as
+	 * tracefs is root's to read. */
+	if (unseen && (o.no_kprobes || !kernel_has_kprobes()))
+		note("%s are not seen: %s, and this kernel's io_uring tracepoints or BTF lack what "
+		     "tcpaccept reads instead", unseen, o.no_kprobes ? "--no-kprobes" : "no kprobes here");
 	columns_show_time(columns, NCOLS, o.time);
 	output_init(&r.out, o.format, !o.no_header && !t.count, columns, NCOLS);
 	program_run(&prog, &r.out, &o, sizeof(struct tcpaccept_event),

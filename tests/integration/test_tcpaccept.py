@@ -1,12 +1,15 @@
 """tcpaccept against real loopback traffic, as root."""
+import json
 import os
 import subprocess
 import time
 import unittest
 
-from lib import PYTHON, Netns, ToolTest, Tracer, connect, netns_inode
+from lib import HAS_KPROBES, PYTHON, Netns, ToolTest, Tracer, connect, netns_inode
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
+BUILD = os.environ.get("SOCKLENS_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
+URING_SERVER = os.environ.get("SOCKLENS_URING_SERVER", os.path.join(BUILD, "tests/uring_server"))
 
 
 def only(events, **match):
@@ -179,6 +182,120 @@ class TcpacceptTest(ToolTest):
         t.stop()
         rows = {(r["lport"], r["raddr"]): r["accepts"] for r in t.events("count")}
         self.assertEqual(rows, {(a.port, "127.0.0.1"): 3, (b.port, "127.0.0.1"): 1})
+
+
+class UringServer:
+    """tests/helpers/uring_server.c: accepts through io_uring only, in a mode
+    (single, multishot, fixed, fixed-slot, multishot-fixed) with optional
+    --sqpoll (the ring's kernel thread submits) or --async (an io-wq worker
+    runs the accept)."""
+
+    def __init__(self, mode, *flags, count=3):
+        self.proc = subprocess.Popen([URING_SERVER, mode, "--count", str(count), *flags],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise unittest.SkipTest(f"uring_server {mode} {flags} cannot start here: "
+                                    f"{self.proc.communicate(timeout=30)[1].decode().strip()}")
+        ready = json.loads(line)
+        self.pid, self.port = ready["ready"], ready["port"]
+
+    def go(self):
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def results(self):
+        """What it accepted; a skip where this kernel's io_uring lacks the mode
+        (fixed-file accepts came in 5.15, multishot in 5.19)."""
+        out, err = self.proc.communicate(timeout=60)
+        if self.proc.returncode and b"Invalid argument" in err:
+            raise unittest.SkipTest(f"this kernel's io_uring rejects it: {err.decode().strip()}")
+        return [json.loads(l) for l in out.splitlines()]
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+
+
+# Every io_uring form of accept, and every thread that may complete it.
+URING_MODES = [("single",), ("single", "--async"), ("single", "--sqpoll"), ("multishot",),
+               ("multishot", "--sqpoll"), ("fixed",), ("fixed", "--async"), ("fixed-slot",),
+               ("fixed", "--sqpoll"), ("multishot-fixed",)]
+
+
+@unittest.skipUnless(os.path.exists(URING_SERVER),
+                     f"no {URING_SERVER}: liburing-dev was not installed at build time "
+                     "(scripts/install-deps --test installs it)")
+class UringAcceptTest(ToolTest):
+    """Accepts that never pass accept()/accept4(): io_uring's, on kernels with
+    kprobes (kretprobe) and without (io_uring tracepoints)."""
+
+    def uring_server(self, mode, *flags):
+        s = UringServer(mode, *flags)
+        self.servers.append(s)
+        return s
+
+    def accepts(self, srv, t, n=3):
+        """n clients, each from its own child process; what tool and server saw."""
+        try:
+            clients = [connect(4, "127.0.0.1", srv.port) for _ in range(n)]
+            seen = srv.results()
+        finally:
+            t.stop()
+        self.assertEqual(len(seen), n, seen)
+        return clients, seen, t.events("accept")
+
+    def check_records(self, srv, clients, seen, evs):
+        """One record per connection, the server's, with each client's port;
+        named after the process that asked, not an io_uring thread (with
+        kprobes an io-wq or SQPOLL thread's own name shows: see BUGS)."""
+        self.assertEqual(len(evs), len(clients), evs)
+        for ev in evs:
+            self.assertEqual((ev["pid"], ev["lport"], ev["laddr"]), (srv.pid, srv.port, "127.0.0.1"))
+            self.assertEqual((ev["family"], ev["raddr"], ev["netns"]), (4, "127.0.0.1", SELF_NETNS))
+            self.assertEqual(ev["backlog_max"], 16)
+            if not HAS_KPROBES:
+                self.assertEqual((ev["comm"], ev["tid"]), ("uring_server", srv.pid))
+        self.assertEqual(sorted(e["rport"] for e in evs), sorted(c["lport"] for c in clients))
+        if all(s["rport"] is not None for s in seen):  # fixed files have no fd to ask
+            self.assertEqual(sorted(s["rport"] for s in seen), sorted(e["rport"] for e in evs))
+
+    def test_every_io_uring_accept_is_the_servers(self):
+        for mode in URING_MODES:
+            with self.subTest(mode=" ".join(mode)):
+                srv = self.uring_server(*mode)
+                t = Tracer("tcpaccept", "-j", "-P", str(srv.port))
+                srv.go()
+                clients, seen, evs = self.accepts(srv, t)
+                self.check_records(srv, clients, seen, evs)
+                self.assertNotIn("not seen", "".join(t.err))
+
+    def test_accept_armed_before_tracing_began(self):
+        """Found when its connection arrives (poll) or when it completes."""
+        for mode in (("single",), ("multishot",), ("single", "--async")):
+            with self.subTest(mode=" ".join(mode)):
+                srv = self.uring_server(*mode)
+                srv.go()        # the accept is in the ring before the tool starts
+                time.sleep(0.3)
+                t = Tracer("tcpaccept", "-j", "-p", str(srv.pid))
+                clients, seen, evs = self.accepts(srv, t)
+                self.check_records(srv, clients, seen, evs)
+
+    def test_io_uring_and_syscall_accepts_together(self):
+        """Each once: the paths never report one accept twice."""
+        srv, plain = self.uring_server("single", "--async"), self.server(4, "--accept", "2")
+        t = Tracer("tcpaccept", "-j", "-P", f"{srv.port},{plain.port}")
+        srv.go()
+        plain.go()
+        for _ in range(2):
+            connect(4, plain.addr, plain.port)
+        plain_seen = plain.results()
+        clients, seen, evs = self.accepts(srv, t)
+        self.check_records(srv, clients, seen, [e for e in evs if e["lport"] == srv.port])
+        self.assertEqual(sorted(e["rport"] for e in evs if e["lport"] == plain.port),
+                         sorted(s["rport"] for s in plain_seen))
 
 
 if __name__ == "__main__":
