@@ -37,7 +37,8 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
 /* Raw output (-o raw) starts with this header, then fixed-size records
  * exactly as the kernel wrote them. */
 #define RAW_MAGIC "SOCKLENS"
-#define RAW_VERSION 1
+/* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes) */
+#define RAW_VERSION 2
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */
 	__u32 version;        /* RAW_VERSION */

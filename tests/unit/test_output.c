@@ -58,6 +58,19 @@ int main(void)
 	CHECK_STR(s, "pid,comm,ts_ns,x\n1,x,,\n");
 	free(s);
 
+	/* yes/no facts: true/false in JSON and CSV, yes/no in text */
+	struct cell flags[] = {cell_u64(1), cell_str("x"), cell_bool(false), cell_bool(true), cell_str(""),
+			       cell_bool(true)};
+	s = render(OUT_JSON, flags);
+	CHECK_STR(s, "{\"pid\":1,\"comm\":\"x\",\"ts_ns\":false,\"x\":true}\n");
+	free(s);
+	s = render(OUT_TEXT, flags);
+	CHECK_STR(s, "PID     COMM               LAT X\n1       x                  yes yes\n");
+	free(s);
+	s = render(OUT_CSV, flags);
+	CHECK_STR(s, "pid,comm,ts_ns,x\n1,x,false,true\n");
+	free(s);
+
 	/* raw: 32-byte header, then records as they are */
 	char *buf = NULL;
 	size_t size = 0;
