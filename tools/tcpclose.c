@@ -145,8 +145,6 @@ static int on_event(void *ctx, const void *data, size_t size)
 	bool seen = e->start_seen;   /* else no lifetime is known: null, "-" in text */
 	tcp_row_fill(&row, "close", &e->head, &e->tuple);
 	struct cell *c = row.cells;
-	if (e->head.pid == 0)
-		c[F_COMM] = cell_str("-"); /* no owner seen: say so, never a bystander */
 	c[F_TX_KB] = cell_u64(e->tx_bytes / 1024);
 	c[F_RX_KB] = cell_u64(e->rx_bytes / 1024);
 	c[F_TX_BYTES] = cell_u64(e->tx_bytes);

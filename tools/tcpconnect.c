@@ -65,6 +65,7 @@ static void handle_option(int key, const char *arg, void *ctx)
 static const struct kernel_field kernel_fields[] = {
 	SOCK_TUPLE_FIELDS,
 	{"OFF_SOCK_ERR", "sock", "sk_err", "net/sock.h"},
+	{"OFF_SOCK_UID", "sock", "sk_uid", "net/sock.h"},
 	{0},
 };
 
@@ -81,7 +82,7 @@ static const struct probe probes[] = {
 	{0},
 };
 
-enum { F_RESULT = F_TOOL, F_LATENCY };
+enum { F_RESULT = F_TOOL, F_LATENCY, F_START_SEEN };
 
 static struct column columns[] = {
 	COL_TIME_REL, COL_TIME_CLOCK, COL_TYPE, COL_TIME, COL_TS, COL_UID, COL_PID, COL_TID,
@@ -89,6 +90,7 @@ static struct column columns[] = {
 	COL_RPORT("DPORT"), COL_NETNS, COL_CGROUP,
 	{"RESULT", -12, "result", false, F_RESULT},
 	{"LAT(us)", 9, "latency_us", false, F_LATENCY},
+	{NULL, 0, "start_seen", false, F_START_SEEN},
 };
 #define NCOLS ((int)(sizeof columns / sizeof *columns))
 
@@ -119,7 +121,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	struct tcp_row row;
 	tcp_row_fill(&row, "connect", &e->head, &e->tuple);
 	row.cells[F_RESULT] = cell_str(result_name(e));
-	row.cells[F_LATENCY] = cell_u64(e->latency_ns / 1000);
+	/* a handshake already on when tracing began: no latency to give */
+	row.cells[F_LATENCY] = e->start_seen ? cell_u64(e->latency_ns / 1000) : cell_null();
+	row.cells[F_START_SEEN] = cell_bool(e->start_seen);
 	output_row(&r->out, row.cells);
 	return 0;
 }
@@ -160,9 +164,10 @@ static void choose_columns(const struct tcpconnect_opts *t, const struct common_
 	columns_show(columns, NCOLS, F_LPORT, t->show_lport || t->result);
 	columns_show(columns, NCOLS, F_RESULT, t->result);
 	columns_show(columns, NCOLS, F_LATENCY, t->result);
-	if (!t->result) { /* no outcome was awaited: no result keys */
+	if (!t->result) { /* no outcome was awaited: no result keys; every call was seen */
 		columns_drop(columns, NCOLS, F_RESULT);
 		columns_drop(columns, NCOLS, F_LATENCY);
+		columns_drop(columns, NCOLS, F_START_SEEN);
 	}
 }
 
