@@ -95,6 +95,10 @@ static void text_cell(FILE *f, const struct cell *c, int width)
 		text_safe(f, c->s, c->len, width);
 		return;
 	}
+	if (c->type == CELL_BOOL) {
+		text_safe(f, c->u ? "yes" : "no", 3, width);
+		return;
+	}
 	if (c->type == CELL_U64)
 		snprintf(num, sizeof num, "%llu", (unsigned long long)c->u);
 	else
@@ -108,6 +112,8 @@ static void json_cell(FILE *f, const struct cell *c)
 		fputs("null", f);
 	else if (c->type == CELL_STR)
 		json_string(f, c->s, c->len);
+	else if (c->type == CELL_BOOL)
+		fputs(c->u ? "true" : "false", f);
 	else if (c->type == CELL_U64)
 		fprintf(f, "%llu", (unsigned long long)c->u);
 	else

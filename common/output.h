@@ -10,7 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum cell_type { CELL_STR, CELL_U64, CELL_I64, CELL_NULL /* unknown: null, "-" in text */ };
+enum cell_type {
+	CELL_STR, CELL_U64, CELL_I64,
+	CELL_NULL, /* unknown: null, "-" in text */
+	CELL_BOOL, /* true/false in JSON and CSV, yes/no in text */
+};
 
 struct cell {
 	enum cell_type type;
@@ -25,6 +29,7 @@ static inline struct cell cell_strn(const char *s, size_t n) { return (struct ce
 static inline struct cell cell_u64(uint64_t u) { return (struct cell){.type = CELL_U64, .u = u}; }
 static inline struct cell cell_i64(int64_t i) { return (struct cell){.type = CELL_I64, .i = i}; }
 static inline struct cell cell_null(void) { return (struct cell){.type = CELL_NULL}; }
+static inline struct cell cell_bool(bool b) { return (struct cell){.type = CELL_BOOL, .u = b}; }
 
 /* A column shows one field of the row. The array's order is the order of
  * the text table and of the JSON keys; the field says which cell it shows,

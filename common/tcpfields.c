@@ -18,7 +18,8 @@ void tcp_row_fill(struct tcp_row *r, const char *type, const struct event_head *
 	c[F_PID] = cell_u64(h->pid);
 	c[F_TID] = cell_u64(h->tid);
 	c[F_UID] = cell_u64(h->uid);
-	c[F_COMM] = cell_strn(h->comm, sizeof h->comm);
+	/* pid 0 is never a caller: none was seen (say so, never name a bystander) */
+	c[F_COMM] = h->pid ? cell_strn(h->comm, sizeof h->comm) : cell_str("-");
 	c[F_FAMILY] = cell_u64(ip_version(t->family));
 	c[F_LADDR] = cell_str(r->laddr);
 	c[F_LPORT] = cell_u64(t->sport);

@@ -38,9 +38,10 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
  * exactly as the kernel wrote them. */
 #define RAW_MAGIC "SOCKLENS"
 /* Streams written before the project's rename (as nettrace) carry this
- * magic; their layout is the same, and readers accept both. */
+ * magic, all of them version 1; readers accept both magics. */
 #define RAW_MAGIC_BEFORE_RENAME "NTRACE01"
-#define RAW_VERSION 1
+/* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes) */
+#define RAW_VERSION 2
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */
 	__u32 version;        /* RAW_VERSION */

@@ -22,7 +22,8 @@ enum tcpclose_opened {
 struct tcpclose_event {
 	struct event_head head;     /* the socket's owner (pid 0 if none was seen); ts_ns at close */
 	struct tcp_tuple tuple;     /* saddr/sport local, daddr/dport remote */
-	__u64 duration_ns;          /* since the first state change seen; 0 if none */
+	__u64 duration_ns;          /* from the opening (connect() or the handshake's
+	                             * end) to the close; 0 unless start_seen */
 	__u64 tx_bytes;             /* payload bytes the peer acknowledged (bytes_acked
 	                             * without the SYN and FIN sequence numbers) */
 	__u64 rx_bytes;             /* payload bytes received (bytes_received without FIN) */
@@ -33,13 +34,15 @@ struct tcpclose_event {
 	__u8 state;                 /* the TCP state it closed from (TCP_ESTABLISHED...) */
 	__u8 closed_by;             /* enum tcpclose_closed_by */
 	__u8 opened;                /* enum tcpclose_opened */
-	__u8 _pad[5];
+	__u8 start_seen;            /* 1: the opening was traced; 0: the connection was
+	                             * already open when tracing began (no duration) */
+	__u8 _pad[4];
 };
 _Static_assert(sizeof(struct tcpclose_event) == 136, "tcpclose_event layout");
 
 /* What the kernel side remembers per socket until it closes. */
 struct tcpclose_conn {
-	__u64 start_ns;
+	__u64 start_ns;             /* when it opened; 0 if that was before tracing began */
 	__u64 cgroup_id;
 	__u32 pid;
 	__u32 tid;

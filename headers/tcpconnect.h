@@ -12,13 +12,18 @@ enum tcpconnect_result {
 };
 
 struct tcpconnect_event {
-	struct event_head head;
+	struct event_head head;     /* the caller; with start_seen 0 only uid (the
+	                             * socket's owner) and netns are known, and
+	                             * ts_ns is the resolution's time */
 	struct tcp_tuple tuple;     /* saddr/sport local, daddr/dport remote */
-	__u64 latency_ns;           /* connect() to handshake resolution (-r) */
+	__u64 latency_ns;           /* connect() to handshake resolution (-r); 0 unless start_seen */
 	__s32 error;                /* errno the socket failed with, 0 if none */
 	__u32 result;               /* enum tcpconnect_result */
+	__u8 start_seen;            /* 1: the connect() was traced; 0: its handshake was
+	                             * already on when tracing began (-r) */
+	__u8 _pad[7];
 };
-_Static_assert(sizeof(struct tcpconnect_event) == 104, "tcpconnect_event layout");
+_Static_assert(sizeof(struct tcpconnect_event) == 112, "tcpconnect_event layout");
 
 /* -c: connects counted in the kernel per (source, destination, port) */
 struct tcpconnect_count_key {

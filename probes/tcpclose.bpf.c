@@ -24,13 +24,15 @@ static __always_inline bool by_syscall(int old, int new)
 	       (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK);
 }
 
-static __always_inline struct tcpclose_conn *conn_of(u64 sk, u64 now)
+/* The socket's entry, made on first sight. Its start stays 0 (unknown)
+ * unless the opening itself is seen: a socket first met in a later state
+ * was opened before tracing began, and no kernel field says when. */
+static __always_inline struct tcpclose_conn *conn_of(u64 sk)
 {
 	struct tcpclose_conn *c = conns.lookup(&sk);
 	if (c)
 		return c;
 	struct tcpclose_conn fresh = {};
-	fresh.start_ns = now;
 	if (conns.insert(&sk, &fresh) != 0) {
 		int zero = 0;
 		u64 *n = untracked.lookup(&zero);
@@ -51,6 +53,22 @@ static __always_inline void set_owner(struct tcpclose_conn *c)
 	c->cgroup_id = h.cgroup_id;
 	__builtin_memcpy(c->comm, h.comm, sizeof(c->comm));
 	c->owner_known = 1;
+}
+
+/* The openings: connect() (CLOSE->SYN_SENT) and a listener's child, made
+ * when the handshake completes (LISTEN->SYN_RECV). A simultaneous open
+ * (SYN_SENT->SYN_RECV) began at its connect(), which keeps the start. */
+static __always_inline void note_opening(struct tcpclose_conn *c, int old, int new, u64 now)
+{
+	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
+		c->opened = OPENED_ACTIVE;
+		c->start_ns = now;
+	}
+	if (new == TCP_SYN_RECV) {
+		c->opened = OPENED_PASSIVE;
+		if (old != TCP_SYN_SENT)
+			c->start_ns = now;
+	}
 }
 
 static __always_inline bool established_or_later(int state)
@@ -124,15 +142,12 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		return 0; /* listeners carry no connection */
 
 	if (new != TCP_CLOSE) {
-		struct tcpclose_conn *c = conn_of(sk, now);
+		struct tcpclose_conn *c = conn_of(sk);
 		if (!c)
 			return 0;
 		if (by_syscall(old, new))
 			set_owner(c);
-		if (old == TCP_CLOSE && new == TCP_SYN_SENT)
-			c->opened = OPENED_ACTIVE;
-		if (new == TCP_SYN_RECV)
-			c->opened = OPENED_PASSIVE;
+		note_opening(c, old, new, now);
 		if (!c->first_fin && new == TCP_FIN_WAIT1)
 			c->first_fin = CLOSED_BY_LOCAL;
 		if (!c->first_fin && new == TCP_CLOSE_WAIT)
@@ -153,7 +168,10 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	ev.closed_by = closed_by_state(old);
 	bool reset = false;
 	if (c) {
-		ev.duration_ns = now - c->start_ns;
+		if (c->start_ns) {
+			ev.duration_ns = now - c->start_ns;
+			ev.start_seen = 1;
+		}
 		ev.opened = c->opened;
 		reset = c->reset;
 		if (c->first_fin)
@@ -182,7 +200,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
  * formatted records differ between kernels. */
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
-	struct tcpclose_conn *c = conn_of(ctx->args[0], bpf_ktime_get_ns());
+	struct tcpclose_conn *c = conn_of(ctx->args[0]);
 	if (c)
 		c->reset = 1;
 	return 0;
@@ -210,7 +228,8 @@ static __always_inline int on_accept(long fd)
 	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
 	if (state == TCP_CLOSE)
 		return 0;
-	struct tcpclose_conn *c = conn_of((u64)sk, bpf_ktime_get_ns());
+	/* an entry made here: the handshake ended before tracing began */
+	struct tcpclose_conn *c = conn_of((u64)sk);
 	if (c) {
 		set_owner(c);
 		c->opened = OPENED_PASSIVE;

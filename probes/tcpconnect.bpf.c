@@ -229,6 +229,25 @@ static __always_inline bool closed_inside_connect(u64 sk)
 }
 #endif
 
+#ifdef MODE_RESULT
+/* A handshake already on when tracing began resolves (no pending entry:
+ * its connect() was not seen, or the table evicted it). It is reported,
+ * not dropped, but nothing is made up: no caller (the resolution runs in
+ * softirq or a timer, where the current task is a bystander; the abort by
+ * close() is the closer's, not necessarily the caller's), no latency
+ * (the kernel keeps no reliable time of the first SYN). The uid is the
+ * socket's owner. False when the filters drop it: a process filter always
+ * does, as no process is known. */
+static __always_inline bool began_before_tracing(struct tcpconnect_event *ev, u64 sk)
+{
+	ev->head.ts_ns = bpf_ktime_get_ns();
+	ev->head.netns = sock_netns((void *)sk);
+	bpf_probe_read_kernel(&ev->head.uid, sizeof(ev->head.uid), (const char *)sk + OFF_SOCK_UID);
+	return !filtered(0, ev->head.uid, ev->tuple.family, ev->tuple.sport, ev->tuple.dport,
+			 ev->head.netns, 0);
+}
+#endif
+
 TRACEPOINT_PROBE(sock, inet_sock_set_state)
 {
 	if (args->protocol != IPPROTO_TCP)
@@ -239,6 +258,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		mark_syn_sent(sk);
 		struct tcpconnect_event ev = {};
 		fill_head(&ev.head);
+		ev.start_seen = 1;
 		ev.head.netns = sock_netns((void *)sk);
 		TUPLE_FROM_STATE_ARGS(&ev.tuple, args); /* sport is still 0 here */
 		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
@@ -259,19 +279,29 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 #if defined(MODE_RESULT) || defined(MODE_LPORT)
 	if (args->oldstate != TCP_SYN_SENT)
 		return 0;
+	struct tcpconnect_event ev = {};
 	struct tcpconnect_event *p = pending.lookup(&sk);
-	if (!p)
-		return 0;
-	if (args->newstate == TCP_CLOSE && closed_inside_connect(sk)) {
-		p->result = TCPCONNECT_FAILED; /* connect() returning reports it, with its error */
-		return 0;
+	if (p) {
+		if (args->newstate == TCP_CLOSE && closed_inside_connect(sk)) {
+			p->result = TCPCONNECT_FAILED; /* connect() returning reports it, with its error */
+			return 0;
+		}
+		ev = *p;
+		if (pending.delete(&sk) != 0)
+			return 0; /* connect() returning reported it on another CPU */
+	} else {
+#ifdef MODE_RESULT
+		TUPLE_FROM_STATE_ARGS(&ev.tuple, args);
+		if (!began_before_tracing(&ev, sk))
+			return 0;
+#else
+		return 0; /* -L reports connect() calls; this one was made before tracing began */
+#endif
 	}
-	struct tcpconnect_event ev = *p;
-	if (pending.delete(&sk) != 0)
-		return 0; /* connect() returning reported it on another CPU */
 	ev.tuple.sport = args->sport;
 #ifdef MODE_RESULT
-	ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
+	if (ev.start_seen)
+		ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
 	if (args->newstate == TCP_ESTABLISHED) {
 		ev.result = TCPCONNECT_ESTABLISHED;
 	} else {

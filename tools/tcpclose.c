@@ -91,7 +91,7 @@ static const struct probe probes[] = {
 
 enum {
 	F_TX_KB = F_TOOL, F_RX_KB, F_TX_BYTES, F_RX_BYTES, F_SEGS_OUT, F_SEGS_IN, F_RETRANS,
-	F_SRTT, F_MS, F_DURATION, F_STATE, F_CLOSED_BY,
+	F_SRTT, F_MS, F_DURATION, F_START_SEEN, F_STATE, F_CLOSED_BY,
 };
 
 static struct column columns[] = {
@@ -108,6 +108,7 @@ static struct column columns[] = {
 	{"RTT(us)", 8, "srtt_us", false, F_SRTT},
 	{"MS", 10, NULL, true, F_MS},
 	{NULL, 0, "duration_ns", false, F_DURATION},
+	{NULL, 0, "start_seen", false, F_START_SEEN},
 	{"STATE", -11, "state", false, F_STATE},
 	{"CLOSED", -6, "closed_by", false, F_CLOSED_BY},
 };
@@ -141,10 +142,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	struct tcp_row row;
 	char ms[32];
 	snprintf(ms, sizeof ms, "%.2f", (double)e->duration_ns / 1e6);
+	bool seen = e->start_seen;   /* else no lifetime is known: null, "-" in text */
 	tcp_row_fill(&row, "close", &e->head, &e->tuple);
 	struct cell *c = row.cells;
-	if (e->head.pid == 0)
-		c[F_COMM] = cell_str("-"); /* no owner seen: say so, never a bystander */
 	c[F_TX_KB] = cell_u64(e->tx_bytes / 1024);
 	c[F_RX_KB] = cell_u64(e->rx_bytes / 1024);
 	c[F_TX_BYTES] = cell_u64(e->tx_bytes);
@@ -153,8 +153,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	c[F_SEGS_IN] = cell_u64(e->segs_in);
 	c[F_RETRANS] = cell_u64(e->retrans);
 	c[F_SRTT] = cell_u64(e->srtt_us);
-	c[F_MS] = cell_str(ms);
-	c[F_DURATION] = cell_u64(e->duration_ns);
+	c[F_MS] = seen ? cell_str(ms) : cell_null();
+	c[F_DURATION] = seen ? cell_u64(e->duration_ns) : cell_null();
+	c[F_START_SEEN] = cell_bool(seen);
 	c[F_STATE] = cell_str(state_name(e->state));
 	c[F_CLOSED_BY] = cell_str(closed_by_name(e->closed_by));
 	output_row(&r->out, c);

@@ -71,6 +71,7 @@ static const struct kernel_field kernel_fields[] = {
 	{"OFF_SOCKET_STATE", "socket", "state", "linux/net.h"},
 	{"OFF_SOCK_STATE", "sock", "__sk_common.skc_state", "net/sock.h"},
 	{"OFF_SOCK_TYPE", "sock", "sk_type", "net/sock.h"},
+	{"OFF_SOCK_UID", "sock", "sk_uid", "net/sock.h"},
 	{0},
 };
 
@@ -99,7 +100,7 @@ static const struct probe probes[] = {
 	{0},
 };
 
-enum { F_RESULT = F_TOOL, F_LATENCY };
+enum { F_RESULT = F_TOOL, F_LATENCY, F_START_SEEN };
 
 static struct column columns[] = {
 	COL_TIME_REL, COL_TIME_CLOCK, COL_TYPE, COL_TIME, COL_TS, COL_UID, COL_PID, COL_TID,
@@ -107,6 +108,7 @@ static struct column columns[] = {
 	COL_RPORT("DPORT"), COL_NETNS, COL_CGROUP,
 	{"RESULT", -12, "result", false, F_RESULT},
 	{"LAT(us)", 9, "latency_us", false, F_LATENCY},
+	{NULL, 0, "start_seen", false, F_START_SEEN},
 };
 #define NCOLS ((int)(sizeof columns / sizeof *columns))
 
@@ -137,7 +139,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	struct tcp_row row;
 	tcp_row_fill(&row, "connect", &e->head, &e->tuple);
 	row.cells[F_RESULT] = cell_str(result_name(e));
-	row.cells[F_LATENCY] = cell_u64(e->latency_ns / 1000);
+	/* a handshake already on when tracing began: no latency to give */
+	row.cells[F_LATENCY] = e->start_seen ? cell_u64(e->latency_ns / 1000) : cell_null();
+	row.cells[F_START_SEEN] = cell_bool(e->start_seen);
 	output_row(&r->out, row.cells);
 	return 0;
 }
@@ -188,9 +192,10 @@ static void choose_columns(const struct tcpconnect_opts *t, const struct common_
 	columns_show(columns, NCOLS, F_LPORT, t->show_lport || t->result);
 	columns_show(columns, NCOLS, F_RESULT, t->result);
 	columns_show(columns, NCOLS, F_LATENCY, t->result);
-	if (!t->result) { /* no outcome was awaited: no result keys */
+	if (!t->result) { /* no outcome was awaited: no result keys; every call was seen */
 		columns_drop(columns, NCOLS, F_RESULT);
 		columns_drop(columns, NCOLS, F_LATENCY);
+		columns_drop(columns, NCOLS, F_START_SEEN);
 	}
 }
 

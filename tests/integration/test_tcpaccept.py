@@ -10,6 +10,9 @@ from lib import HAS_KPROBES, PYTHON, Netns, ToolTest, Tracer, connect, netns_ino
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 BUILD = os.environ.get("SOCKLENS_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 URING_SERVER = os.environ.get("SOCKLENS_URING_SERVER", os.path.join(BUILD, "tests/uring_server"))
+# An accept record's keys, all facts of the accept() call itself.
+ACCEPT_KEYS = {"type", "time", "ts_ns", "pid", "tid", "uid", "comm", "family", "raddr", "rport",
+               "laddr", "lport", "netns", "cgroup_id", "backlog", "backlog_max"}
 
 
 def only(events, **match):
@@ -156,6 +159,24 @@ class TcpacceptTest(ToolTest):
         t.stop()
         [ev] = t.events("accept")
         self.assertEqual((ev["backlog"], ev["backlog_max"]), (0, 7))
+
+    def test_connections_queued_before_tracing_began(self):
+        """Handshakes done before the tool starts, accepted after: each accept
+        is the server's, with the queue as it really was, and nothing timed
+        from a start the tool did not see (no latency or queue-time key)."""
+        srv = self.server(4, "--accept", "3", "--backlog", "8", "--name", "srv-queued")
+        clients = [connect(4, srv.addr, srv.port) for _ in range(3)]
+        t = Tracer("tcpaccept", "-j", "-P", str(srv.port))
+        srv.go()
+        seen = srv.results()
+        t.stop()
+        evs = t.events("accept")
+        self.assertEqual(len(evs), 3, t.out)
+        for ev, s, c in zip(evs, seen, clients):
+            self.check_event(ev, s, 4, c["pid"])
+            self.assertEqual(ev["comm"], "srv-queued")
+        self.assertEqual([(e["backlog"], e["backlog_max"]) for e in evs], [(2, 8), (1, 8), (0, 8)])
+        self.assertEqual(set(evs[0]), ACCEPT_KEYS)
 
     def test_text_output_columns(self):
         srv = self.server(4, "--name", "srv-text")

@@ -53,6 +53,7 @@ class TcpcloseTest(ToolTest):
                 self.assertEqual(cli["rport"], x.served["lport"])
                 # the client's whole life is inside what the client measured
                 life = x.client["end_ns"] - x.client["start_ns"]
+                self.assertIs(cli["start_seen"], True)
                 self.assertGreater(cli["duration_ns"], 0)
                 self.assertLessEqual(cli["duration_ns"], life)
                 self.assertGreaterEqual(cli["ts_ns"], x.client["start_ns"])
@@ -123,6 +124,57 @@ class TcpcloseTest(ToolTest):
         self.assertEqual(cli["pid"], os.getpid())
         self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (3000, 700))
         self.assertEqual(cli["closed_by"], "local")
+        self.assertEqual((cli["start_seen"], cli["duration_ns"]), (False, None))
+
+    def test_lifetime_begun_before_the_tool_started_is_not_made_up(self):
+        """A connection open for 3 s when the tool starts, then closed
+        normally, and one whose handshake ended before the start but was
+        accepted after it: their records are there, say the start was not
+        seen and carry no duration (null, "-" in text). A connection opened
+        while tracing keeps its exact lifetime."""
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(4)
+        old_c = socket.create_connection(lsock.getsockname())
+        old_s, _ = lsock.accept()
+        time.sleep(3)
+        queued_c = socket.create_connection(lsock.getsockname())
+        me = str(os.getpid())
+        t = Tracer("tcpclose", "-j", "-p", me)
+        text = Tracer("tcpclose", "-p", me)
+        queued_s, _ = lsock.accept()
+        start = time.monotonic_ns()
+        new_c = socket.create_connection(lsock.getsockname())
+        new_s, _ = lsock.accept()
+        time.sleep(0.2)
+        pairs = [(old_c, old_s), (queued_c, queued_s), (new_c, new_s)]
+        ports = [(c.getsockname()[1], c.getpeername()[1]) for c, _ in pairs]
+        for c, s in pairs:   # a normal close: the client's FIN first, then the server's
+            c.close()
+            time.sleep(0.05)
+            s.close()
+        end = time.monotonic_ns()
+        lsock.close()
+        t.stop()
+        text.stop()
+        evs = by_ports(t.events("close"))
+        rows = {(int(r[4]), int(r[6])): r for r in (b.decode().split() for b in text.out[1:])}
+        for lport, rport in ports[:2]:
+            for key in ((lport, rport), (rport, lport)):   # client side, server side
+                with self.subTest(ports=key):
+                    self.assertIn(key, evs, (t.out, t.err, text.out))
+                    e = evs[key]
+                    self.assertEqual((e["start_seen"], e["duration_ns"]), (False, None), e)
+                    self.assertEqual(e["pid"], os.getpid())
+                    self.assertEqual(rows[key][-1], "-", text.out)   # MS
+        self.assertEqual(evs[ports[0]]["closed_by"], "local")
+        self.assertEqual(evs[ports[0][::-1]]["closed_by"], "remote")
+        for key in (ports[2], ports[2][::-1]):
+            e = evs[key]
+            self.assertIs(e["start_seen"], True, e)
+            self.assertGreater(e["duration_ns"], 0)
+            self.assertLessEqual(e["duration_ns"], end - start)
+            self.assertGreater(float(rows[key][-1]), 0)   # another tracer: its own clock reads
 
     def test_text_and_wide_columns(self):
         t = Tracer("tcpclose")

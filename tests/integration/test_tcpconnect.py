@@ -12,6 +12,39 @@ from lib import (HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Trace
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
+# Two non-blocking connects left in SYN_SENT; "abort" on stdin closes the one
+# to port 81, then it waits (bounded) for the one to port 80 to resolve.
+HELD_CONNECTS = """
+import json, select, socket, sys
+held = {}
+for port in (80, 81):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex(("10.234.1.9", port))
+    held[port] = s
+print(json.dumps({p: s.getsockname()[1] for p, s in held.items()}), flush=True)
+sys.stdin.readline()
+held[81].close()
+print(json.dumps({"aborted": True}), flush=True)
+select.select([], [held[80]], [], 200)
+print(json.dumps({"error": held[80].getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)}), flush=True)
+"""
+
+
+def reap(proc):
+    proc.kill()
+    proc.communicate()
+
+
+LISTEN_80 = """
+import socket, sys
+s = socket.socket()
+s.bind(("10.234.1.9", 80))
+s.listen(4)
+print("listening", flush=True)
+sys.stdin.readline()
+"""
+
 
 def only(events, **match):
     return [e for e in events if all(e.get(k) == v for k, v in match.items())]
@@ -115,6 +148,7 @@ class TcpconnectTest(ToolTest):
         self.assertEqual(e_bad["result"], "refused")
         self.assertEqual(e_bad["rport"], dead)
         for e in (e_ok, e_bad):
+            self.assertIs(e["start_seen"], True)
             self.assertGreaterEqual(e["latency_us"], 0)
             self.assertLess(e["latency_us"], 5_000_000)
 
@@ -137,6 +171,57 @@ class TcpconnectTest(ToolTest):
         [ev] = t.events()
         self.assertEqual((ev["result"], ev["pid"], ev["raddr"]), ("timeout", seen["pid"], "10.234.0.9"))
         self.assertGreater(ev["latency_us"], 2_000_000)
+
+    def test_result_of_a_handshake_already_on_when_tracing_began(self):
+        """Two connects wait in SYN_SENT before the tool starts (their SYNs
+        go to a MAC address nobody has, behind a veth between two namespaces
+        the test made). Then one is aborted by close() and the other is let
+        through to a listener. Both are reported with their result, the
+        marker that the start was not seen, no latency, no caller (pid 0,
+        comm "-"), never dropped and never timed from the tool's start."""
+        with Netns(f"nt-sent-{os.getpid()}") as ns, Netns(f"nt-sent2-{os.getpid()}") as peer:
+            ip = lambda n, *a: subprocess.run(["ip", "-n", n.name, *a], check=True)
+            subprocess.run(["ip", "link", "add", "ss0", "netns", ns.name, "type", "veth", "peer",
+                            "name", "ss1", "netns", peer.name], check=True)
+            ip(ns, "link", "set", "ss0", "up")
+            ip(peer, "link", "set", "ss1", "up")
+            ip(ns, "addr", "add", "10.234.1.1/24", "dev", "ss0")
+            ip(ns, "neigh", "add", "10.234.1.9", "lladdr", "02:00:00:00:00:09", "dev", "ss0")
+            client = subprocess.Popen([*ns.prefix(), PYTHON, "-c", HELD_CONNECTS],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self.addCleanup(reap, client)
+            held = json.loads(client.stdout.readline())
+            t = Tracer("tcpconnect", "-j", "-r", "--netns", ns.path)
+            text = Tracer("tcpconnect", "-r", "--netns", ns.path)
+            client.stdin.write(b"abort\n")
+            client.stdin.flush()
+            self.assertEqual(json.loads(client.stdout.readline()), {"aborted": True})
+            # let the next SYN retransmission through, to a listener
+            ip(peer, "addr", "add", "10.234.1.9/24", "dev", "ss1")
+            server = subprocess.Popen([*peer.prefix(), PYTHON, "-c", LISTEN_80],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self.addCleanup(reap, server)
+            self.assertEqual(server.stdout.readline(), b"listening\n")
+            mac = json.loads(subprocess.run(["ip", "-n", peer.name, "-j", "link", "show", "ss1"],
+                                            check=True, capture_output=True).stdout)[0]["address"]
+            ip(ns, "neigh", "replace", "10.234.1.9", "lladdr", mac, "dev", "ss0")
+            done = json.loads(client.stdout.readline())   # SYNs retry at 1, 3, 7, 15... s
+            t.stop()
+            text.stop()
+            self.assertEqual(done, {"error": 0}, "the held connect did not complete")
+            evs = {e["rport"]: e for e in t.events()}
+            self.assertEqual(sorted(e["rport"] for e in t.events()), [80, 81], t.out)
+            for rport, result in ((80, "established"), (81, "aborted")):
+                e = evs[rport]
+                self.assertEqual((e["result"], e["start_seen"], e["latency_us"]), (result, False, None), e)
+                self.assertEqual((e["pid"], e["tid"], e["comm"]), (0, 0, "-"), e)
+                self.assertEqual((e["laddr"], e["lport"], e["raddr"]),
+                                 ("10.234.1.1", held[str(rport)], "10.234.1.9"), e)
+                self.assertEqual((e["uid"], e["netns"]), (os.geteuid(), netns_inode(ns.path)), e)
+            rows = {r[6]: r for r in (l.decode().split() for l in text.out[1:])}
+            self.assertEqual(rows["81"], ["0", "-", "4", "10.234.1.1", str(held["81"]), "10.234.1.9",
+                                          "81", "aborted", "-"], text.out)
+            self.assertEqual(rows["80"][7:], ["established", "-"], text.out)
 
     def test_result_names_the_error_of_a_connect_that_sent_no_syn(self):
         """With one local port and that port taken to the same peer, connect()

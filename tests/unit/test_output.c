@@ -30,33 +30,40 @@ static char *render(enum out_format fmt, const struct cell *row)
 	return buf;
 }
 
+/* The row in each format as a text table, NDJSON and CSV; the failure
+ * message shows both renderings, which tell the case apart. */
+static void check_formats(const struct cell *row, const char *text, const char *json, const char *csv)
+{
+	static const enum out_format formats[] = {OUT_TEXT, OUT_JSON, OUT_CSV};
+	const char *want[] = {text, json, csv};
+	for (int i = 0; i < 3; i++) {
+		char *s = render(formats[i], row);
+		CHECK_STR(s, want[i]);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	struct cell row[] = {cell_u64(42), cell_strn("a\"b\\c\nd", 16), cell_u64(7),
 			     cell_i64(-3), cell_str("unused"), cell_str("last")};
 	struct cell unknown[] = {cell_u64(1), cell_str("x"), cell_null(), cell_null(), cell_str(""),
 				 cell_null()};
-	char *s = render(OUT_TEXT, row);
-	CHECK_STR(s, "PID     COMM               LAT X\n"
-		     "42      a\"b\\c?d             -3 last\n");
-	free(s);
-	s = render(OUT_JSON, row);
-	CHECK_STR(s, "{\"pid\":42,\"comm\":\"a\\\"b\\\\c\\nd\",\"ts_ns\":7,\"x\":\"last\"}\n");
-	free(s);
-	s = render(OUT_CSV, row);
-	CHECK_STR(s, "pid,comm,ts_ns,x\n42,\"a\"\"b\\c?d\",7,last\n");
-	free(s);
+	check_formats(row, "PID     COMM               LAT X\n"
+			   "42      a\"b\\c?d             -3 last\n",
+		      "{\"pid\":42,\"comm\":\"a\\\"b\\\\c\\nd\",\"ts_ns\":7,\"x\":\"last\"}\n",
+		      "pid,comm,ts_ns,x\n42,\"a\"\"b\\c?d\",7,last\n");
 
-	/* unknown values: null in JSON, "-" in text, empty in CSV */
-	s = render(OUT_JSON, unknown);
-	CHECK_STR(s, "{\"pid\":1,\"comm\":\"x\",\"ts_ns\":null,\"x\":null}\n");
-	free(s);
-	s = render(OUT_TEXT, unknown);
-	CHECK_STR(s, "PID     COMM               LAT X\n1       x                    - -\n");
-	free(s);
-	s = render(OUT_CSV, unknown);
-	CHECK_STR(s, "pid,comm,ts_ns,x\n1,x,,\n");
-	free(s);
+	/* unknown values: "-" in text, null in JSON, empty in CSV */
+	check_formats(unknown, "PID     COMM               LAT X\n1       x                    - -\n",
+		      "{\"pid\":1,\"comm\":\"x\",\"ts_ns\":null,\"x\":null}\n", "pid,comm,ts_ns,x\n1,x,,\n");
+
+	/* yes/no facts: yes/no in text, true/false in JSON and CSV */
+	struct cell flags[] = {cell_u64(1), cell_str("x"), cell_bool(false), cell_bool(true), cell_str(""),
+			       cell_bool(true)};
+	check_formats(flags, "PID     COMM               LAT X\n1       x                  yes yes\n",
+		      "{\"pid\":1,\"comm\":\"x\",\"ts_ns\":false,\"x\":true}\n",
+		      "pid,comm,ts_ns,x\n1,x,false,true\n");
 
 	/* raw: 32-byte header, then records as they are */
 	char *buf = NULL;
