@@ -38,7 +38,7 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
  * exactly as the kernel wrote them. */
 #define RAW_MAGIC "SOCKLENS"
 /* Streams written before the project's rename (as nettrace) carry this
- * magic, all of them version 1; readers accept both magics. */
+ * magic, all of them version 1 (see RAW_VERSION). */
 #define RAW_MAGIC_BEFORE_RENAME "NTRACE01"
 /* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes) */
 #define RAW_VERSION 2

@@ -11,7 +11,7 @@ int main(void)
 {
 	struct raw_stream_header h;
 	if (fread(&h, sizeof h, 1, stdin) != 1 ||
-	    (memcmp(h.magic, RAW_MAGIC, 8) != 0 && memcmp(h.magic, RAW_MAGIC_BEFORE_RENAME, 8) != 0) ||
+	    memcmp(h.magic, RAW_MAGIC, 8) != 0 ||
 	    h.version != RAW_VERSION || h.record_size != sizeof(struct tcpconnect_event)) {
 		fprintf(stderr, "raw_decode: not a tcpconnect raw stream\n");
 		return 1;
