@@ -122,6 +122,7 @@ static __always_inline void begin_attempt(const void *socket, const char *sa, bo
 	if (!read_destination(&a.ev.tuple, sa, syscall))
 		return;
 	fill_head(&a.ev.head);
+	a.ev.start_seen = 1; /* the call itself is seen from its start */
 	a.ev.head.netns = sock_netns(sk);
 	if (filtered(a.ev.head.pid, a.ev.head.uid, a.ev.tuple.family, 0, a.ev.tuple.dport,
 		     a.ev.head.netns, a.ev.head.cgroup_id))
