@@ -9,9 +9,10 @@ fails or the interpreter exits).
         rig.wait_for('socklens_tcp_connects_total{result="refused"}', lambda v: v == [3.0])
         rig.query('socklens_tcp_connects_total')  # [{"metric": {...}, "value": 3.0}, ...]
 
-Measured here: a file written to the textfile directory is answered by a PromQL
-query within about 6 s (node_exporter reads the directory at each scrape;
-Prometheus scrapes every 1 s); waits are bounded at 60 s by default.
+Measured here: the first file written to the textfile directory is answered
+by a PromQL query about 6 s after start(), a replaced file about 1 s after it
+is written (node_exporter reads the directory at each scrape; Prometheus
+scrapes every 1 s); waits are bounded at 60 s by default.
 """
 import atexit
 import json

@@ -8,6 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The head of the family every registry has (registry.h). */
+#define OVERFLOW_HEAD                                                                                   \
+	"# HELP socklens_series_overflow_total Updates refused because their family had reached its cap " \
+	"on distinct series (each refused update counts 1).\n"                                             \
+	"# TYPE socklens_series_overflow_total counter\n"
+
 static inline char *render(const struct metric_registry *r)
 {
 	char *buf = NULL;

@@ -124,9 +124,7 @@ static void cap_and_overflow(void)
 		  "# HELP socklens_other_total never full\n"
 		  "# TYPE socklens_other_total counter\n"
 		  "socklens_other_total 1\n"
-		  "# HELP socklens_series_overflow_total Updates refused because their family had reached "
-		  "its cap on distinct series (each refused update counts 1).\n"
-		  "# TYPE socklens_series_overflow_total counter\n"
+		  OVERFLOW_HEAD
 		  "socklens_series_overflow_total{family=\"socklens_capped_total\"} 2\n"
 		  "socklens_series_overflow_total{family=\"socklens_other_total\"} 0\n");
 	free(text);

@@ -25,9 +25,7 @@ static void escaping(void)
 		  "socklens_esc_total{comm=\"a\\\"b\\\\c\\nd\"} 1\n"
 		  /* valid UTF-8 kept, invalid bytes become U+FFFD */
 		  "socklens_esc_total{comm=\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\"} 2\n"
-		  "# HELP socklens_series_overflow_total Updates refused because their family had reached "
-		  "its cap on distinct series (each refused update counts 1).\n"
-		  "# TYPE socklens_series_overflow_total counter\n"
+		  OVERFLOW_HEAD
 		  "socklens_series_overflow_total{family=\"socklens_esc_total\"} 0\n");
 	free(text);
 	metric_registry_free(r);
@@ -70,9 +68,7 @@ static void order(void)
 		  "socklens_a_total{pod=\"db\",result=\"ok\"} 3\n"
 		  "socklens_a_total{pod=\"db\",result=\"refused\"} 2\n"
 		  "socklens_a_total{pod=\"web\",result=\"ok\"} 1\n"
-		  "# HELP socklens_series_overflow_total Updates refused because their family had reached "
-		  "its cap on distinct series (each refused update counts 1).\n"
-		  "# TYPE socklens_series_overflow_total counter\n"
+		  OVERFLOW_HEAD
 		  "socklens_series_overflow_total{family=\"socklens_a_total\"} 0\n"
 		  "socklens_series_overflow_total{family=\"socklens_empty_total\"} 0\n"
 		  "socklens_series_overflow_total{family=\"socklens_z_ratio\"} 0\n"
@@ -117,9 +113,7 @@ static void histograms(void)
 		  "socklens_lat_seconds_bucket{result=\"refused\",le=\"+Inf\"} 7\n"
 		  "socklens_lat_seconds_sum{result=\"refused\"} 12.5\n"
 		  "socklens_lat_seconds_count{result=\"refused\"} 7\n"
-		  "# HELP socklens_series_overflow_total Updates refused because their family had reached "
-		  "its cap on distinct series (each refused update counts 1).\n"
-		  "# TYPE socklens_series_overflow_total counter\n"
+		  OVERFLOW_HEAD
 		  "socklens_series_overflow_total{family=\"socklens_lat_seconds\"} 0\n"
 		  "socklens_series_overflow_total{family=\"socklens_size_bytes\"} 0\n"
 		  "# HELP socklens_size_bytes sizes\n"
