@@ -59,7 +59,8 @@ struct metric_family *metric_histogram(struct metric_registry *r, const char *na
 				       size_t max_series);
 
 /* The series of f whose label values are values[0..n-1], n being the number
- * of f's label names (in the same order; any bytes, copied on creation).
+ * of f's label names (in the same order; non-NULL strings of any bytes,
+ * copied on creation).
  * Created at 0 on first use. NULL when f is at its cap (counted, see above)
  * or out of memory (errno ENOMEM, not counted). Every update below accepts
  * NULL and does nothing, so a caller writes
