@@ -87,7 +87,7 @@ static int kube_pod(struct comp c, char *uid)
 	for (const char *p = c.s; p + 4 <= c.s + c.n; p++)
 		if (strncmp(p, "-pod", 4) == 0)
 			pod = p + 4; /* the last one: the uid itself holds no "-pod" */
-	return pod && strncmp(c.s, "kubepods", 8) == 0 &&
+	return pod && memmem(c.s, c.n, "kubepods", 8) &&
 	       pod_uid(pod, (size_t)(c.s + c.n - strlen(".slice") - pod), uid);
 }
 
