@@ -45,14 +45,109 @@ static __always_inline u32 net_inum(void *net)
 	return inum;
 }
 
+/* Kernel addresses on x86-64 (4- and 5-level paging) have the top byte all
+ * ones. What other layers keep in skb->dev when it is not a device (UDP's
+ * dev_scratch: sizes and flags) never does, so this tells them apart
+ * before anything is read through it. */
+#define KERNEL_ADDR_MIN 0xff00000000000000ULL
+
+static __always_inline bool kernel_ptr(const void *p)
+{
+	return (u64)p >= KERNEL_ADDR_MIN;
+}
+
+static __always_inline u32 dev_netns(void *dev)
+{
+	return net_inum(read_ptr(dev, OFF_DEV_NET));
+}
+
 /* Device name, index and namespace. */
 static __always_inline void read_dev(void *dev, struct podnet_event *ev)
 {
-	if (!dev)
+	if (!kernel_ptr(dev))
 		return;
 	bpf_probe_read_kernel(ev->ifname, sizeof(ev->ifname), (const char *)dev + OFF_DEV_NAME);
 	bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), (const char *)dev + OFF_DEV_IFINDEX);
-	ev->head.netns = net_inum(read_ptr(dev, OFF_DEV_NET));
+	ev->head.netns = dev_netns(dev);
+}
+
+static __always_inline void forget_dev(struct podnet_event *ev)
+{
+	__builtin_memset(ev->ifname, 0, sizeof(ev->ifname));
+	ev->ifindex = 0;
+	ev->head.netns = 0;
+}
+
+static __always_inline u32 sock_netns_checked(void *sk)
+{
+	return kernel_ptr(sk) ? sock_netns(sk) : 0;
+}
+
+/* The namespace of the route the stack chose for the packet
+ * (skb_dst(skb)->dev): still set where a packet has lost its device and
+ * has no socket (reassembly, netfilter). The low bit of _skb_refdst is a
+ * flag (SKB_DST_NOREF), not part of the pointer. */
+static __always_inline u32 dst_netns(void *skb)
+{
+	u64 refdst = 0;
+	bpf_probe_read_kernel(&refdst, sizeof(refdst), (const char *)skb + OFF_SKB_REFDST);
+	void *dst = (void *)(refdst & ~1ULL);
+	void *dev = kernel_ptr(dst) ? read_ptr(dst, OFF_DST_DEV) : NULL;
+	return kernel_ptr(dev) ? dev_netns(dev) : 0;
+}
+
+/* A UDP datagram waiting in a socket's queue has neither device (UDP
+ * keeps its own bookkeeping in skb->dev) nor owner (skb->sk) nor route;
+ * freed unread when the socket closes, only its arrival knew the
+ * namespace. So the receive hooks note each UDP packet's namespace, keyed
+ * by the skb and checked against its data buffer at the drop (skb structs
+ * are reused for other packets). An LRU map: old entries just fall out. */
+struct arrival {
+	void *head;
+	u32 netns;
+	u32 _pad;
+};
+BPF_TABLE("lru_hash", u64, struct arrival, udp_arrivals, 16384);
+
+static __always_inline void note_arrival(void *skb, const struct podnet_event *ev)
+{
+	if (ev->proto != IPPROTO_UDP || !ev->head.netns)
+		return;
+	u64 key = (u64)skb;
+	struct arrival a = {.head = read_ptr(skb, OFF_SKB_HEAD), .netns = ev->head.netns};
+	udp_arrivals.update(&key, &a);
+}
+
+static __always_inline u32 arrival_netns(void *skb)
+{
+	u64 key = (u64)skb;
+	struct arrival *a = udp_arrivals.lookup(&key);
+	u32 netns = a && a->head == read_ptr(skb, OFF_SKB_HEAD) ? a->netns : 0;
+	if (a)
+		udp_arrivals.delete(&key);
+	return netns;
+}
+
+/* The namespace of a packet that is being dropped, after read_skb(). A
+ * drop may happen where skb->dev no longer holds a device (a queue purge
+ * at socket close, an skb in TCP's out-of-order tree, whose rb_node
+ * overlays it), so a socket comes first: the packet's owner, or the one
+ * the kernel says received it (rx_sk: a listener checking a SYN cookie);
+ * a device in another namespace than that socket is not the packet's and
+ * is forgotten. Without either, read_skb's device or route stands, else
+ * a UDP datagram's arrival; 0 when nothing knows (unknown, said so in the
+ * output). */
+static __always_inline void drop_netns(void *skb, void *rx_sk, struct podnet_event *ev)
+{
+	u32 owner = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
+	if (!owner)
+		owner = sock_netns_checked(rx_sk);
+	if (owner && owner != ev->head.netns) {
+		forget_dev(ev);
+		ev->head.netns = owner;
+	}
+	if (!ev->head.netns && ev->proto == IPPROTO_UDP)
+		ev->head.netns = arrival_netns(skb);
 }
 
 struct l4_ports {
@@ -117,9 +212,12 @@ static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at
 	bpf_probe_read_kernel(&network, sizeof(network), s + OFF_SKB_NETWORK_HEADER);
 	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SKB_PROTOCOL);
 	protocol = __builtin_bswap16(protocol);
+	/* the namespace: the device's, else the owning socket's, else the route's */
 	read_dev(read_ptr(skb, OFF_SKB_DEV), ev);
 	if (!ev->head.netns)
-		ev->head.netns = sock_netns(read_ptr(skb, OFF_SKB_SK));
+		ev->head.netns = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
+	if (!ev->head.netns)
+		ev->head.netns = dst_netns(skb);
 	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6)
 		return;
 	const char *l3 = (at_data || network == NO_HEADER || network == 0) ? data : (const char *)head + network;
@@ -162,6 +260,8 @@ static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool 
 	ev.event = event;
 	ev.hook = hook;
 	read_skb(skb, &ev, at_data);
+	if (event == EVENT_RX || event == EVENT_DELIVER)
+		note_arrival(skb, &ev);
 	return report(ctx, &ev);
 }
 
@@ -201,8 +301,7 @@ RAW_TRACEPOINT_PROBE(net_dev_xmit)
 	ev.event = EVENT_XMIT;
 	ev.hook = HOOK_NET_DEV_XMIT;
 	read_skb((void *)ctx->args[0], &ev, false);
-	__builtin_memset(ev.ifname, 0, sizeof(ev.ifname));
-	ev.head.netns = 0;
+	forget_dev(&ev);
 	read_dev((void *)ctx->args[2], &ev);
 	ev.len = (u32)ctx->args[3];
 	return report(ctx, &ev);
@@ -217,7 +316,13 @@ RAW_TRACEPOINT_PROBE(kfree_skb)
 #ifdef HAVE_DROP_REASON
 	ev.reason = (u32)ctx->args[2];
 #endif
-	read_skb((void *)ctx->args[0], &ev, false);
+	void *skb = (void *)ctx->args[0];
+	read_skb(skb, &ev, false);
+#ifdef HAVE_RX_SK
+	drop_netns(skb, (void *)ctx->args[3], &ev);
+#else
+	drop_netns(skb, NULL, &ev);
+#endif
 	return report(ctx, &ev);
 }
 

@@ -87,6 +87,8 @@ static const struct kernel_field kernel_fields[] = {
 	{"OFF_SKB_DEV", "sk_buff", "dev", "linux/skbuff.h"},
 	{"OFF_SKB_SK", "sk_buff", "sk", "linux/skbuff.h"},
 	{"OFF_SKB_IIF", "sk_buff", "skb_iif", "linux/skbuff.h"},
+	{"OFF_SKB_REFDST", "sk_buff", "_skb_refdst", "linux/skbuff.h"},
+	{"OFF_DST_DEV", "dst_entry", "dev", "net/dst.h"},
 	{"OFF_DEV_NAME", "net_device", "name", "linux/netdevice.h"},
 	{"OFF_DEV_IFINDEX", "net_device", "ifindex", "linux/netdevice.h"},
 	{"OFF_DEV_NET", "net_device", "nd_net.net", "linux/netdevice.h"},
@@ -264,8 +266,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 		[F_PID] = cell_u64(e->head.pid), [F_TID] = cell_u64(e->head.tid),
 		[F_COMM] = cell_strn(e->head.comm, sizeof e->head.comm),
 	};
+	/* no device at that hook (a socket event, a drop after the device was
+	 * let go): said as such, never guessed */
 	if (e->ifname[0] == '\0')
-		c[F_IFNAME] = cell_str(e->event == EVENT_RESET || e->event == EVENT_RETRANSMIT ? "-" : "?");
+		c[F_IFNAME] = cell_str("-");
+	if (e->head.netns == 0)   /* nothing at that point knew the namespace */
+		c[F_NETNS] = cell_null();
 	output_row(&r->out, c);
 	return 0;
 }
@@ -301,10 +307,12 @@ int main(int argc, char **argv)
 
 	struct run r = {0};
 	r.nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &r.reasons);
-	char defines[160];
-	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s%s", t.sample,
+	char defines[256];
+	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later */
+	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s%s%s", t.sample,
 		 r.nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
-		 layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "");
+		 layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "",
+		 layout_tracepoint_nargs("kfree_skb") >= 4 ? "#define HAVE_RX_SK 1\n" : "");
 	struct program prog;
 	program_build(&prog, "podnet", &o, defines, kernel_fields, podnet_bpf_text);
 	program_start(&prog, probes, &o, on_event, &r);

@@ -3,6 +3,7 @@ veth pairs and a bridge) that the test makes, as root."""
 import os
 import socket
 import subprocess
+import time
 import unittest
 
 from lib import (HAS_KPROBES, PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode,
@@ -12,6 +13,7 @@ from pods import Pods
 A4, B4 = "10.231.0.1", "10.231.0.2"
 A6, B6 = "fd00:231::1", "fd00:231::2"
 HOST_NETNS = netns_inode("/proc/self/ns/net")
+HAS_DROP_REASON = tracepoint_has_field("skb/kfree_skb", "reason")
 # The device-level hooks every kernel has; where kprobes exist, IP-layer
 # hooks (ip_output...) add events from before a device is chosen.
 DEVICE_HOOKS = {"netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue",
@@ -27,6 +29,32 @@ def udp_send(pods, pod, family, dst, port, count=1, size=32):
     code = (f"import socket\ns = socket.socket(socket.{af}, socket.SOCK_DGRAM)\n"
             f"for _ in range({count}):\n    s.sendto(b'u' * {size}, ({dst!r}, {port}))\n")
     subprocess.run([*pods.exec_prefix(pod), PYTHON, "-c", code], check=True, timeout=30)
+
+
+# A UDP socket that receives but never reads, then closes on a line on stdin.
+UNREAD_RECEIVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rcvbuf = int(sys.argv[2])
+if rcvbuf:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+s.bind((sys.argv[1], 0))
+print(s.getsockname()[1], flush=True)
+sys.stdin.readline()
+s.close()
+"""
+
+# Clients that connect all at once (non-blocking), wait, then close.
+CONNECT_AT_ONCE = """
+import select, socket, sys, time
+addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = [socket.socket() for _ in range(n)]
+for s in socks:
+    s.setblocking(False)
+    s.connect_ex((addr, port))
+select.select([], socks, [], 5)
+time.sleep(0.5)
+"""
 
 
 def host_loopback_traffic():
@@ -119,6 +147,74 @@ class PodnetTest(ToolTest):
             self.assertEqual((e["saddr"], e["daddr"], e["netns"]), (A4, B4, self.netns_b))
             self.assertIn("udp", e["function"], e)   # the dropping function: __udp4_lib_rcv
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
+
+    def drops_seen_by_pod_and_by_all(self, pod, make_drops):
+        """Runs make_drops() under two tracers, the pod's view and every
+        namespace's; returns (pod's drops, all drops)."""
+        mine = Tracer("podnet", "-j", "--netns", self.pods.path(pod), "--drops")
+        every = Tracer("podnet", "-j", "--drops")
+        make_drops()
+        mine.stop()
+        every.stop()
+        return mine.events("packet"), every.events("packet")
+
+    def test_unread_datagrams_purged_at_close_are_the_pods(self):
+        # 5 datagrams left unread, freed when the socket closes; 300 to a tiny
+        # receive buffer, most dropped on arrival, the rest at close
+        for count, rcvbuf in ((5, 0), (300, 2048)):
+            with self.subTest(count=count):
+                rx = subprocess.Popen([*self.pods.exec_prefix("b"), PYTHON, "-c", UNREAD_RECEIVER, B4,
+                                       str(rcvbuf)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                self.addCleanup(rx.kill)
+                port = int(rx.stdout.readline())
+
+                def unread_then_close():
+                    udp_send(self.pods, "a", 4, B4, port, count=count)
+                    time.sleep(0.3)
+                    rx.communicate(b"close\n", timeout=30)
+                    time.sleep(0.3)
+
+                mine, every = self.drops_seen_by_pod_and_by_all("b", unread_then_close)
+                mine = [e for e in mine if (e["proto"], e["dport"]) == ("udp", port)]
+                every = [e for e in every if (e["proto"], e["dport"]) == ("udp", port)]
+                self.assertEqual(len(every), count)
+                self.assertEqual({e["netns"] for e in every}, {self.netns_b})
+                self.assertEqual(len(mine), count)
+                if count == 300 and HAS_DROP_REASON:
+                    self.assertIn("SOCKET_RCVBUFF", {e["reason"] for e in mine})
+
+    def in_pod(self, pod, *cmd, undo=None):
+        """Runs a command in a pod; undo, if given, after the test."""
+        subprocess.run([*self.pods.exec_prefix(pod), *cmd], check=True, timeout=30)
+        if undo:
+            self.addCleanup(subprocess.run, [*self.pods.exec_prefix(pod), *undo], timeout=30)
+
+    def test_listen_queue_overflow_is_the_pods(self):
+        # listen(fd, 1), no accept; 6 clients at once. SYN cookies always
+        # (tcp_syncookies=2), and B's answers paced (tbf: one per 74 ms), so
+        # every SYN is answered before the queue fills: the handshake ACKs
+        # that come after the second find it full and are dropped (in
+        # cookie_v4_check), where the packet has no device and no socket
+        self.in_pod("b", "sysctl", "-qw", "net.ipv4.tcp_syncookies=2",
+                    undo=["sysctl", "-qw", "net.ipv4.tcp_syncookies=1"])
+        self.in_pod("b", "tc", "qdisc", "add", "dev", "veth-b", "root", "tbf", "rate", "8kbit",
+                    "burst", "100", "latency", "2s", undo=["tc", "qdisc", "del", "dev", "veth-b", "root"])
+        srv = self.server(4, "--bind", B4, "--backlog", "1", "--accept", "0",
+                          prefix=self.pods.exec_prefix("b"))
+
+        def overflow():
+            self.in_pod("a", PYTHON, "-c", CONNECT_AT_ONCE, B4, str(srv.port), "6")
+
+        mine, every = self.drops_seen_by_pod_and_by_all("b", overflow)
+        acks = [e for e in every if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
+        self.assertGreaterEqual(len(acks), 1, every)
+        to_listener = [e for e in every if (e["daddr"], e["dport"]) == (B4, srv.port)]
+        self.assertEqual({e["netns"] for e in to_listener}, {self.netns_b}, to_listener)
+        # the clients' FINs are dropped too, for a while: compare the handshakes
+        mine = [e for e in mine if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
+        self.assertEqual({e["sport"] for e in mine}, {e["sport"] for e in acks})
+        srv.go()
+        srv.results()
 
     def test_tcp_connect_to_a_closed_port_shows_a_reset(self):
         t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "tcp")
