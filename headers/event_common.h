@@ -37,7 +37,7 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
 /* Raw output (-o raw) starts with this header, then fixed-size records
  * exactly as the kernel wrote them. */
 #define RAW_MAGIC "SOCKLENS"
-#define RAW_VERSION 1
+#define RAW_VERSION 2   /* 2: podnet's record grew to 176 bytes (tunnels, fragments, VLAN) */
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */
 	__u32 version;        /* RAW_VERSION */

@@ -1,5 +1,6 @@
 """podnet against real traffic between 'pods' (network namespaces with
 veth pairs and a bridge) that the test makes, as root."""
+import json
 import os
 import socket
 import subprocess
@@ -55,6 +56,29 @@ for s in socks:
 select.select([], socks, [], 5)
 time.sleep(0.5)
 """
+
+
+# One 3000-byte UDP datagram over IPv4 (fragmented: DF off) and over IPv6
+# (fragmented by the source), and a small IPv6 one with a Destination
+# Options header; prints each one's source port.
+ODD_SHAPED_DATAGRAMS = """
+import json, socket, sys
+b4, b6, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sent = {}
+v4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+v4.setsockopt(socket.IPPROTO_IP, 10, 0)   # IP_MTU_DISCOVER: IP_PMTUDISC_DONT (DF off)
+v4.sendto(b"4" * 3000, (b4, port))
+v6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+v6.sendto(b"6" * 3000, (b6, port))
+opts = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+opts.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+opts.sendto(b"d" * 100, (b6, port))
+print(json.dumps({"v4": v4.getsockname()[1], "v6": v6.getsockname()[1],
+                  "dstopts": opts.getsockname()[1]}))
+"""
+FRAMES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "frames.py")
+INNER_A, INNER_B = "10.234.0.1", "10.234.0.2"
+RECEIVED = ("netif_rx", "netif_receive_skb")
 
 
 def host_loopback_traffic():
@@ -215,6 +239,91 @@ class PodnetTest(ToolTest):
         self.assertEqual({e["sport"] for e in mine}, {e["sport"] for e in acks})
         srv.go()
         srv.results()
+
+    def received_in_b(self, events):
+        return [e for e in events if e["hook"] in RECEIVED and e["ifname"] == "veth-b"]
+
+    def test_fragments_and_ipv6_extension_headers(self):
+        pod = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "udp")
+        port = Tracer("podnet", "-j", "--proto", "udp", "--port", "7300")
+        out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, "-c", ODD_SHAPED_DATAGRAMS, B4, B6,
+                              "7300"], check=True, capture_output=True, timeout=30).stdout
+        sent = json.loads(out)
+        pod.stop()
+        port.stop()
+        evs = pod.events("packet")
+        self.assertEqual({e["netns"] for e in evs}, {self.netns_b})
+        self.assertFalse([e for e in evs if 13364 in (e["sport"], e["dport"])])  # "44" as a port
+        rx = self.received_in_b(evs)
+        for family, src in ((4, A4), (6, A6)):
+            with self.subTest(family=family):
+                mine = [e for e in rx if (e["family"], e["saddr"], e["proto"]) == (family, src, "udp")]
+                first = [e for e in mine if e["fragment"] == "first"]
+                later = [e for e in mine if e["fragment"] == "later"]
+                self.assertTrue(first and later, mine)
+                key = "v4" if family == 4 else "v6"
+                self.assertEqual({(e["sport"], e["dport"]) for e in first}, {(sent[key], 7300)})
+                self.assertEqual({(e["sport"], e["dport"]) for e in later}, {(0, 0)})
+        opts = [e for e in rx if e["sport"] == sent["dstopts"]]
+        self.assertTrue(opts, rx)
+        self.assertEqual({(e["proto"], e["dport"], e["fragment"]) for e in opts}, {("udp", 7300, "")})
+        # each datagram passes --proto udp --port 7300 (by its first fragment)
+        self.assertLessEqual(set(sent.values()), {e["sport"] for e in port.events("packet")})
+
+    def test_vlan_tags_ip_options_and_tunnels(self):
+        mac = subprocess.run(["ip", "-n", self.pods.ns("b"), "-j", "link", "show", "veth-b"], check=True,
+                             capture_output=True, text=True).stdout
+        mac = json.loads(mac)[0]["address"]
+        pod = Tracer("podnet", "-j", "--netns", self.pods.path("b"))
+        port = Tracer("podnet", "-j", "--proto", "udp", "--port", "7300")
+        out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, FRAMES, "veth-a", mac, A4, B4, INNER_A,
+                              INNER_B, "7300"], check=True, capture_output=True, timeout=30).stdout
+        sent = json.loads(out)
+        pod.stop()
+        port.stop()
+        rx = self.received_in_b(pod.events("packet"))
+        plain = {"vlan": (100, "udp", "", 0), "options": (0, "udp", "", 0)}
+        for shape, (vlan, proto, encap, _) in plain.items():
+            with self.subTest(shape=shape):
+                evs = [e for e in rx if e["sport"] == sent[shape]]
+                self.assertTrue(evs, rx)
+                self.assertEqual({(e["vlan"], e["proto"], e["encap"], e["saddr"], e["dport"])
+                                  for e in evs}, {(vlan, proto, encap, A4, 7300)})
+        tunnels = {"ipip": ("4", 0), "gre": ("47", 0), "geneve": ("udp", 6081)}
+        for shape, (proto, dport) in tunnels.items():
+            with self.subTest(shape=shape):
+                evs = [e for e in rx if e["inner_sport"] == sent[shape]]
+                self.assertTrue(evs, rx)
+                self.assertEqual({(e["proto"], e["dport"], e["encap"]) for e in evs}, {(proto, dport, shape)})
+                self.assertEqual({(e["inner_family"], e["inner_proto"], e["inner_saddr"], e["inner_daddr"],
+                                   e["inner_dport"]) for e in evs}, {(4, "udp", INNER_A, INNER_B, 7300)})
+        # the filters match the packet's own (outer) headers
+        seen = {e["sport"] for e in port.events("packet")}
+        self.assertLessEqual({sent["vlan"], sent["options"]}, seen)
+        self.assertFalse(seen & {sent["ipip"], sent["gre"], sent["geneve"]})
+
+    def test_vxlan_shows_outer_and_inner_packet(self):
+        for pod, local, remote, addr in (("a", A4, B4, INNER_A), ("b", B4, A4, INNER_B)):
+            r = subprocess.run(["ip", "-n", self.pods.ns(pod), "link", "add", "vx0", "type", "vxlan", "id",
+                                "42", "dstport", "4789", "local", local, "remote", remote, "dev",
+                                f"veth-{pod}"], capture_output=True)
+            if r.returncode:
+                self.skipTest(f"no VXLAN here: {r.stderr.decode()}")
+            self.addCleanup(subprocess.run, ["ip", "-n", self.pods.ns(pod), "link", "del", "vx0"])
+            self.in_pod(pod, "ip", "addr", "add", f"{addr}/24", "dev", "vx0")
+            self.in_pod(pod, "ip", "link", "set", "vx0", "up")
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "udp")
+        udp_send(self.pods, "a", 4, INNER_B, 7300)
+        t.stop()
+        evs = [e for e in t.events("packet") if e["hook"] in RECEIVED]
+        # (ARP and IPv6 router solicitations go through the tunnel too)
+        outer = [e for e in evs if e["ifname"] == "veth-b" and e["encap"] == "vxlan" and e["inner_family"] == 4]
+        self.assertTrue(outer, evs)
+        self.assertEqual({(e["dport"], e["inner_proto"], e["inner_saddr"], e["inner_daddr"], e["inner_dport"])
+                          for e in outer}, {(4789, "udp", INNER_A, INNER_B, 7300)})
+        inner = [e for e in evs if e["ifname"] == "vx0"]
+        self.assertTrue(inner, evs)
+        self.assertEqual({(e["saddr"], e["dport"], e["encap"]) for e in inner}, {(INNER_A, 7300, "")})
 
     def test_tcp_connect_to_a_closed_port_shows_a_reset(self):
         t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "tcp")
