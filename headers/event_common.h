@@ -40,7 +40,8 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
 /* Streams written before the project's rename (as nettrace) carry this
  * magic, all of them version 1 (see RAW_VERSION). */
 #define RAW_MAGIC_BEFORE_RENAME "NTRACE01"
-/* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes) */
+/* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes);
+ * podnet_event grew to 176 bytes (tunnels, fragments, VLAN) */
 #define RAW_VERSION 2
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */

@@ -40,6 +40,22 @@ enum podnet_hook {
 	HOOK_TCP_V6_SEND_RESET = 17,
 };
 
+/* tunnel the packet carries (its inner packet is in the inner_* fields) */
+enum podnet_encap {
+	ENCAP_NONE = 0,
+	ENCAP_VXLAN = 1,   /* UDP to port 4789 or 8472 (Linux's default) */
+	ENCAP_GENEVE = 2,  /* UDP to port 6081 */
+	ENCAP_IPIP = 3,    /* IPv4 in IP (protocol 4) */
+	ENCAP_IP6 = 4,     /* IPv6 in IP (protocol 41: sit, ip6tnl) */
+	ENCAP_GRE = 5,     /* GRE (protocol 47), IP or Ethernet (gretap) inside */
+};
+
+/* the packet's shape, where it is not "IP header, then transport header" */
+#define SHAPE_FRAG_FIRST 0x01  /* first fragment: carries the transport header */
+#define SHAPE_FRAG_LATER 0x02  /* later fragment: no transport header, ports 0 */
+#define SHAPE_UNPARSED 0x04    /* headers beyond those walked: proto is the last
+                                * header reached, ports 0 */
+
 struct podnet_event {
 	struct event_head head;  /* pid/comm only where the hook ran in a task's own
 	                          * context (0 and "" otherwise); netns of the packet */
@@ -59,8 +75,17 @@ struct podnet_event {
 	__u8 tcp_flags;          /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80 */
 	__u8 icmp_type;
 	__u8 icmp_code;
-	__u8 _pad[8];
+	__u8 encap;              /* enum podnet_encap */
+	__u16 vlan;              /* VLAN id of the outermost 802.1Q/802.1ad tag, 0 if none */
+	__u8 shape;              /* SHAPE_* bits of the (outer) packet */
+	__u8 inner_proto;        /* the tunnelled packet's, where encap is set */
+	__u16 inner_family;      /* AF_INET, AF_INET6, 0 if not IP or not reached */
+	__u16 inner_sport;
+	__u16 inner_dport;
+	__u8 _pad[4];
+	__u8 inner_saddr[16];
+	__u8 inner_daddr[16];
 };
-_Static_assert(sizeof(struct podnet_event) == 136, "podnet_event layout");
+_Static_assert(sizeof(struct podnet_event) == 176, "podnet_event layout");
 
 #endif

@@ -14,6 +14,30 @@
 #define IPPROTO_UDP 17
 #define IPPROTO_ICMPV6 58
 #define NO_HEADER 0xffff        /* skb header offsets not set yet */
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_P_TEB 0x6558        /* Ethernet in a tunnel (gretap, Geneve) */
+#define VLAN_VID_MASK 0x0fff
+#define MAX_VLAN_TAGS 2         /* QinQ */
+#define IPPROTO_IPIP 4
+#define IPPROTO_IPV6 41
+#define IPPROTO_GRE 47
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_AUTH 51
+#define NEXTHDR_DEST 60
+#define MAX_EXT_HEADERS 8
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+#define IP6_OFFSET 0xfff8
+#define GRE_CSUM 0x8000
+#define GRE_KEY 0x2000
+#define GRE_SEQ 0x1000
+#define GRE_VERSION 0x0007
+#define VXLAN_PORT 4789
+#define VXLAN_LINUX_PORT 8472
+#define GENEVE_PORT 6081
 
 /* Packets the filters or the sampling passed over, per CPU: reported. */
 BPF_PERCPU_ARRAY(skipped, u64, 2);
@@ -45,14 +69,109 @@ static __always_inline u32 net_inum(void *net)
 	return inum;
 }
 
+/* Kernel addresses on x86-64 (4- and 5-level paging) have the top byte all
+ * ones. What other layers keep in skb->dev when it is not a device (UDP's
+ * dev_scratch: sizes and flags) never does, so this tells them apart
+ * before anything is read through it. */
+#define KERNEL_ADDR_MIN 0xff00000000000000ULL
+
+static __always_inline bool kernel_ptr(const void *p)
+{
+	return (u64)p >= KERNEL_ADDR_MIN;
+}
+
+static __always_inline u32 dev_netns(void *dev)
+{
+	return net_inum(read_ptr(dev, OFF_DEV_NET));
+}
+
 /* Device name, index and namespace. */
 static __always_inline void read_dev(void *dev, struct podnet_event *ev)
 {
-	if (!dev)
+	if (!kernel_ptr(dev))
 		return;
 	bpf_probe_read_kernel(ev->ifname, sizeof(ev->ifname), (const char *)dev + OFF_DEV_NAME);
 	bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), (const char *)dev + OFF_DEV_IFINDEX);
-	ev->head.netns = net_inum(read_ptr(dev, OFF_DEV_NET));
+	ev->head.netns = dev_netns(dev);
+}
+
+static __always_inline void forget_dev(struct podnet_event *ev)
+{
+	__builtin_memset(ev->ifname, 0, sizeof(ev->ifname));
+	ev->ifindex = 0;
+	ev->head.netns = 0;
+}
+
+static __always_inline u32 sock_netns_checked(void *sk)
+{
+	return kernel_ptr(sk) ? sock_netns(sk) : 0;
+}
+
+/* The namespace of the route the stack chose for the packet
+ * (skb_dst(skb)->dev): still set where a packet has lost its device and
+ * has no socket (reassembly, netfilter). The low bit of _skb_refdst is a
+ * flag (SKB_DST_NOREF), not part of the pointer. */
+static __always_inline u32 dst_netns(void *skb)
+{
+	u64 refdst = 0;
+	bpf_probe_read_kernel(&refdst, sizeof(refdst), (const char *)skb + OFF_SKB_REFDST);
+	void *dst = (void *)(refdst & ~1ULL);
+	void *dev = kernel_ptr(dst) ? read_ptr(dst, OFF_DST_DEV) : NULL;
+	return kernel_ptr(dev) ? dev_netns(dev) : 0;
+}
+
+/* A UDP datagram waiting in a socket's queue has neither device (UDP
+ * keeps its own bookkeeping in skb->dev) nor owner (skb->sk) nor route;
+ * freed unread when the socket closes, only its arrival knew the
+ * namespace. So the receive hooks note each UDP packet's namespace, keyed
+ * by the skb and checked against its data buffer at the drop (skb structs
+ * are reused for other packets). An LRU map: old entries just fall out. */
+struct arrival {
+	void *head;
+	u32 netns;
+	u32 _pad;
+};
+BPF_TABLE("lru_hash", u64, struct arrival, udp_arrivals, 16384);
+
+static __always_inline void note_arrival(void *skb, const struct podnet_event *ev)
+{
+	if (ev->proto != IPPROTO_UDP || !ev->head.netns)
+		return;
+	u64 key = (u64)skb;
+	struct arrival a = {.head = read_ptr(skb, OFF_SKB_HEAD), .netns = ev->head.netns};
+	udp_arrivals.update(&key, &a);
+}
+
+static __always_inline u32 arrival_netns(void *skb)
+{
+	u64 key = (u64)skb;
+	struct arrival *a = udp_arrivals.lookup(&key);
+	u32 netns = a && a->head == read_ptr(skb, OFF_SKB_HEAD) ? a->netns : 0;
+	if (a)
+		udp_arrivals.delete(&key);
+	return netns;
+}
+
+/* The namespace of a packet that is being dropped, after read_skb(). A
+ * drop may happen where skb->dev no longer holds a device (a queue purge
+ * at socket close, an skb in TCP's out-of-order tree, whose rb_node
+ * overlays it), so a socket comes first: the packet's owner, or the one
+ * the kernel says received it (rx_sk: a listener checking a SYN cookie);
+ * a device in another namespace than that socket is not the packet's and
+ * is forgotten. Without either, read_skb's device or route stands, else
+ * a UDP datagram's arrival; 0 when nothing knows (unknown, said so in the
+ * output). */
+static __always_inline void drop_netns(void *skb, void *rx_sk, struct podnet_event *ev)
+{
+	u32 owner = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
+	if (!owner)
+		owner = sock_netns_checked(rx_sk);
+	if (owner && owner != ev->head.netns) {
+		forget_dev(ev);
+		ev->head.netns = owner;
+	}
+	if (!ev->head.netns && ev->proto == IPPROTO_UDP)
+		ev->head.netns = arrival_netns(skb);
 }
 
 struct l4_ports {
@@ -64,44 +183,262 @@ struct l4_ports {
 	u8 flags;
 };
 
-/* IP and transport headers at l3. */
-static __always_inline void parse_ip(const char *l3, struct podnet_event *ev)
+/* One IP packet's headers: the packet itself, or the one in its tunnel. */
+struct ip_hdrs {
+	u8 saddr[16];
+	u8 daddr[16];
+	const char *l4;     /* its transport header; NULL where it has none */
+	u16 family;
+	u16 sport;
+	u16 dport;
+	u8 proto;
+	u8 shape;           /* SHAPE_* */
+	u8 tcp_flags;
+	u8 icmp_type;
+	u8 icmp_code;
+};
+
+/* IPv4: the header is IHL words long (options); a fragment other than
+ * the first carries no transport header, so no ports are read from it. */
+static __always_inline bool parse_ipv4(const char *l3, struct ip_hdrs *h)
+{
+	u8 ip[20] = {};
+	if (bpf_probe_read_kernel(ip, sizeof(ip), l3) != 0)
+		return false;
+	h->family = AF_INET;
+	h->proto = ip[9];
+	__builtin_memcpy(h->saddr, &ip[12], 4);
+	__builtin_memcpy(h->daddr, &ip[16], 4);
+	u16 frag = (u16)(ip[6] << 8 | ip[7]);
+	if (frag & IP_OFFSET) {
+		h->shape |= SHAPE_FRAG_LATER;
+		return true;
+	}
+	if (frag & IP_MF)
+		h->shape |= SHAPE_FRAG_FIRST;
+	h->l4 = l3 + (ip[0] & 0x0f) * 4;
+	return true;
+}
+
+/* One test, not five: each branch in the walk below multiplies the paths
+ * the verifier has to follow. */
+#define EXT_HEADERS ((1ULL << NEXTHDR_HOP) | (1ULL << NEXTHDR_ROUTING) | (1ULL << NEXTHDR_FRAGMENT) | \
+		     (1ULL << NEXTHDR_DEST) | (1ULL << NEXTHDR_AUTH))
+
+static __always_inline bool ipv6_ext_header(u8 next)
+{
+	return next < 64 && ((1ULL << next) & EXT_HEADERS);
+}
+
+/* IPv6: up to ext_headers extension headers are walked (a bound: the
+ * verifier needs one, and no real packet has more) to the upper-layer
+ * protocol. A later fragment stops the walk: its payload is no header. */
+static __always_inline bool parse_ipv6(const char *l3, struct ip_hdrs *h, int ext_headers)
+{
+	u8 ip6[40] = {};
+	if (bpf_probe_read_kernel(ip6, sizeof(ip6), l3) != 0)
+		return false;
+	h->family = AF_INET6;
+	__builtin_memcpy(h->saddr, &ip6[8], 16);
+	__builtin_memcpy(h->daddr, &ip6[24], 16);
+	u8 next = ip6[6];
+	const char *p = l3 + 40;
+#pragma unroll
+	for (int i = 0; i < MAX_EXT_HEADERS; i++) {
+		if (i >= ext_headers || !ipv6_ext_header(next))
+			break;
+		u8 ext[4] = {};
+		bpf_probe_read_kernel(ext, sizeof(ext), p);
+		if (next == NEXTHDR_FRAGMENT) {
+			u16 frag = (u16)(ext[2] << 8 | ext[3]);
+			h->shape |= (frag & IP6_OFFSET) ? SHAPE_FRAG_LATER : SHAPE_FRAG_FIRST;
+			if (frag & IP6_OFFSET) {
+				h->proto = ext[0];
+				return true;
+			}
+			p += 8;
+		} else if (next == NEXTHDR_AUTH) {
+			p += (ext[1] + 2) * 4;   /* AH counts 4-byte words, less 2 */
+		} else {
+			p += (ext[1] + 1) * 8;
+		}
+		next = ext[0];
+	}
+	h->proto = next;
+	if (ipv6_ext_header(next))
+		h->shape |= SHAPE_UNPARSED;
+	else
+		h->l4 = p;
+	return true;
+}
+
+static __always_inline void parse_l4(struct ip_hdrs *h)
+{
+	if (!h->l4)
+		return;
+	if (h->proto == IPPROTO_TCP || h->proto == IPPROTO_UDP) {
+		struct l4_ports t = {};
+		bpf_probe_read_kernel(&t, sizeof(t), h->l4);
+		h->sport = __builtin_bswap16(t.sport);
+		h->dport = __builtin_bswap16(t.dport);
+		if (h->proto == IPPROTO_TCP)
+			h->tcp_flags = t.flags;
+	} else if (h->proto == IPPROTO_ICMP || h->proto == IPPROTO_ICMPV6) {
+		u8 icmp[2] = {};
+		bpf_probe_read_kernel(icmp, sizeof(icmp), h->l4);
+		h->icmp_type = icmp[0];
+		h->icmp_code = icmp[1];
+	}
+}
+
+/* The IP packet at l3 (version from its first byte), to its ports. */
+static __always_inline bool parse_ip(const char *l3, struct ip_hdrs *h, int ext_headers)
 {
 	u8 first = 0;
 	bpf_probe_read_kernel(&first, 1, l3);
-	const char *l4;
-	if ((first >> 4) == 4) {
-		u8 ip[20] = {};
-		bpf_probe_read_kernel(ip, sizeof(ip), l3);
-		ev->family = AF_INET;
-		ev->proto = ip[9];
-		__builtin_memcpy(ev->saddr, &ip[12], 4);
-		__builtin_memcpy(ev->daddr, &ip[16], 4);
-		l4 = l3 + (ip[0] & 0x0f) * 4;
-	} else if ((first >> 4) == 6) {
-		u8 ip6[40] = {};
-		bpf_probe_read_kernel(ip6, sizeof(ip6), l3);
-		ev->family = AF_INET6;
-		ev->proto = ip6[6];
-		__builtin_memcpy(ev->saddr, &ip6[8], 16);
-		__builtin_memcpy(ev->daddr, &ip6[24], 16);
-		l4 = l3 + 40;
-	} else {
+	bool ok = (first >> 4) == 4   ? parse_ipv4(l3, h)
+		  : (first >> 4) == 6 ? parse_ipv6(l3, h, ext_headers)
+				      : false;
+	if (ok)
+		parse_l4(h);
+	return ok;
+}
+
+static __always_inline u16 read_be16(const char *p)
+{
+	u16 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), p);
+	return __builtin_bswap16(v);
+}
+
+static __always_inline bool is_vlan(u16 ethertype)
+{
+	return ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD;
+}
+
+/* The IP header after an Ethernet header (one VLAN tag allowed), or NULL
+ * when it carries no IP. */
+static __always_inline const char *eth_payload(const char *eth)
+{
+	u16 type = read_be16(eth + 12);
+	const char *p = eth + 14;
+	if (is_vlan(type)) {
+		type = read_be16(p + 2);
+		p += 4;
+	}
+	return type == ETH_P_IP || type == ETH_P_IPV6 ? p : NULL;
+}
+
+static __always_inline const char *by_ethertype(const char *p, u16 type)
+{
+	if (type == ETH_P_TEB)
+		return eth_payload(p);
+	return type == ETH_P_IP || type == ETH_P_IPV6 ? p : NULL;
+}
+
+/* GRE: 4 bytes, then a 4-byte field for each of the checksum, key and
+ * sequence bits set; the protocol is an ethertype. */
+static __always_inline const char *gre_payload(const char *gre)
+{
+	u16 flags = read_be16(gre);
+	int len = 4 + ((flags & GRE_CSUM) ? 4 : 0) + ((flags & GRE_KEY) ? 4 : 0) + ((flags & GRE_SEQ) ? 4 : 0);
+	return (flags & GRE_VERSION) ? NULL : by_ethertype(gre + len, read_be16(gre + 2));
+}
+
+/* Geneve: 8 bytes and options (their length in 4-byte words). */
+static __always_inline const char *geneve_payload(const char *gnv)
+{
+	u8 opt_len = 0;
+	bpf_probe_read_kernel(&opt_len, 1, gnv);
+	return by_ethertype(gnv + 8 + (opt_len & 0x3f) * 4, read_be16(gnv + 2));
+}
+
+/* Where the tunnelled packet starts, and which tunnel: by IP protocol,
+ * or for UDP tunnels by their IANA (and Linux default) ports. */
+static __always_inline const char *tunnel_payload(const struct ip_hdrs *h, u8 *encap)
+{
+	if (!h->l4)
+		return NULL;
+	if (h->proto == IPPROTO_IPIP || h->proto == IPPROTO_IPV6) {
+		*encap = h->proto == IPPROTO_IPIP ? ENCAP_IPIP : ENCAP_IP6;
+		return h->l4;
+	}
+	if (h->proto == IPPROTO_GRE) {
+		*encap = ENCAP_GRE;
+		return gre_payload(h->l4);
+	}
+	if (h->proto != IPPROTO_UDP)
+		return NULL;
+	if (h->dport == VXLAN_PORT || h->dport == VXLAN_LINUX_PORT) {
+		*encap = ENCAP_VXLAN;
+		return eth_payload(h->l4 + 8 + 8);   /* UDP, VXLAN header, then Ethernet */
+	}
+	if (h->dport == GENEVE_PORT) {
+		*encap = ENCAP_GENEVE;
+		return geneve_payload(h->l4 + 8);
+	}
+	return NULL;
+}
+
+/* The packet's own headers are the record's; a tunnel's inner packet
+ * goes to the inner_* fields (one level: a tunnel in a tunnel is not
+ * followed). The inner packet's IPv6 extension headers are not walked:
+ * each walk multiplies the verifier's paths by the other's, past its
+ * limit; such an inner packet shows its first extension header as proto,
+ * without ports. */
+static __always_inline void put_tuple(const struct ip_hdrs *h, u16 *family, u8 *proto, u8 *saddr,
+				      u8 *daddr, u16 *sport, u16 *dport)
+{
+	*family = h->family;
+	*proto = h->proto;
+	__builtin_memcpy(saddr, h->saddr, 16);
+	__builtin_memcpy(daddr, h->daddr, 16);
+	*sport = h->sport;
+	*dport = h->dport;
+}
+
+static __always_inline void parse_packet(const char *l3, struct podnet_event *ev)
+{
+	struct ip_hdrs h = {};
+	if (!parse_ip(l3, &h, MAX_EXT_HEADERS))
 		return;
+	put_tuple(&h, &ev->family, &ev->proto, ev->saddr, ev->daddr, &ev->sport, &ev->dport);
+	ev->tcp_flags = h.tcp_flags;
+	ev->icmp_type = h.icmp_type;
+	ev->icmp_code = h.icmp_code;
+	ev->shape = h.shape;
+	const char *inner = tunnel_payload(&h, &ev->encap);
+	struct ip_hdrs in = {};
+	if (inner && parse_ip(inner, &in, 0))
+		put_tuple(&in, &ev->inner_family, &ev->inner_proto, ev->inner_saddr, ev->inner_daddr,
+			  &ev->inner_sport, &ev->inner_dport);
+}
+
+/* VLAN tags still in the packet, in front of the network header (a
+ * received frame no device has untagged yet): the outermost tag's id, and
+ * the header after them. */
+static __always_inline const char *skip_vlan_tags(const char *p, u16 *protocol, struct podnet_event *ev)
+{
+#pragma unroll
+	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
+		if (!is_vlan(*protocol))
+			break;
+		if (!ev->vlan)
+			ev->vlan = read_be16(p) & VLAN_VID_MASK;
+		*protocol = read_be16(p + 2);
+		p += 4;
 	}
-	if (ev->proto == IPPROTO_TCP || ev->proto == IPPROTO_UDP) {
-		struct l4_ports h = {};
-		bpf_probe_read_kernel(&h, sizeof(h), l4);
-		ev->sport = __builtin_bswap16(h.sport);
-		ev->dport = __builtin_bswap16(h.dport);
-		if (ev->proto == IPPROTO_TCP)
-			ev->tcp_flags = h.flags;
-	} else if (ev->proto == IPPROTO_ICMP || ev->proto == IPPROTO_ICMPV6) {
-		u8 icmp[2] = {};
-		bpf_probe_read_kernel(icmp, sizeof(icmp), l4);
-		ev->icmp_type = icmp[0];
-		ev->icmp_code = icmp[1];
-	}
+	return p;
+}
+
+/* A tag the device took off, or will put on (skb->vlan_proto/vlan_tci). */
+static __always_inline void read_vlan_tag(const char *skb, struct podnet_event *ev)
+{
+	u16 proto = 0, tci = 0;
+	bpf_probe_read_kernel(&proto, sizeof(proto), skb + OFF_SKB_VLAN_PROTO);
+	bpf_probe_read_kernel(&tci, sizeof(tci), skb + OFF_SKB_VLAN_TCI);
+	if (is_vlan(__builtin_bswap16(proto)))
+		ev->vlan = tci & VLAN_VID_MASK;
 }
 
 /* The packet: where its IP header is depends on the hook. Received
@@ -117,14 +454,22 @@ static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at
 	bpf_probe_read_kernel(&network, sizeof(network), s + OFF_SKB_NETWORK_HEADER);
 	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SKB_PROTOCOL);
 	protocol = __builtin_bswap16(protocol);
+	/* the namespace: the device's, else the owning socket's, else the route's */
 	read_dev(read_ptr(skb, OFF_SKB_DEV), ev);
 	if (!ev->head.netns)
-		ev->head.netns = sock_netns(read_ptr(skb, OFF_SKB_SK));
-	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6)
+		ev->head.netns = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
+	if (!ev->head.netns)
+		ev->head.netns = dst_netns(skb);
+	read_vlan_tag(s, ev);
+	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6 && !is_vlan(protocol))
 		return;
 	const char *l3 = (at_data || network == NO_HEADER || network == 0) ? data : (const char *)head + network;
+	/* a tag in the packet sits at data; on the way out network_header is
+	 * already past it */
+	if (l3 == data)
+		l3 = skip_vlan_tags(l3, &protocol, ev);
 	if (l3)
-		parse_ip(l3, ev);
+		parse_packet(l3, ev);
 }
 
 /* Filters, sampling, the owner where there is one, then out. */
@@ -162,6 +507,8 @@ static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool 
 	ev.event = event;
 	ev.hook = hook;
 	read_skb(skb, &ev, at_data);
+	if (event == EVENT_RX || event == EVENT_DELIVER)
+		note_arrival(skb, &ev);
 	return report(ctx, &ev);
 }
 
@@ -201,8 +548,7 @@ RAW_TRACEPOINT_PROBE(net_dev_xmit)
 	ev.event = EVENT_XMIT;
 	ev.hook = HOOK_NET_DEV_XMIT;
 	read_skb((void *)ctx->args[0], &ev, false);
-	__builtin_memset(ev.ifname, 0, sizeof(ev.ifname));
-	ev.head.netns = 0;
+	forget_dev(&ev);
 	read_dev((void *)ctx->args[2], &ev);
 	ev.len = (u32)ctx->args[3];
 	return report(ctx, &ev);
@@ -217,7 +563,13 @@ RAW_TRACEPOINT_PROBE(kfree_skb)
 #ifdef HAVE_DROP_REASON
 	ev.reason = (u32)ctx->args[2];
 #endif
-	read_skb((void *)ctx->args[0], &ev, false);
+	void *skb = (void *)ctx->args[0];
+	read_skb(skb, &ev, false);
+#ifdef HAVE_RX_SK
+	drop_netns(skb, (void *)ctx->args[3], &ev);
+#else
+	drop_netns(skb, NULL, &ev);
+#endif
 	return report(ctx, &ev);
 }
 

@@ -87,6 +87,10 @@ static const struct kernel_field kernel_fields[] = {
 	{"OFF_SKB_DEV", "sk_buff", "dev", "linux/skbuff.h"},
 	{"OFF_SKB_SK", "sk_buff", "sk", "linux/skbuff.h"},
 	{"OFF_SKB_IIF", "sk_buff", "skb_iif", "linux/skbuff.h"},
+	{"OFF_SKB_REFDST", "sk_buff", "_skb_refdst", "linux/skbuff.h"},
+	{"OFF_SKB_VLAN_PROTO", "sk_buff", "vlan_proto", "linux/skbuff.h"},
+	{"OFF_SKB_VLAN_TCI", "sk_buff", "vlan_tci", "linux/skbuff.h"},
+	{"OFF_DST_DEV", "dst_entry", "dev", "net/dst.h"},
 	{"OFF_DEV_NAME", "net_device", "name", "linux/netdevice.h"},
 	{"OFF_DEV_IFINDEX", "net_device", "ifindex", "linux/netdevice.h"},
 	{"OFF_DEV_NET", "net_device", "nd_net.net", "linux/netdevice.h"},
@@ -120,13 +124,15 @@ static const char *const hook_names[] = {
 	"ip_rcv", "ip_rcv_finish", "ip_output", "ip_finish_output", "__dev_queue_xmit", "br_forward",
 	"tcp_v4_send_reset", "tcp_v6_send_reset",
 };
+static const char *const encap_names[] = {"", "vxlan", "geneve", "ipip", "ip6", "gre"};
 #define NAME_OF(table, i) ((i) < sizeof table / sizeof *table ? table[i] : "?")
 
 enum {
 	F_TIME_CLOCK, F_TIME_REL, F_TYPE, F_TIME, F_TS, F_NETNS, F_IFNAME, F_IFINDEX, F_EVENT, F_HOOK,
 	F_PROTO, F_FAMILY, F_SRC, F_ARROW, F_DST, F_SADDR, F_SPORT, F_DADDR, F_DPORT, F_LEN,
-	F_DETAIL, F_FLAGS, F_ICMP_TYPE, F_ICMP_CODE, F_REASON, F_FUNCTION, F_PID, F_TID, F_COMM,
-	NFIELDS
+	F_DETAIL, F_FLAGS, F_ICMP_TYPE, F_ICMP_CODE, F_REASON, F_FUNCTION, F_FRAGMENT, F_UNPARSED,
+	F_VLAN, F_ENCAP, F_INNER_FAMILY, F_INNER_PROTO, F_INNER_SADDR, F_INNER_SPORT, F_INNER_DADDR,
+	F_INNER_DPORT, F_PID, F_TID, F_COMM, NFIELDS
 };
 
 static struct column columns[] = {
@@ -156,6 +162,16 @@ static struct column columns[] = {
 	{NULL, 0, "icmp_code", false, F_ICMP_CODE},
 	{NULL, 0, "reason", false, F_REASON},
 	{NULL, 0, "function", false, F_FUNCTION},
+	{NULL, 0, "fragment", false, F_FRAGMENT},
+	{NULL, 0, "unparsed", false, F_UNPARSED},
+	{NULL, 0, "vlan", false, F_VLAN},
+	{NULL, 0, "encap", false, F_ENCAP},
+	{NULL, 0, "inner_family", false, F_INNER_FAMILY},
+	{NULL, 0, "inner_proto", false, F_INNER_PROTO},
+	{NULL, 0, "inner_saddr", false, F_INNER_SADDR},
+	{NULL, 0, "inner_sport", false, F_INNER_SPORT},
+	{NULL, 0, "inner_daddr", false, F_INNER_DADDR},
+	{NULL, 0, "inner_dport", false, F_INNER_DPORT},
 	{NULL, 0, "pid", false, F_PID},
 	{NULL, 0, "tid", false, F_TID},
 	{NULL, 0, "comm", false, F_COMM},
@@ -204,6 +220,80 @@ static void endpoint(char *out, size_t size, unsigned family, const char *addr, 
 		snprintf(out, size, "%s:%u", addr, port);
 }
 
+static unsigned family_number(unsigned af)
+{
+	return af == 10 ? 6 : af == 2 ? 4 : 0;
+}
+
+static const char *fragment_name(unsigned shape)
+{
+	return shape & SHAPE_FRAG_LATER ? "later" : shape & SHAPE_FRAG_FIRST ? "first" : "";
+}
+
+/* Ports are shown only where the packet carries them: TCP or UDP with
+ * its transport header in this packet (not a later fragment). */
+static bool has_ports(unsigned proto, unsigned shape)
+{
+	return (proto == 6 || proto == 17) && !(shape & (SHAPE_FRAG_LATER | SHAPE_UNPARSED));
+}
+
+/* The tunnelled packet, for the text: "vxlan[udp 10.0.0.1:5>10.0.0.2:7300]". */
+static void inner_text(const struct podnet_event *e, const char *saddr, const char *daddr, char *out,
+		       size_t size)
+{
+	char pbuf[8], src[64], dst[64];
+	bool ports = has_ports(e->inner_proto, 0);
+	endpoint(src, sizeof src, e->inner_family, saddr, e->inner_sport, ports);
+	endpoint(dst, sizeof dst, e->inner_family, daddr, e->inner_dport, ports);
+	if (e->inner_family)
+		snprintf(out, size, "%s[%s %s>%s]", NAME_OF(encap_names, e->encap),
+			 proto_name(e->inner_proto, pbuf, sizeof pbuf), src, dst);
+	else
+		snprintf(out, size, "%s[?]", NAME_OF(encap_names, e->encap));
+}
+
+/* What the text adds after flags or reason: VLAN, fragment, tunnel,
+ * headers not parsed. */
+static void shape_text(const struct podnet_event *e, const char *isaddr, const char *idaddr, char *out,
+		       size_t size)
+{
+	char inner[180] = "";
+	size_t n = 0;
+	if (e->encap)
+		inner_text(e, isaddr, idaddr, inner, sizeof inner);
+	out[0] = '\0';
+	if (e->vlan)
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, " vlan=%u", e->vlan);
+	if (e->shape & (SHAPE_FRAG_FIRST | SHAPE_FRAG_LATER))
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, " frag=%s", fragment_name(e->shape));
+	if (e->shape & SHAPE_UNPARSED)
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, " unparsed");
+	if (e->encap)
+		snprintf(out + n, n < size ? size - n : 0, " %s", inner);
+}
+
+/* Both addresses as text, where the packet is IP ("" otherwise). */
+static void addr_pair(unsigned family, const uint8_t *s, const uint8_t *d, char *stext, char *dtext)
+{
+	if (!family)
+		return;
+	fmt_addr(stext, ADDR_TEXT_LEN, family, s);
+	fmt_addr(dtext, ADDR_TEXT_LEN, family, d);
+}
+
+/* The FLAGS/REASON column: the drop's reason@function, the ICMP type and
+ * code, or the TCP flags; then the packet's shape (" vlan=100 ..."). */
+static void detail_text(const struct podnet_event *e, const char *reason, const char *function,
+			const char *flags, const char *shape, char *out, size_t size)
+{
+	if (e->event == EVENT_DROP)
+		snprintf(out, size, "%s%s%s%s", reason, function[0] ? "@" : "", function, shape);
+	else if (e->proto == 1 || e->proto == 58)
+		snprintf(out, size, "type=%u code=%u%s", e->icmp_type, e->icmp_code, shape);
+	else   /* no leading space where nothing comes before */
+		snprintf(out, size, "%s%s", flags, flags[0] ? shape : shape + (shape[0] == ' '));
+}
+
 static const char *reason_name(const struct run *r, unsigned reason, char *buf, size_t size)
 {
 	if (!r->nreasons) /* before 5.17 the kernel gives no reason: the function tells */
@@ -220,32 +310,26 @@ static int on_event(void *ctx, const void *data, size_t size)
 	if (output_raw_or_short(&r->out, data, size, sizeof(struct podnet_event)))
 		return 0;
 	const struct podnet_event *e = data;
-	char rel[TIME_TEXT_LEN], clock[TIME_TEXT_LEN], iso[TIME_TEXT_LEN], pbuf[8], rbuf[24];
+	char rel[TIME_TEXT_LEN], clock[TIME_TEXT_LEN], iso[TIME_TEXT_LEN], pbuf[8], ipbuf[8], rbuf[24];
 	char saddr[ADDR_TEXT_LEN] = "", daddr[ADDR_TEXT_LEN] = "", src[64], dst[64];
-	char flags[40] = "", detail[160] = "", function[128] = "";
+	char flags[40] = "", detail[400] = "", function[128] = "";
 	uint64_t wall = mono_to_wall_ns(e->head.ts_ns);
 	fmt_since_start(rel, sizeof rel, e->head.ts_ns);
 	fmt_clock(clock, sizeof clock, wall);
 	fmt_rfc3339(iso, sizeof iso, wall);
-	if (e->family) {
-		fmt_addr(saddr, sizeof saddr, e->family, e->saddr);
-		fmt_addr(daddr, sizeof daddr, e->family, e->daddr);
-	}
-	bool ports = e->proto == 6 || e->proto == 17;
+	char isaddr[ADDR_TEXT_LEN] = "", idaddr[ADDR_TEXT_LEN] = "", shape[240];
+	addr_pair(e->family, e->saddr, e->daddr, saddr, daddr);
+	addr_pair(e->inner_family, e->inner_saddr, e->inner_daddr, isaddr, idaddr);
+	shape_text(e, isaddr, idaddr, shape, sizeof shape);
+	bool ports = has_ports(e->proto, e->shape);
 	endpoint(src, sizeof src, e->family, saddr, e->sport, ports);
 	endpoint(dst, sizeof dst, e->family, daddr, e->dport, ports);
 	if (e->proto == 6)
 		tcp_flags_text(e->tcp_flags, flags, sizeof flags);
-	bool icmp = e->proto == 1 || e->proto == 58;
 	const char *reason = e->event == EVENT_DROP ? reason_name(r, e->reason, rbuf, sizeof rbuf) : "";
 	if (e->event == EVENT_DROP)
 		snprintf(function, sizeof function, "%s", ksym_name(e->location));
-	if (e->event == EVENT_DROP)
-		snprintf(detail, sizeof detail, "%s%s%s", reason, function[0] ? "@" : "", function);
-	else if (icmp)
-		snprintf(detail, sizeof detail, "type=%u code=%u", e->icmp_type, e->icmp_code);
-	else
-		snprintf(detail, sizeof detail, "%s", flags);
+	detail_text(e, reason, function, flags, shape, detail, sizeof detail);
 
 	struct cell c[NFIELDS] = {
 		[F_TIME_CLOCK] = cell_str(clock), [F_TIME_REL] = cell_str(rel),
@@ -254,18 +338,29 @@ static int on_event(void *ctx, const void *data, size_t size)
 		[F_IFINDEX] = cell_u64(e->ifindex), [F_EVENT] = cell_str(NAME_OF(event_names, e->event)),
 		[F_HOOK] = cell_str(NAME_OF(hook_names, e->hook)),
 		[F_PROTO] = cell_str(proto_name(e->proto, pbuf, sizeof pbuf)),
-		[F_FAMILY] = cell_u64(e->family == 10 ? 6 : e->family == 2 ? 4 : 0),
+		[F_FAMILY] = cell_u64(family_number(e->family)),
 		[F_SRC] = cell_str(src), [F_ARROW] = cell_str(">"), [F_DST] = cell_str(dst),
 		[F_SADDR] = cell_str(saddr), [F_SPORT] = cell_u64(e->sport),
 		[F_DADDR] = cell_str(daddr), [F_DPORT] = cell_u64(e->dport), [F_LEN] = cell_u64(e->len),
 		[F_DETAIL] = cell_str(detail), [F_FLAGS] = cell_str(flags),
 		[F_ICMP_TYPE] = cell_u64(e->icmp_type), [F_ICMP_CODE] = cell_u64(e->icmp_code),
 		[F_REASON] = cell_str(reason), [F_FUNCTION] = cell_str(function),
+		[F_FRAGMENT] = cell_str(fragment_name(e->shape)),
+		[F_UNPARSED] = cell_u64(!!(e->shape & SHAPE_UNPARSED)), [F_VLAN] = cell_u64(e->vlan),
+		[F_ENCAP] = cell_str(NAME_OF(encap_names, e->encap)),
+		[F_INNER_FAMILY] = cell_u64(family_number(e->inner_family)),
+		[F_INNER_PROTO] = cell_str(e->inner_family ? proto_name(e->inner_proto, ipbuf, sizeof ipbuf) : ""),
+		[F_INNER_SADDR] = cell_str(isaddr), [F_INNER_SPORT] = cell_u64(e->inner_sport),
+		[F_INNER_DADDR] = cell_str(idaddr), [F_INNER_DPORT] = cell_u64(e->inner_dport),
 		[F_PID] = cell_u64(e->head.pid), [F_TID] = cell_u64(e->head.tid),
 		[F_COMM] = cell_strn(e->head.comm, sizeof e->head.comm),
 	};
+	/* no device at that hook (a socket event, a drop after the device was
+	 * let go): said as such, never guessed */
 	if (e->ifname[0] == '\0')
-		c[F_IFNAME] = cell_str(e->event == EVENT_RESET || e->event == EVENT_RETRANSMIT ? "-" : "?");
+		c[F_IFNAME] = cell_str("-");
+	if (e->head.netns == 0)   /* nothing at that point knew the namespace */
+		c[F_NETNS] = cell_null();
 	output_row(&r->out, c);
 	return 0;
 }
@@ -301,10 +396,12 @@ int main(int argc, char **argv)
 
 	struct run r = {0};
 	r.nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &r.reasons);
-	char defines[160];
-	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s%s", t.sample,
+	char defines[256];
+	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later */
+	snprintf(defines, sizeof defines, "#define SAMPLE_EVERY %u\n%s%s%s", t.sample,
 		 r.nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
-		 layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "");
+		 layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "",
+		 layout_tracepoint_nargs("kfree_skb") >= 4 ? "#define HAVE_RX_SK 1\n" : "");
 	struct program prog;
 	program_build(&prog, "podnet", &o, defines, kernel_fields, podnet_bpf_text);
 	program_start(&prog, probes, &o, on_event, &r);

@@ -1,8 +1,10 @@
 """podnet against real traffic between 'pods' (network namespaces with
 veth pairs and a bridge) that the test makes, as root."""
+import json
 import os
 import socket
 import subprocess
+import time
 import unittest
 
 from lib import (HAS_KPROBES, PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode,
@@ -12,6 +14,7 @@ from pods import Pods
 A4, B4 = "10.231.0.1", "10.231.0.2"
 A6, B6 = "fd00:231::1", "fd00:231::2"
 HOST_NETNS = netns_inode("/proc/self/ns/net")
+HAS_DROP_REASON = tracepoint_has_field("skb/kfree_skb", "reason")
 # The device-level hooks every kernel has; where kprobes exist, IP-layer
 # hooks (ip_output...) add events from before a device is chosen.
 DEVICE_HOOKS = {"netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue",
@@ -27,6 +30,55 @@ def udp_send(pods, pod, family, dst, port, count=1, size=32):
     code = (f"import socket\ns = socket.socket(socket.{af}, socket.SOCK_DGRAM)\n"
             f"for _ in range({count}):\n    s.sendto(b'u' * {size}, ({dst!r}, {port}))\n")
     subprocess.run([*pods.exec_prefix(pod), PYTHON, "-c", code], check=True, timeout=30)
+
+
+# A UDP socket that receives but never reads, then closes on a line on stdin.
+UNREAD_RECEIVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rcvbuf = int(sys.argv[2])
+if rcvbuf:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+s.bind((sys.argv[1], 0))
+print(s.getsockname()[1], flush=True)
+sys.stdin.readline()
+s.close()
+"""
+
+# Clients that connect all at once (non-blocking), wait, then close.
+CONNECT_AT_ONCE = """
+import select, socket, sys, time
+addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = [socket.socket() for _ in range(n)]
+for s in socks:
+    s.setblocking(False)
+    s.connect_ex((addr, port))
+select.select([], socks, [], 5)
+time.sleep(0.5)
+"""
+
+
+# One 3000-byte UDP datagram over IPv4 (fragmented: DF off) and over IPv6
+# (fragmented by the source), and a small IPv6 one with a Destination
+# Options header; prints each one's source port.
+ODD_SHAPED_DATAGRAMS = """
+import json, socket, sys
+b4, b6, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sent = {}
+v4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+v4.setsockopt(socket.IPPROTO_IP, 10, 0)   # IP_MTU_DISCOVER: IP_PMTUDISC_DONT (DF off)
+v4.sendto(b"4" * 3000, (b4, port))
+v6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+v6.sendto(b"6" * 3000, (b6, port))
+opts = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+opts.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+opts.sendto(b"d" * 100, (b6, port))
+print(json.dumps({"v4": v4.getsockname()[1], "v6": v6.getsockname()[1],
+                  "dstopts": opts.getsockname()[1]}))
+"""
+FRAMES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "frames.py")
+INNER_A, INNER_B = "10.234.0.1", "10.234.0.2"
+RECEIVED = ("netif_rx", "netif_receive_skb")
 
 
 def host_loopback_traffic():
@@ -119,6 +171,159 @@ class PodnetTest(ToolTest):
             self.assertEqual((e["saddr"], e["daddr"], e["netns"]), (A4, B4, self.netns_b))
             self.assertIn("udp", e["function"], e)   # the dropping function: __udp4_lib_rcv
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
+
+    def drops_seen_by_pod_and_by_all(self, pod, make_drops):
+        """Runs make_drops() under two tracers, the pod's view and every
+        namespace's; returns (pod's drops, all drops)."""
+        mine = Tracer("podnet", "-j", "--netns", self.pods.path(pod), "--drops")
+        every = Tracer("podnet", "-j", "--drops")
+        make_drops()
+        mine.stop()
+        every.stop()
+        return mine.events("packet"), every.events("packet")
+
+    def test_unread_datagrams_purged_at_close_are_the_pods(self):
+        # 5 datagrams left unread, freed when the socket closes; 300 to a tiny
+        # receive buffer, most dropped on arrival, the rest at close
+        for count, rcvbuf in ((5, 0), (300, 2048)):
+            with self.subTest(count=count):
+                rx = subprocess.Popen([*self.pods.exec_prefix("b"), PYTHON, "-c", UNREAD_RECEIVER, B4,
+                                       str(rcvbuf)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                self.addCleanup(rx.kill)
+                port = int(rx.stdout.readline())
+
+                def unread_then_close():
+                    udp_send(self.pods, "a", 4, B4, port, count=count)
+                    time.sleep(0.3)
+                    rx.communicate(b"close\n", timeout=30)
+                    time.sleep(0.3)
+
+                mine, every = self.drops_seen_by_pod_and_by_all("b", unread_then_close)
+                mine = [e for e in mine if (e["proto"], e["dport"]) == ("udp", port)]
+                every = [e for e in every if (e["proto"], e["dport"]) == ("udp", port)]
+                self.assertEqual(len(every), count)
+                self.assertEqual({e["netns"] for e in every}, {self.netns_b})
+                self.assertEqual(len(mine), count)
+                if count == 300 and HAS_DROP_REASON:
+                    self.assertIn("SOCKET_RCVBUFF", {e["reason"] for e in mine})
+
+    def in_pod(self, pod, *cmd, undo=None):
+        """Runs a command in a pod; undo, if given, after the test."""
+        subprocess.run([*self.pods.exec_prefix(pod), *cmd], check=True, timeout=30)
+        if undo:
+            self.addCleanup(subprocess.run, [*self.pods.exec_prefix(pod), *undo], timeout=30)
+
+    def test_listen_queue_overflow_is_the_pods(self):
+        # listen(fd, 1), no accept; 6 clients at once. SYN cookies always
+        # (tcp_syncookies=2), and B's answers paced (tbf: one per 74 ms), so
+        # every SYN is answered before the queue fills: the handshake ACKs
+        # that come after the second find it full and are dropped (in
+        # cookie_v4_check), where the packet has no device and no socket
+        self.in_pod("b", "sysctl", "-qw", "net.ipv4.tcp_syncookies=2",
+                    undo=["sysctl", "-qw", "net.ipv4.tcp_syncookies=1"])
+        self.in_pod("b", "tc", "qdisc", "add", "dev", "veth-b", "root", "tbf", "rate", "8kbit",
+                    "burst", "100", "latency", "2s", undo=["tc", "qdisc", "del", "dev", "veth-b", "root"])
+        srv = self.server(4, "--bind", B4, "--backlog", "1", "--accept", "0",
+                          prefix=self.pods.exec_prefix("b"))
+
+        def overflow():
+            self.in_pod("a", PYTHON, "-c", CONNECT_AT_ONCE, B4, str(srv.port), "6")
+
+        mine, every = self.drops_seen_by_pod_and_by_all("b", overflow)
+        acks = [e for e in every if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
+        self.assertGreaterEqual(len(acks), 1, every)
+        to_listener = [e for e in every if (e["daddr"], e["dport"]) == (B4, srv.port)]
+        self.assertEqual({e["netns"] for e in to_listener}, {self.netns_b}, to_listener)
+        # the clients' FINs are dropped too, for a while: compare the handshakes
+        mine = [e for e in mine if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
+        self.assertEqual({e["sport"] for e in mine}, {e["sport"] for e in acks})
+        srv.go()
+        srv.results()
+
+    def received_in_b(self, events):
+        return [e for e in events if e["hook"] in RECEIVED and e["ifname"] == "veth-b"]
+
+    def test_fragments_and_ipv6_extension_headers(self):
+        pod = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "udp")
+        port = Tracer("podnet", "-j", "--proto", "udp", "--port", "7300")
+        out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, "-c", ODD_SHAPED_DATAGRAMS, B4, B6,
+                              "7300"], check=True, capture_output=True, timeout=30).stdout
+        sent = json.loads(out)
+        pod.stop()
+        port.stop()
+        evs = pod.events("packet")
+        self.assertEqual({e["netns"] for e in evs}, {self.netns_b})
+        self.assertFalse([e for e in evs if 13364 in (e["sport"], e["dport"])])  # "44" as a port
+        rx = self.received_in_b(evs)
+        for family, src in ((4, A4), (6, A6)):
+            with self.subTest(family=family):
+                mine = [e for e in rx if (e["family"], e["saddr"], e["proto"]) == (family, src, "udp")]
+                first = [e for e in mine if e["fragment"] == "first"]
+                later = [e for e in mine if e["fragment"] == "later"]
+                self.assertTrue(first and later, mine)
+                key = "v4" if family == 4 else "v6"
+                self.assertEqual({(e["sport"], e["dport"]) for e in first}, {(sent[key], 7300)})
+                self.assertEqual({(e["sport"], e["dport"]) for e in later}, {(0, 0)})
+        opts = [e for e in rx if e["sport"] == sent["dstopts"]]
+        self.assertTrue(opts, rx)
+        self.assertEqual({(e["proto"], e["dport"], e["fragment"]) for e in opts}, {("udp", 7300, "")})
+        # each datagram passes --proto udp --port 7300 (by its first fragment)
+        self.assertLessEqual(set(sent.values()), {e["sport"] for e in port.events("packet")})
+
+    def test_vlan_tags_ip_options_and_tunnels(self):
+        mac = subprocess.run(["ip", "-n", self.pods.ns("b"), "-j", "link", "show", "veth-b"], check=True,
+                             capture_output=True, text=True).stdout
+        mac = json.loads(mac)[0]["address"]
+        pod = Tracer("podnet", "-j", "--netns", self.pods.path("b"))
+        port = Tracer("podnet", "-j", "--proto", "udp", "--port", "7300")
+        out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, FRAMES, "veth-a", mac, A4, B4, INNER_A,
+                              INNER_B, "7300"], check=True, capture_output=True, timeout=30).stdout
+        sent = json.loads(out)
+        pod.stop()
+        port.stop()
+        rx = self.received_in_b(pod.events("packet"))
+        plain = {"vlan": (100, "udp", "", 0), "options": (0, "udp", "", 0)}
+        for shape, (vlan, proto, encap, _) in plain.items():
+            with self.subTest(shape=shape):
+                evs = [e for e in rx if e["sport"] == sent[shape]]
+                self.assertTrue(evs, rx)
+                self.assertEqual({(e["vlan"], e["proto"], e["encap"], e["saddr"], e["dport"])
+                                  for e in evs}, {(vlan, proto, encap, A4, 7300)})
+        tunnels = {"ipip": ("4", 0), "gre": ("47", 0), "geneve": ("udp", 6081)}
+        for shape, (proto, dport) in tunnels.items():
+            with self.subTest(shape=shape):
+                evs = [e for e in rx if e["inner_sport"] == sent[shape]]
+                self.assertTrue(evs, rx)
+                self.assertEqual({(e["proto"], e["dport"], e["encap"]) for e in evs}, {(proto, dport, shape)})
+                self.assertEqual({(e["inner_family"], e["inner_proto"], e["inner_saddr"], e["inner_daddr"],
+                                   e["inner_dport"]) for e in evs}, {(4, "udp", INNER_A, INNER_B, 7300)})
+        # the filters match the packet's own (outer) headers
+        seen = {e["sport"] for e in port.events("packet")}
+        self.assertLessEqual({sent["vlan"], sent["options"]}, seen)
+        self.assertFalse(seen & {sent["ipip"], sent["gre"], sent["geneve"]})
+
+    def test_vxlan_shows_outer_and_inner_packet(self):
+        for pod, local, remote, addr in (("a", A4, B4, INNER_A), ("b", B4, A4, INNER_B)):
+            r = subprocess.run(["ip", "-n", self.pods.ns(pod), "link", "add", "vx0", "type", "vxlan", "id",
+                                "42", "dstport", "4789", "local", local, "remote", remote, "dev",
+                                f"veth-{pod}"], capture_output=True)
+            if r.returncode:
+                self.skipTest(f"no VXLAN here: {r.stderr.decode()}")
+            self.addCleanup(subprocess.run, ["ip", "-n", self.pods.ns(pod), "link", "del", "vx0"])
+            self.in_pod(pod, "ip", "addr", "add", f"{addr}/24", "dev", "vx0")
+            self.in_pod(pod, "ip", "link", "set", "vx0", "up")
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "udp")
+        udp_send(self.pods, "a", 4, INNER_B, 7300)
+        t.stop()
+        evs = [e for e in t.events("packet") if e["hook"] in RECEIVED]
+        # (ARP and IPv6 router solicitations go through the tunnel too)
+        outer = [e for e in evs if e["ifname"] == "veth-b" and e["encap"] == "vxlan" and e["inner_family"] == 4]
+        self.assertTrue(outer, evs)
+        self.assertEqual({(e["dport"], e["inner_proto"], e["inner_saddr"], e["inner_daddr"], e["inner_dport"])
+                          for e in outer}, {(4789, "udp", INNER_A, INNER_B, 7300)})
+        inner = [e for e in evs if e["ifname"] == "vx0"]
+        self.assertTrue(inner, evs)
+        self.assertEqual({(e["saddr"], e["dport"], e["encap"]) for e in inner}, {(INNER_A, 7300, "")})
 
     def test_tcp_connect_to_a_closed_port_shows_a_reset(self):
         t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--proto", "tcp")
