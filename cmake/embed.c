@@ -55,7 +55,7 @@ static FILE *open_quoted(const char *name, char *found, size_t size)
 	return NULL;
 }
 
-static void emit_text(FILE *out, const char *path, FILE *in)
+static void emit_text(FILE *out, FILE *in)
 {
 	char line[4096];
 	while (fgets(line, sizeof line, in)) {
@@ -65,13 +65,12 @@ static void emit_text(FILE *out, const char *path, FILE *in)
 			if (!inc)
 				die("include not found", name);
 			if (!already_inlined(found))
-				emit_text(out, found, inc);
+				emit_text(out, inc);
 			fclose(inc);
 			continue;
 		}
 		put_bytes(out, line, strlen(line));
 	}
-	(void)path;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -102,15 +101,18 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "text") == 0) {
 		int i = 4;
 		for (; i + 1 < argc && strcmp(argv[i], "-I") == 0; i += 2)
-			if (ndirs < MAX_DIRS)
-				dirs[ndirs++] = argv[i + 1];
+		{
+			if (ndirs == MAX_DIRS)
+				die("more than 8 include directories (MAX_DIRS)", argv[i + 1]);
+			dirs[ndirs++] = argv[i + 1];
+		}
 		fprintf(out, "const char %s[] = {\n", sym);
 		for (; i < argc; i++) {
 			FILE *in = fopen(argv[i], "r");
 			if (!in)
 				die("cannot read", argv[i]);
 			already_inlined(argv[i]);
-			emit_text(out, argv[i], in);
+			emit_text(out, in);
 			fclose(in);
 		}
 		fprintf(out, "0};\n");

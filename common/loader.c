@@ -117,14 +117,20 @@ static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, si
 static void keep_maps(struct loader *l)
 {
 	size_t n = bpf_num_tables(l->mod);
-	for (size_t id = 0; id < n && l->nmaps < MAX_MAPS; id++) {
+	for (size_t id = 0; id < n; id++) {
 		int fd = bpf_table_fd_id(l->mod, id);
 		if (fd < 0)
 			continue;
+		if (l->nmaps == MAX_MAPS)
+			runtime_error("internal error: the program has more than %d maps (MAX_MAPS)", MAX_MAPS);
 		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			runtime_error("dup: %s", strerror(errno));
-		snprintf(l->map_names[l->nmaps], sizeof l->map_names[0], "%s", bpf_table_name(l->mod, id));
+		const char *name = bpf_table_name(l->mod, id);
+		if (strlen(name) >= sizeof l->map_names[0])
+			runtime_error("internal error: map name '%s' longer than %zu bytes", name,
+				      sizeof l->map_names[0] - 1);
+		snprintf(l->map_names[l->nmaps], sizeof l->map_names[0], "%s", name);
 		l->map_fds[l->nmaps++] = fd;
 	}
 }

@@ -17,7 +17,7 @@ struct probe {
 };
 
 #define MAX_PROBES 32
-#define MAX_MAPS 8
+#define MAX_MAPS 16   /* more is an error at start-up, never a map dropped */
 
 struct loader {
 	void *mod;                  /* libbcc module, until loader_release_compiler() */

@@ -232,7 +232,13 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	for (const struct tool_option *t = common_options; t->long_name; t++)
 		if (!overridden(t, tool))
 			add_getopt(longs, &nl, shorts, &ns, t);
-	for (const struct tool_option *t = tool->options; t->long_name && nl < (int)(sizeof longs / sizeof *longs) - 1; t++)
+	int ntool = 0;
+	while (tool->options[ntool].long_name)
+		ntool++;
+	if (ntool > MAX_TOOL_OPTIONS)
+		runtime_error("internal error: %d options, more than MAX_TOOL_OPTIONS (%d)", ntool,
+			      MAX_TOOL_OPTIONS);
+	for (const struct tool_option *t = tool->options; t->long_name; t++)
 		add_getopt(longs, &nl, shorts, &ns, t);
 	longs[nl] = (struct option){0};
 	shorts[ns] = '\0';

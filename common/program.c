@@ -31,8 +31,12 @@ void program_build(struct program *p, const char *tool, const struct common_opts
 	int n = 0;
 	for (const struct kernel_field *k = common_fields; k->macro; k++)
 		all[n++] = *k;
-	for (const struct kernel_field *k = fields; k->macro && n < MAX_KERNEL_FIELDS; k++)
+	for (const struct kernel_field *k = fields; k->macro; k++) {
+		if (n == MAX_KERNEL_FIELDS)
+			runtime_error("internal error: more than %d kernel fields (MAX_KERNEL_FIELDS)",
+				      MAX_KERNEL_FIELDS);
 		all[n++] = *k;
+	}
 	struct layout layout;
 	layout_resolve(all, &layout);
 	p->real_headers = !layout.from_btf;

@@ -57,11 +57,18 @@ static void open_perf(struct stream *s, int map_fd, unsigned pages)
  * tracepoint program does not run while another BPF program, or any
  * process's BPF map syscall, holds the same CPU. Each skipped run may be
  * an event lost. */
+static void add_counter(struct stream *s, struct loss_counter c)
+{
+	if (s->ncounters == MAX_LOSS_COUNTERS)
+		runtime_error("internal error: more than %d loss counters (MAX_LOSS_COUNTERS): "
+			      "'%s' would go unreported", MAX_LOSS_COUNTERS, c.reason);
+	s->counters[s->ncounters++] = c;
+}
+
 static void watch_skipped_runs(struct stream *s, const int *prog_fds, const int *nprogs)
 {
-	if (s->ncounters < MAX_LOSS_COUNTERS)
-		s->counters[s->ncounters++] = (struct loss_counter){
-			.fd = -1, .reason = "probe skipped by the kernel", .prog_fds = prog_fds, .nprogs = nprogs};
+	add_counter(s, (struct loss_counter){
+		.fd = -1, .reason = "probe skipped by the kernel", .prog_fds = prog_fds, .nprogs = nprogs});
 }
 
 void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
@@ -97,8 +104,8 @@ int stream_poll(struct stream *s, int timeout_ms)
 
 void stream_watch_counter(struct stream *s, int fd, const char *reason)
 {
-	if (fd >= 0 && s->ncounters < MAX_LOSS_COUNTERS)
-		s->counters[s->ncounters++] = (struct loss_counter){.fd = fd, .reason = reason};
+	if (fd >= 0)
+		add_counter(s, (struct loss_counter){.fd = fd, .reason = reason});
 }
 
 static uint64_t skipped_runs(const struct loss_counter *c)
@@ -138,14 +145,6 @@ void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *
 		if (n)
 			report(ctx, c->reason, n);
 	}
-}
-
-uint64_t stream_total_losses(const struct stream *s)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < s->ncounters; i++)
-		n += s->counters[i].seen;
-	return n;
 }
 
 void stream_close(struct stream *s)

@@ -47,7 +47,6 @@ void stream_watch_counter(struct stream *s, int fd, const char *reason);
 /* Calls report(reason, n) for every counter that grew since the last call. */
 void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *reason, uint64_t n),
 			void *ctx);
-uint64_t stream_total_losses(const struct stream *s);
 void stream_close(struct stream *s);
 
 #endif

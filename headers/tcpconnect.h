@@ -4,9 +4,9 @@
 
 #include "event_common.h"
 
-/* result: how the handshake resolved (only with -r) */
+/* result: how the handshake resolved (only with -r; 0 otherwise: reported
+ * at connect(), outcome not awaited) */
 enum tcpconnect_result {
-	TCPCONNECT_UNRESOLVED = 0,  /* reported at connect(), outcome not awaited */
 	TCPCONNECT_ESTABLISHED = 1,
 	TCPCONNECT_FAILED = 2,      /* see error: sk_err when the socket closed */
 };

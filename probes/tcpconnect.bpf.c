@@ -20,6 +20,11 @@
 #include "sock.bpf.h"
 #include "fd.bpf.h"
 
+/* -r and -L wait for the outcome (or the local port) before reporting */
+#if defined(MODE_RESULT) || defined(MODE_LPORT)
+#define AWAIT_OUTCOME 1
+#endif
+
 #ifdef MODE_COUNT
 BPF_HASH(counts, struct tcpconnect_count_key, u64, 65536);
 
@@ -205,18 +210,14 @@ int kretprobe____inet_stream_connect(struct pt_regs *ctx)
 }
 #endif
 
-#if defined(MODE_RESULT) || defined(MODE_LPORT)
+#ifdef AWAIT_OUTCOME
 /* Attempts not yet reported, by socket. Filled in process context, so the
  * pid stays right when the outcome arrives in softirq. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
-#endif
 
-#if defined(MODE_RESULT) || defined(MODE_LPORT)
 /* The socket each thread is connecting, until its connect() returns. */
 BPF_TABLE("lru_hash", u32, u64, connecting, 65536);
-#endif
 
-#if defined(MODE_RESULT) || defined(MODE_LPORT)
 /* SYN_SENT -> CLOSE with no socket error, in the thread still inside
  * connect() for this socket: connect() itself failed (no free local port:
  * EADDRNOTAVAIL), and only its return value says why. */
@@ -267,7 +268,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 			return 0;
 #if defined(MODE_COUNT)
 		count_connect(&ev.tuple);
-#elif defined(MODE_RESULT) || defined(MODE_LPORT)
+#elif defined(AWAIT_OUTCOME)
 		pending.update(&sk, &ev);
 		u32 tid = ev.head.tid;
 		connecting.update(&tid, &sk);
@@ -277,7 +278,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		return 0;
 	}
 
-#if defined(MODE_RESULT) || defined(MODE_LPORT)
+#ifdef AWAIT_OUTCOME
 	if (args->oldstate != TCP_SYN_SENT)
 		return 0;
 	struct tcpconnect_event ev = {};
@@ -315,7 +316,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	return 0;
 }
 
-#if defined(MODE_RESULT) || defined(MODE_LPORT)
+#ifdef AWAIT_OUTCOME
 /* connect() returns: report what is still pending for its socket, unless
  * (MODE_RESULT) the handshake is still on. ret: connect's return value. */
 static __always_inline int on_connect_return(void *ctx, long ret)
@@ -362,7 +363,7 @@ int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 {
 	finish_attempt(args, args->ret);
-#if defined(MODE_RESULT) || defined(MODE_LPORT)
+#ifdef AWAIT_OUTCOME
 	on_connect_return(args, args->ret);
 #endif
 	return 0;
