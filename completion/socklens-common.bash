@@ -8,9 +8,9 @@
 # Options every tool shares (common/opts.c), and those that take a value.
 _socklens_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup
   -t --timestamp -T --time -j --json -o --output -H --no-header --duration
-  --max-events --buffer-pages --perf-buffer --no-kprobes -v --verbose --ebpf -h --help --version'
+  --max-events --buffer-pages --perf-buffer --no-kprobes --read -v --verbose --ebpf -h --help --version'
 _socklens_common_args='-p --pid -u --uid --netns --cgroup -o --output --duration
-  --max-events --buffer-pages'
+  --max-events --buffer-pages --read'
 
 # Prints the words of $1 that are not in $2.
 _socklens_without()
@@ -75,6 +75,10 @@ _socklens_value()
         compopt -o filenames 2>/dev/null
         ;;
     -p | --pid) _socklens_pids "$cur" ;;
+    --read)
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        compopt -o filenames 2>/dev/null
+        ;;
     -u | --uid)
         mapfile -t COMPREPLY < <(compgen -W "$(getent passwd 2>/dev/null | cut -d: -f3)" -- "$cur")
         ;;

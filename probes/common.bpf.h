@@ -1,7 +1,8 @@
 /* Shared by every tool's BPF program: the event channel, loss counting,
  * the task fields of an event. (Each tool has its filter stub, with the
  * one FILTER placeholder: tcpfilter.bpf.h for the TCP tools.)
- * Expects USE_RINGBUF, BUFFER_PAGES and the OFF_* layout defines. */
+ * Expects USE_RINGBUF and BUFFER_PAGES; the kernel fields it reads are
+ * declared beside the code (KFIELD lines, resolved by user space). */
 #include "event_common.h"
 
 #ifndef __always_inline
@@ -73,6 +74,15 @@ static __always_inline void emit(void *ctx, void *record, u32 size)
 		count_lost();
 }
 
+/* A pointer stored at base + off (NULL for a NULL base). */
+static __always_inline void *read_ptr(const void *base, u64 off)
+{
+	void *p = NULL;
+	if (base)
+		bpf_probe_read_kernel(&p, sizeof(p), (const char *)base + off);
+	return p;
+}
+
 /* Who is running and when: valid in process context only. */
 static __always_inline void fill_head(struct event_head *h)
 {
@@ -85,6 +95,8 @@ static __always_inline void fill_head(struct event_head *h)
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* KFIELD OFF_SOCK_NET sock __sk_common.skc_net.net 8 net/sock.h */
+/* KFIELD OFF_NET_INUM net ns.inum 4 net/net_namespace.h */
 /* Inode of the socket's network namespace (sk->__sk_common.skc_net->ns.inum). */
 static __always_inline u32 sock_netns(const void *sk)
 {

@@ -3,7 +3,8 @@
  * a kernel thread (ksoftirqd). The BPF stack cannot tell (programs may run
  * on a private stack), so the irq tracepoints keep per-CPU flags; a tool
  * that includes this attaches raw_tracepoint__softirq_entry/exit and
- * raw_tracepoint__irq_handler_entry/exit. Expects OFF_TASK_FLAGS. */
+ * raw_tracepoint__irq_handler_entry/exit. */
+/* KFIELD OFF_TASK_FLAGS task_struct flags 4 linux/sched.h */
 
 #define PF_KTHREAD 0x00200000
 #define IN_SOFTIRQ 0
@@ -18,30 +19,18 @@ static __always_inline void set_irq_context(int which, u32 on)
 		*flag = on;
 }
 
-/* Softirqs never nest on one CPU, hard interrupts neither: a flag each. */
-RAW_TRACEPOINT_PROBE(softirq_entry)
-{
-	set_irq_context(IN_SOFTIRQ, 1);
-	return 0;
-}
-
-RAW_TRACEPOINT_PROBE(softirq_exit)
-{
-	set_irq_context(IN_SOFTIRQ, 0);
-	return 0;
-}
-
-RAW_TRACEPOINT_PROBE(irq_handler_entry)
-{
-	set_irq_context(IN_HARDIRQ, 1);
-	return 0;
-}
-
-RAW_TRACEPOINT_PROBE(irq_handler_exit)
-{
-	set_irq_context(IN_HARDIRQ, 0);
-	return 0;
-}
+/* Softirqs never nest on one CPU, hard interrupts neither: a flag each,
+ * set on entry and cleared on exit. */
+#define IRQ_CONTEXT_PROBE(tracepoint, which, on) \
+	RAW_TRACEPOINT_PROBE(tracepoint)         \
+	{                                        \
+		set_irq_context(which, on);      \
+		return 0;                        \
+	}
+IRQ_CONTEXT_PROBE(softirq_entry, IN_SOFTIRQ, 1)
+IRQ_CONTEXT_PROBE(softirq_exit, IN_SOFTIRQ, 0)
+IRQ_CONTEXT_PROBE(irq_handler_entry, IN_HARDIRQ, 1)
+IRQ_CONTEXT_PROBE(irq_handler_exit, IN_HARDIRQ, 0)
 
 static __always_inline bool in_task_context(void)
 {

@@ -1,6 +1,11 @@
-/* From a file descriptor of the current task to its socket.
- * Expects the OFF_* defines of FD_WALK_FIELDS (common/kfields.h) and
- * read_ptr() from sock.bpf.h. */
+/* From a file descriptor of the current task to its socket, through the
+ * fields declared here. */
+/* KFIELD OFF_TASK_FILES task_struct files 8 linux/sched.h */
+/* KFIELD OFF_FILES_FDT files_struct fdt 8 linux/fdtable.h */
+/* KFIELD OFF_FDT_MAX_FDS fdtable max_fds 4 linux/fdtable.h */
+/* KFIELD OFF_FDT_FD fdtable fd 8 linux/fdtable.h */
+/* KFIELD OFF_FILE_PRIVATE_DATA file private_data 8 linux/fs.h */
+/* KFIELD OFF_SOCKET_SK socket sk 8 linux/net.h */
 
 /* The struct socket behind a struct file, or NULL (not a socket:
  * private_data is then something else, so callers check the sock they

@@ -8,6 +8,23 @@
 #include "sock.bpf.h"
 #include "context.bpf.h"
 
+/* What podnet reads of packets, devices and routes */
+/* KFIELD OFF_SKB_HEAD sk_buff head 8 linux/skbuff.h */
+/* KFIELD OFF_SKB_DATA sk_buff data 8 linux/skbuff.h */
+/* KFIELD OFF_SKB_LEN sk_buff len 4 linux/skbuff.h */
+/* KFIELD OFF_SKB_NETWORK_HEADER sk_buff network_header 2 linux/skbuff.h */
+/* KFIELD OFF_SKB_PROTOCOL sk_buff protocol 2 linux/skbuff.h */
+/* KFIELD OFF_SKB_DEV sk_buff dev 8 linux/skbuff.h */
+/* KFIELD OFF_SKB_SK sk_buff sk 8 linux/skbuff.h */
+/* KFIELD OFF_SKB_IIF sk_buff skb_iif 4 linux/skbuff.h */
+/* KFIELD OFF_SKB_REFDST sk_buff _skb_refdst 8 linux/skbuff.h */
+/* KFIELD OFF_SKB_VLAN_PROTO sk_buff vlan_proto 2 linux/skbuff.h */
+/* KFIELD OFF_SKB_VLAN_TCI sk_buff vlan_tci 2 linux/skbuff.h */
+/* KFIELD OFF_DST_DEV dst_entry dev 8 net/dst.h */
+/* KFIELD OFF_DEV_NAME net_device name 16 linux/netdevice.h */
+/* KFIELD OFF_DEV_IFINDEX net_device ifindex 4 linux/netdevice.h */
+/* KFIELD OFF_DEV_NET net_device nd_net.net 8 linux/netdevice.h */
+
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 #define IPPROTO_ICMP 1
@@ -663,34 +680,17 @@ RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 
 #ifdef HAVE_KPROBES
 /* The IP-layer path, where the kernel has kprobes: more detail between
- * the device hooks above. Arguments by each function's signature. */
-int kprobe__ip_rcv(struct pt_regs *ctx)
-{
-	return on_skb(ctx, (void *)PT_REGS_PARM1(ctx), EVENT_DELIVER, HOOK_IP_RCV, true);
-}
-
-int kprobe__ip_rcv_finish(struct pt_regs *ctx)
-{
-	return on_skb(ctx, (void *)PT_REGS_PARM3(ctx), EVENT_DELIVER, HOOK_IP_RCV_FINISH, false);
-}
-
-int kprobe__ip_output(struct pt_regs *ctx)
-{
-	return on_skb(ctx, (void *)PT_REGS_PARM3(ctx), EVENT_TX, HOOK_IP_OUTPUT, false);
-}
-
-int kprobe__ip_finish_output(struct pt_regs *ctx)
-{
-	return on_skb(ctx, (void *)PT_REGS_PARM3(ctx), EVENT_TX, HOOK_IP_FINISH_OUTPUT, false);
-}
-
-int kprobe____dev_queue_xmit(struct pt_regs *ctx)
-{
-	return on_skb(ctx, (void *)PT_REGS_PARM1(ctx), EVENT_TX, HOOK_DEV_QUEUE_XMIT, false);
-}
-
-int kprobe__br_forward(struct pt_regs *ctx)
-{
-	return on_skb(ctx, (void *)PT_REGS_PARM2(ctx), EVENT_FORWARD, HOOK_BR_FORWARD, false);
-}
+ * the device hooks above. The skb is argument n, by each function's
+ * signature. */
+#define SKB_KPROBE(fn, n, event, hook, first)                                         \
+	int kprobe__##fn(struct pt_regs *ctx)                                         \
+	{                                                                             \
+		return on_skb(ctx, (void *)PT_REGS_PARM##n(ctx), event, hook, first); \
+	}
+SKB_KPROBE(ip_rcv, 1, EVENT_DELIVER, HOOK_IP_RCV, true)
+SKB_KPROBE(ip_rcv_finish, 3, EVENT_DELIVER, HOOK_IP_RCV_FINISH, false)
+SKB_KPROBE(ip_output, 3, EVENT_TX, HOOK_IP_OUTPUT, false)
+SKB_KPROBE(ip_finish_output, 3, EVENT_TX, HOOK_IP_FINISH_OUTPUT, false)
+SKB_KPROBE(__dev_queue_xmit, 1, EVENT_TX, HOOK_DEV_QUEUE_XMIT, false)
+SKB_KPROBE(br_forward, 2, EVENT_FORWARD, HOOK_BR_FORWARD, false)
 #endif

@@ -1,13 +1,13 @@
-/* Reading a socket's addresses and ports from struct sock.
- * Expects the OFF_SOCK_* defines of SOCK_TUPLE_FIELDS (common/kfields.h). */
-
-static __always_inline void *read_ptr(const void *base, u64 off)
-{
-	void *p = NULL;
-	if (base)
-		bpf_probe_read_kernel(&p, sizeof(p), (const char *)base + off);
-	return p;
-}
+/* Reading a socket's addresses and ports from struct sock. The fields it
+ * reads, declared for the tools that include it: */
+/* KFIELD OFF_SOCK_FAMILY sock __sk_common.skc_family 2 net/sock.h */
+/* KFIELD OFF_SOCK_PROTOCOL sock sk_protocol 2 net/sock.h */
+/* KFIELD OFF_INET_SPORT inet_sock inet_sport 2 net/inet_sock.h */
+/* KFIELD OFF_SOCK_DPORT sock __sk_common.skc_dport 2 net/sock.h */
+/* KFIELD OFF_SOCK_RCV_SADDR sock __sk_common.skc_rcv_saddr 4 net/sock.h */
+/* KFIELD OFF_SOCK_DADDR sock __sk_common.skc_daddr 4 net/sock.h */
+/* KFIELD OFF_SOCK_V6_RCV_SADDR sock __sk_common.skc_v6_rcv_saddr 16 net/sock.h */
+/* KFIELD OFF_SOCK_V6_DADDR sock __sk_common.skc_v6_daddr 16 net/sock.h */
 
 /* Family, local and remote address and port; false unless a TCP socket of
  * AF_INET or AF_INET6. */

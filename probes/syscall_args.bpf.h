@@ -1,7 +1,8 @@
 /* The current task's syscall arguments, from the user registers saved at
  * kernel entry: they are there for the whole syscall, so an exit probe can
  * read what a call that began before tracing was given. x86-64 only.
- * Expects OFF_TASK_STACK and read_ptr() from sock.bpf.h. */
+ * Uses read_ptr() from common.bpf.h. */
+/* KFIELD OFF_TASK_STACK task_struct stack 8 linux/sched.h */
 
 /* The task's saved user registers, or NULL where they cannot be found. */
 static __always_inline struct pt_regs *syscall_regs(void)

@@ -19,6 +19,10 @@
 #include "fd.bpf.h"
 #include "syscall_args.bpf.h"
 
+/* The listener's accept queue */
+/* KFIELD OFF_SOCK_ACK_BACKLOG sock sk_ack_backlog 4 net/sock.h */
+/* KFIELD OFF_SOCK_MAX_ACK_BACKLOG sock sk_max_ack_backlog 4 net/sock.h */
+
 #ifdef MODE_COUNT
 BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
 #endif
@@ -165,6 +169,17 @@ TRACEPOINT_PROBE(syscalls, sys_exit_accept)
 	return on_accept_exit(args, args->ret);
 }
 
+/* io_uring (HAVE_URING, HAVE_URING_FIXED): compiled only where the kernel's
+ * BTF has every field of the group; tcpaccept asks for the groups. */
+/* KFIELD OFF_KIOCB_OPCODE io_kiocb opcode 1 linux/io_uring_types.h group:uring */
+/* KFIELD OFF_KIOCB_FILE io_kiocb file 8 linux/io_uring_types.h group:uring */
+/* KFIELD OFF_KIOCB_CMD io_kiocb cmd - linux/io_uring_types.h group:uring */
+/* KFIELD OFF_ACCEPT_FILE_SLOT io_accept file_slot 4 io_uring/net.c group:uring */
+/* KFIELD OFF_TASK_GROUP_LEADER task_struct group_leader 8 linux/sched.h group:uring */
+/* KFIELD OFF_TASK_COMM task_struct comm 16 linux/sched.h group:uring */
+/* KFIELD OFF_CTX_FILE_NODES io_ring_ctx file_table.data.nodes 8 linux/io_uring_types.h group:uring_fixed */
+/* KFIELD OFF_CTX_FILE_NR io_ring_ctx file_table.data.nr 4 linux/io_uring_types.h group:uring_fixed */
+/* KFIELD OFF_RSRC_NODE_FILE_PTR io_rsrc_node file_ptr 8 io_uring/rsrc.h group:uring_fixed */
 #ifdef HAVE_URING
 /* Path 3: io_uring. An IORING_OP_ACCEPT never passes the accept syscalls;
  * the submitter, an io-wq worker or the SQPOLL thread runs it, all threads

@@ -99,6 +99,16 @@ static __always_inline u8 closed_by_state(int old)
 /* The counters, less the sequence numbers SYN and FIN take: bytes_acked
  * counts our SYN (active open) and our FIN once acknowledged,
  * bytes_received the peer's FIN. */
+/* KFIELD OFF_TCP_BYTES_ACKED tcp_sock bytes_acked 8 linux/tcp.h */
+/* KFIELD OFF_TCP_BYTES_RECEIVED tcp_sock bytes_received 8 linux/tcp.h */
+/* KFIELD OFF_TCP_SEGS_OUT tcp_sock segs_out 4 linux/tcp.h */
+/* KFIELD OFF_TCP_SEGS_IN tcp_sock segs_in 4 linux/tcp.h */
+/* KFIELD OFF_TCP_TOTAL_RETRANS tcp_sock total_retrans 4 linux/tcp.h */
+/* KFIELD OFF_TCP_SRTT_US tcp_sock srtt_us 4 linux/tcp.h */
+/* KFIELD OFF_TCP_SND_UNA tcp_sock snd_una 4 linux/tcp.h */
+/* KFIELD OFF_TCP_WRITE_SEQ tcp_sock write_seq 4 linux/tcp.h */
+/* KFIELD OFF_SOCK_MAX_ACK_BACKLOG sock sk_max_ack_backlog 4 net/sock.h */
+/* KFIELD OFF_SOCK_STATE sock __sk_common.skc_state 1 net/sock.h */
 static __always_inline void read_stats(const void *sk, int old, bool reset, struct tcpclose_event *ev)
 {
 	const char *tp = sk;

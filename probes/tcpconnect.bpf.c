@@ -17,8 +17,19 @@
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
 #include "tcpstate.bpf.h"
-#include "sock.bpf.h"
 #include "fd.bpf.h"
+
+/* What tcpconnect reads of a socket itself (fd.bpf.h declares the walk) */
+/* KFIELD OFF_SOCKET_STATE socket state 4 linux/net.h */
+/* KFIELD OFF_SOCK_STATE sock __sk_common.skc_state 1 net/sock.h */
+/* KFIELD OFF_SOCK_FAMILY sock __sk_common.skc_family 2 net/sock.h */
+/* KFIELD OFF_SOCK_PROTOCOL sock sk_protocol 2 net/sock.h */
+/* KFIELD OFF_SOCK_TYPE sock sk_type 2 net/sock.h */
+/* KFIELD OFF_SOCK_ERR sock sk_err 4 net/sock.h */
+/* KFIELD OFF_SOCK_UID sock sk_uid 4 net/sock.h */
+/* KFIELD OFF_INET_SPORT inet_sock inet_sport 2 net/inet_sock.h */
+/* KFIELD OFF_SOCK_RCV_SADDR sock __sk_common.skc_rcv_saddr 4 net/sock.h */
+/* KFIELD OFF_SOCK_V6_RCV_SADDR sock __sk_common.skc_v6_rcv_saddr 16 net/sock.h */
 
 /* -r and -L wait for the outcome (or the local port) before reporting */
 #if defined(MODE_RESULT) || defined(MODE_LPORT)

@@ -25,9 +25,10 @@ static void no_exit(int status)
 
 /* The option handlers of the tools, in one table: ports for each role and
  * podnet's packet filters. */
-static void handle(int key, const char *arg, void *ctx)
+static void handle(int key, const char *arg, struct common_opts *o, void *ctx)
 {
-	struct filter_spec *f = ctx;
+	(void)ctx;
+	struct filter_spec *f = &o->filter;
 	switch (key) {
 	case 'P': f->nrports += parse_list("-P", "port", arg, 1, 65535, f->rports + f->nrports, FILTER_MAX_PORTS - f->nrports); break;
 	case 'L': f->nlports += parse_list("-L", "port", arg, 1, 65535, f->lports + f->nlports, FILTER_MAX_PORTS - f->nlports); break;

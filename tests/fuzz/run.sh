@@ -8,9 +8,10 @@ out=${1:-$top/build/fuzz}
 seconds=${2:-30}
 mkdir -p "$out/corpus"
 clang=$(command -v clang || command -v clang-14)
-src=(opts parse filter errors packetopts pods)
+src=(cli/opts cli/parse bpftext/filter base/errors cli/packetopts identity/pods identity/nsid)
 "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -DSOCKLENS_VERSION='"fuzz"' \
-	-I"$top/common" -I"$top/headers" "$here/fuzz_options.c" \
+	-I"$top/common/base" -I"$top/common/cli" -I"$top/common/bpftext" -I"$top/common/output" \
+	-I"$top/common/identity" -I"$top/headers/records" "$here/fuzz_options.c" \
 	$(for s in "${src[@]}"; do echo "$top/common/$s.c"; done) -o "$out/fuzz_options"
 # seeds: real command lines, NUL-separated
 printf -- '-p\0001,2\000-P\00080,443\000-4' > "$out/corpus/seed1"

@@ -22,7 +22,7 @@ SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "OUTPUT", "EXAMPLES", 
             "SEE ALSO"]
 
 # A line of --help's option tables: "  -P, --port PORT[,PORT...]   help" or
-# "      --netns PATH               help" (common/opts.c print_options).
+# "      --netns PATH               help" (common/cli/opts.c print_options).
 HELP_OPTION = re.compile(r"^ {2,}(?:(-[A-Za-z0-9]), )?\s*(--[a-z0-9][a-z0-9-]*)(?: ([A-Z][^ ]*))?")
 OPTION_TOKEN = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[A-Za-z0-9])(?![\w-])")
 VALUES = {  # option -> what completing its value must offer, exactly
@@ -94,10 +94,10 @@ def man_option_tags(options_roff):
 
 def column_names(name):
     """Text headers and JSON keys of the columns[]/cols[] tables in
-    tools/<name>.c (with common/tcpfields.h's COL_* entries resolved)."""
+    tools/<name>.c (with common/output/tcpfields.h's COL_* entries resolved)."""
     src = read(os.path.join(ROOT, "tools", f"{name}.c"))
     macros = {}
-    fields = os.path.join(ROOT, "common", "tcpfields.h")
+    fields = os.path.join(ROOT, "common", "output", "tcpfields.h")
     if os.path.exists(fields):
         for m in re.finditer(r"#define (COL_\w+)(?:\((\w+)\))?\s+\{([^}]*)\}", read(fields)):
             macros[m.group(1)] = (m.group(2), m.group(3))

@@ -17,15 +17,17 @@ static const struct column cols[] = {
 	{"X", -4, "x", true, 5},        /* fields need not follow column order */
 };
 
+static const struct record_kind events = {cols, 5, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
+
 static char *render(enum out_format fmt, const struct cell *row)
 {
 	char *buf = NULL;
 	size_t size = 0;
 	struct output o;
-	output_init(&o, fmt, true, cols, 5);
+	output_init(&o, fmt, true);
 	o.f = open_memstream(&buf, &size);
-	output_begin(&o, "test", 0);
-	output_row(&o, row);
+	output_header(&o, &events);
+	output_record(&o, &events, row);
 	fclose(o.f);
 	return buf;
 }
@@ -65,14 +67,23 @@ int main(void)
 		      "{\"pid\":1,\"comm\":\"x\",\"ts_ns\":false,\"x\":true}\n",
 		      "pid,comm,ts_ns,x\n1,x,false,true\n");
 
-	/* raw: 32-byte header, then records as they are */
+	/* lost records: a JSON line in-stream; nothing on stdout in text */
+	struct output o;
 	char *buf = NULL;
 	size_t size = 0;
-	struct output o;
-	output_init(&o, OUT_RAW, true, cols, 5);
+	output_init(&o, OUT_JSON, true);
+	o.f = open_memstream(&buf, &size);
+	output_lost(&o, 3, "buffer full");
+	fclose(o.f);
+	CHECK_STR(buf, "{\"type\":\"lost\",\"lost\":3,\"reason\":\"buffer full\"}\n");
+	free(buf);
+
+	/* raw: 40-byte header with the clock anchor, then records as they are */
+	buf = NULL;
+	output_init(&o, OUT_RAW, true);
 	o.f = open_memstream(&buf, &size);
 	struct tcpconnect_event e = {.head.pid = 99};
-	output_begin(&o, "tcpconnect", sizeof e);
+	output_raw_header(&o, "tcpconnect", sizeof e, 12345);
 	output_raw(&o, &e, sizeof e);
 	fclose(o.f);
 	CHECK_EQ(size, sizeof(struct raw_stream_header) + sizeof e);
@@ -80,6 +91,8 @@ int main(void)
 	CHECK(memcmp(h->magic, RAW_MAGIC, 8) == 0);
 	CHECK_EQ(h->record_size, sizeof e);
 	CHECK_STR(h->tool, "tcpconnect");
+	CHECK_EQ(h->version, RAW_VERSION);
+	CHECK_EQ(h->wall_minus_mono_ns, 12345);
 	CHECK_EQ(((const struct tcpconnect_event *)(buf + sizeof *h))->head.pid, 99);
 	free(buf);
 

@@ -1,7 +1,7 @@
 #include "runloop.h"
 
 #include "errors.h"
-#include "fmt.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -31,58 +31,42 @@ void announce_tracing(const char *what)
 	fprintf(stderr, "Tracing %s... Ctrl-C to end.\n", what);
 }
 
-void flush_or_exit(FILE *f)
-{
-	if (fflush(f) == 0)
-		return;
-	if (errno == EPIPE)
-		_exit(0); /* the reader is gone (| head): nothing more to say */
-	runtime_error("cannot write output: %s", strerror(errno));
-}
-
-static double elapsed_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	return (double)(now - start_mono_ns()) / 1e9;
-}
-
 static void report_lost(void *ctx, const char *reason, uint64_t n)
 {
 	output_lost(ctx, n, reason);
 }
 
-void run_until_done(struct stream *s, struct output *o, const struct common_opts *opts)
+void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
+		    const struct timebase *tb)
 {
 	double last_loss_check = 0;
 	while (!stop_requested) {
 		int timeout = 100;
-		if (opts->duration > 0) {
-			double left = opts->duration - elapsed_seconds();
+		if (duration > 0) {
+			double left = duration - clock_elapsed(tb);
 			if (left <= 0)
 				break;
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
 		int n = stream_poll(s, timeout);
-		if (n < 0 && errno != EINTR && !(opts->max_events && s->delivered >= opts->max_events))
+		if (n < 0 && errno != EINTR && !(max_events && s->delivered >= max_events))
 			runtime_error("reading events failed: %s", strerror(errno));
 		/* the counters are read by BPF syscalls, during which the kernel
 		 * skips tracepoint programs on this CPU: a few times a second */
-		double now = elapsed_seconds();
+		double now = clock_elapsed(tb);
 		if (now - last_loss_check >= 0.1 || n == 0) {
 			stream_take_losses(s, report_lost, o);
 			last_loss_check = now;
 		}
-		flush_or_exit(o->f);
-		if (opts->max_events && s->delivered >= opts->max_events)
+		output_flush(o);
+		if (max_events && s->delivered >= max_events)
 			break;
 	}
-	while (stream_poll(s, 0) > 0 && !(opts->max_events && s->delivered >= opts->max_events))
+	while (stream_poll(s, 0) > 0 && !(max_events && s->delivered >= max_events))
 		; /* what is still in the buffer is delivered, not dropped */
 	stream_take_losses(s, report_lost, o);
-	flush_or_exit(o->f);
+	output_flush(o);
 }
 
 void report_loss_summary(const struct stream *s)

@@ -12,8 +12,8 @@
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 /* The running kernel's BTF, parsed once for all the start-up questions
- * (enum names, tracepoint arguments, then the offsets) and freed by
- * layout_resolve(), the last of them. NULL without BTF. */
+ * (enum names, tracepoint arguments, offsets), in any order, and freed by
+ * layout_release() when the program text is built. NULL without BTF. */
 static struct btf *kernel;
 
 static struct btf *kernel_btf(void)
@@ -23,7 +23,7 @@ static struct btf *kernel_btf(void)
 	return kernel;
 }
 
-static void kernel_btf_release(void)
+void layout_release(void)
 {
 	btf__free(kernel);
 	kernel = NULL;
@@ -64,7 +64,7 @@ static long find_member(const struct btf *btf, __u32 type_id, const char *name, 
 	return -1;
 }
 
-static long offset_in(const struct btf *btf, const char *type_name, const char *path)
+static long offset_and_size(const struct btf *btf, const char *type_name, const char *path, long *size)
 {
 	__s32 id = btf__find_by_name_kind(btf, type_name, BTF_KIND_STRUCT);
 	if (id < 0)
@@ -80,7 +80,14 @@ static long offset_in(const struct btf *btf, const char *type_name, const char *
 			return -1;
 		bits += b;
 	}
+	if (size)
+		*size = btf__resolve_size(btf, type);
 	return bits / 8;
+}
+
+static long offset_in(const struct btf *btf, const char *type_name, const char *path)
+{
+	return offset_and_size(btf, type_name, path, NULL);
 }
 
 long layout_btf_offset(const char *btf_path, const char *type_name, const char *path)
@@ -137,7 +144,7 @@ int layout_tracepoint_nargs(const char *name)
 	return nargs;
 }
 
-bool layout_optional(const struct kernel_field *fields, char **defines)
+bool layout_optional(const struct kernel_field *fields, const char *group, char **defines)
 {
 	struct btf *btf = access(VMLINUX_BTF, R_OK) == 0 ? kernel_btf() : NULL;
 	size_t size = 0;
@@ -146,8 +153,11 @@ bool layout_optional(const struct kernel_field *fields, char **defines)
 		runtime_error("out of memory");
 	bool all = btf != NULL;
 	for (const struct kernel_field *k = fields; all && k->macro; k++) {
-		long off = offset_in(btf, k->type, k->path);
-		all = off >= 0;
+		if (!k->group || strcmp(k->group, group) != 0)
+			continue;
+		long size = 0;
+		long off = offset_and_size(btf, k->type, k->path, &size);
+		all = off >= 0 && (!k->size || size == (long)k->size);
 		fprintf(f, "#define %s %ld\n", k->macro, off);
 	}
 	fclose(f);
@@ -156,12 +166,24 @@ bool layout_optional(const struct kernel_field *fields, char **defines)
 	return all;
 }
 
+/* HAVE_SOCK_ERR for OFF_SOCK_ERR */
+static const char *have_name(const char *macro)
+{
+	return strncmp(macro, "OFF_", 4) == 0 ? macro + 4 : macro;
+}
+
 static void from_headers(const struct kernel_field *fields, FILE *f)
 {
 	for (const struct kernel_field *k = fields; k->macro; k++)
-		fprintf(f, "#include <%s>\n", k->header);
-	for (const struct kernel_field *k = fields; k->macro; k++)
+		if (!k->group)
+			fprintf(f, "#include <%s>\n", k->header);
+	for (const struct kernel_field *k = fields; k->macro; k++) {
+		if (k->group)
+			continue;
 		fprintf(f, "#define %s offsetof(struct %s, %s)\n", k->macro, k->type, k->path);
+		if (k->optional)   /* the kernel's own headers: assumed to have it */
+			fprintf(f, "#define HAVE_%s 1\n", have_name(k->macro));
+	}
 }
 
 void layout_resolve(const struct kernel_field *fields, struct layout *out)
@@ -182,12 +204,23 @@ void layout_resolve(const struct kernel_field *fields, struct layout *out)
 		runtime_error("cannot read the kernel's BTF (%s): %s", VMLINUX_BTF, strerror(errno));
 	fprintf(f, "/* kernel struct offsets, from %s */\n", VMLINUX_BTF);
 	for (const struct kernel_field *k = fields; k->macro; k++) {
-		long off = offset_in(btf, k->type, k->path);
+		if (k->group)
+			continue;   /* asked for by the tool: layout_optional() */
+		long size = 0;
+		long off = offset_and_size(btf, k->type, k->path, &size);
+		if (off < 0 && k->optional) {
+			fprintf(f, "#define %s -1\n#define HAVE_%s 0\n", k->macro, have_name(k->macro));
+			continue;
+		}
 		if (off < 0)
 			runtime_error("this kernel's struct %s has no field %s (BTF): this tool does not "
 				      "support it yet", k->type, k->path);
+		if (k->size && size != (long)k->size)
+			runtime_error("this kernel's struct %s field %s is %ld bytes, the probe reads %u (%s): "
+				      "this tool does not support it yet", k->type, k->path, size, k->size, k->macro);
 		fprintf(f, "#define %s %ld\n", k->macro, off);
+		if (k->optional)
+			fprintf(f, "#define HAVE_%s 1\n", have_name(k->macro));
 	}
-	kernel_btf_release();
 	fclose(f);
 }

@@ -12,32 +12,6 @@ void fmt_addr(char *out, size_t size, unsigned family, const uint8_t *addr)
 		snprintf(out, size, "?");
 }
 
-static uint64_t wall_minus_mono;
-static uint64_t started_mono;
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void clock_init(void)
-{
-	started_mono = now_ns(CLOCK_MONOTONIC);
-	wall_minus_mono = now_ns(CLOCK_REALTIME) - started_mono;
-}
-
-uint64_t mono_to_wall_ns(uint64_t mono_ns)
-{
-	return mono_ns + wall_minus_mono;
-}
-
-uint64_t start_mono_ns(void)
-{
-	return started_mono;
-}
-
 void fmt_rfc3339(char *out, size_t size, uint64_t wall_ns)
 {
 	time_t secs = (time_t)(wall_ns / 1000000000ULL);
@@ -56,9 +30,9 @@ void fmt_clock(char *out, size_t size, uint64_t wall_ns)
 	strftime(out, size, "%H:%M:%S", &tm);
 }
 
-void fmt_since_start(char *out, size_t size, uint64_t mono_ns)
+void fmt_since(char *out, size_t size, uint64_t mono_ns, const struct timebase *tb)
 {
-	uint64_t d = mono_ns > started_mono ? mono_ns - started_mono : 0;
+	uint64_t d = mono_ns > tb->start_mono_ns ? mono_ns - tb->start_mono_ns : 0;
 	snprintf(out, size, "%llu.%06llu", (unsigned long long)(d / 1000000000ULL),
 		 (unsigned long long)(d % 1000000000ULL / 1000));
 }

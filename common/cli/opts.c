@@ -1,6 +1,7 @@
 #include "opts.h"
 
 #include "errors.h"
+#include "nsid.h"
 #include "parse.h"
 
 #include <errno.h>
@@ -28,7 +29,7 @@
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
-	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ,
 };
 
 static const struct tool_option common_options[] = {
@@ -48,6 +49,7 @@ static const struct tool_option common_options[] = {
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
 	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
+	{"read", OPT_READ, "FILE", "format a stream recorded with -o raw ('-': stdin); no kernel, no root"},
 	{"verbose", 'v', NULL, "say on stderr which probes are attached"},
 	{"ebpf", OPT_EBPF, NULL, "print the BPF program and exit (needs no privilege)"},
 	{"help", 'h', NULL, "show this help and exit"},
@@ -123,41 +125,6 @@ static void add_getopt(struct option *longs, int *nl, char *shorts, size_t *ns,
 	}
 }
 
-uint32_t netns_inode_of(const char *opt, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		usage_error("%s: cannot open '%s': %s (expected /proc/PID/ns/net or /run/netns/NAME)",
-			    opt, path, strerror(errno));
-	struct stat st;
-	int type = ioctl(fd, NS_GET_NSTYPE);
-	int ok = fstat(fd, &st) == 0 && type == CLONE_NEWNET;
-	close(fd);
-	if (!ok)
-		usage_error("%s: '%s' is not a network namespace (expected /proc/PID/ns/net or /run/netns/NAME)",
-			    opt, path);
-	return (uint32_t)st.st_ino;
-}
-
-uint64_t cgroup_id_of(const char *opt, const char *path)
-{
-	struct statfs fs;
-	if (statfs(path, &fs) != 0)
-		usage_error("%s: cannot open '%s': %s (expected a cgroup v2 directory)", opt, path,
-			    strerror(errno));
-	if (fs.f_type != CGROUP2_SUPER_MAGIC)
-		usage_error("%s: '%s' is not a cgroup v2 directory", opt, path);
-	/* The cgroup v2 id is the directory's kernfs file handle. */
-	struct {
-		struct file_handle fh;
-		uint64_t id;
-	} h = {.fh.handle_bytes = sizeof(uint64_t)};
-	int mount_id;
-	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) != 0)
-		usage_error("%s: cannot read the cgroup id of '%s': %s", opt, path, strerror(errno));
-	return h.id;
-}
-
 static void add_pids(struct filter_spec *f, const char *arg)
 {
 	int n = parse_list("-p", "PID", arg, 1, PID_MAX_LIMIT, f->pids + f->npids,
@@ -214,6 +181,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case OPT_NO_KPROBES: o->no_kprobes = true; break;
 	case 'v': o->verbose = true; break;
 	case OPT_EBPF: o->ebpf = true; break;
+	case OPT_READ: o->read = arg; break;
 	}
 }
 
@@ -265,7 +233,7 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		for (const struct tool_option *t = tool->options; t->long_name; t++)
 			mine |= (t->key == key);
 		if (mine)
-			tool->handle(key, optarg, tool->ctx);
+			tool->handle(key, optarg, o, tool->ctx);
 		else
 			handle_common(o, key, optarg);
 	}
@@ -273,4 +241,9 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		usage_error("unexpected argument '%s' (see --help)", argv[optind]);
 	if (o->filter.family == 1)
 		usage_error("-4 and -6 exclude each other: give at most one");
+	if (o->read && !filter_empty(&o->filter))
+		usage_error("--read: filters run in the kernel and cannot apply to a recorded stream "
+			    "(filter the output instead, e.g. with jq)");
+	if (o->read && o->ebpf)
+		usage_error("--read replays a recorded stream: there is no BPF program to print (--ebpf)");
 }

@@ -2,7 +2,7 @@
 #ifndef SOCKLENS_RUNLOOP_H
 #define SOCKLENS_RUNLOOP_H
 
-#include "opts.h"
+#include "fmt.h"
 #include "output.h"
 #include "stream.h"
 
@@ -13,12 +13,11 @@ void signals_install(void);
 /* "Tracing ... Ctrl-C to end." on stderr, once everything is attached. */
 void announce_tracing(const char *what);
 
-/* Polls until Ctrl-C, --duration, --max-events or a reader that went away.
- * Reports losses as they happen; flushes output after every batch. */
-void run_until_done(struct stream *s, struct output *o, const struct common_opts *opts);
-
-/* Flushes stdout; a closed pipe ends the tool quietly with status 0. */
-void flush_or_exit(FILE *f);
+/* Polls until Ctrl-C, duration seconds since tb's start (0: none),
+ * max_events (0: none) or a reader that went away. Reports losses as they
+ * happen; flushes output after every batch. */
+void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
+		    const struct timebase *tb);
 
 /* The closing line on stderr when anything was lost. */
 void report_loss_summary(const struct stream *s);

@@ -7,11 +7,16 @@
 
 #include <stdbool.h>
 
+/* One field a probe reads, as the probe declares it beside its code
+ * (a KFIELD line, extracted at build time by cmake/embed.c). */
 struct kernel_field {
 	const char *macro;    /* e.g. "OFF_SOCK_ERR" */
 	const char *type;     /* struct name, e.g. "sock" */
 	const char *path;     /* member path, e.g. "__sk_common.skc_net.net" */
 	const char *header;   /* kernel header that defines the struct (no-BTF case) */
+	unsigned size;        /* bytes the probe reads: checked against BTF; 0: not checked */
+	bool optional;        /* missing: the define is -1 and HAVE_<name> 0, the probe copes */
+	const char *group;    /* NULL, or a group resolved only on request (layout_optional) */
 };
 
 struct layout {
@@ -19,17 +24,23 @@ struct layout {
 	bool from_btf;        /* false: the text needs real kernel headers */
 };
 
-/* Resolves every field (terminated by a zeroed entry). Exits with a
- * runtime error naming the field when the kernel lacks one. The last BTF
- * question of start-up: it frees the parsed BTF the others shared. */
+/* Resolves every field (terminated by a zeroed entry): "#define OFF_X n",
+ * and for an optional one "#define HAVE_X 1" (or OFF_X -1 and HAVE_X 0
+ * where the kernel lacks it). Exits with a runtime error naming the field
+ * when the kernel lacks a required one, or its size differs from the
+ * declared one. */
 void layout_resolve(const struct kernel_field *fields, struct layout *out);
 
-/* An optional group of fields (a probe that is compiled only where the
- * kernel has them all): when the running kernel's BTF has every one, sets
- * *defines to their "#define" lines and returns true; else (a field is
- * missing, or the kernel has no BTF) sets *defines to "" and returns false.
- * Call before layout_resolve(); free *defines. */
-bool layout_optional(const struct kernel_field *fields, char **defines);
+/* Frees the parsed BTF every question above shares (asked in any order);
+ * a later question parses it again. */
+void layout_release(void);
+
+/* An optional group of fields (code that is compiled only where the kernel
+ * has them all): when the running kernel's BTF has every field of the group
+ * (at its declared size), sets *defines to their "#define" lines and returns
+ * true; else (a field is missing, or the kernel has no BTF) sets *defines
+ * to "" and returns false. Free *defines. */
+bool layout_optional(const struct kernel_field *fields, const char *group, char **defines);
 
 /* Byte offset of path inside struct type_name in the BTF at btf_path, or
  * -1 when the struct or member does not exist (exposed for tests). */

@@ -71,16 +71,24 @@ static void watch_skipped_runs(struct stream *s, const int *prog_fds, const int 
 		.fd = -1, .reason = "probe skipped by the kernel", .prog_fds = prog_fds, .nprogs = nprogs});
 }
 
+static void watch_counter(struct stream *s, int fd, const char *reason)
+{
+	if (fd >= 0)
+		add_counter(s, (struct loss_counter){.fd = fd, .reason = reason});
+}
+
 void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
-		 uint64_t max_records, record_fn fn, void *ctx)
+		 uint64_t max_records, const struct loss_map *extra, record_fn fn, void *ctx)
 {
 	memset(s, 0, sizeof *s);
 	s->fn = fn;
 	s->ctx = ctx;
 	s->max_records = max_records;
 	s->ncpus = possible_cpus();
-	stream_watch_counter(s, loader_map_fd(l, "lost"), "buffer full");
+	watch_counter(s, loader_map_fd(l, "lost"), "buffer full");
 	watch_skipped_runs(s, l->prog_fds, &l->nprobes);
+	for (const struct loss_map *m = extra; m && m->map; m++)
+		watch_counter(s, loader_map_fd(l, m->map), m->reason);
 	int fd = loader_map_fd(l, "events");
 	if (fd < 0)
 		runtime_error("internal error: the program has no events map");
@@ -100,12 +108,6 @@ int stream_poll(struct stream *s, int timeout_ms)
 		return n == 0 ? bpf_consume_ringbuf(s->ring) : n; /* records written without a wake-up */
 	}
 	return perf_reader_poll(s->nreaders, (struct perf_reader **)s->readers, timeout_ms);
-}
-
-void stream_watch_counter(struct stream *s, int fd, const char *reason)
-{
-	if (fd >= 0)
-		add_counter(s, (struct loss_counter){.fd = fd, .reason = reason});
 }
 
 static uint64_t skipped_runs(const struct loss_counter *c)

@@ -65,3 +65,10 @@ char *filter_text(const struct filter_spec *s)
 	}
 	return text;
 }
+
+bool filter_empty(const struct filter_spec *f)
+{
+	return !f->npids && !f->has_uid && !f->family && !f->nlports && !f->nrports && !f->nnetns &&
+	       !f->has_cgroup && !f->has_ifname && !f->ip_family && !f->proto && !f->nports &&
+	       !f->drops_only;
+}

@@ -4,12 +4,10 @@
 #define SOCKLENS_OPTS_H
 
 #include "filter.h"
+#include "format.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-enum out_format { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_RAW };
-enum time_column { TIME_NONE, TIME_SINCE_START, TIME_OF_DAY };
 
 struct common_opts {
 	struct filter_spec filter;   /* -p -u -4 -6 --netns --cgroup (tools add ports) */
@@ -23,6 +21,7 @@ struct common_opts {
 	unsigned buffer_pages;       /* ring (or per-CPU perf) buffer size in pages */
 	double duration;             /* seconds, 0 = until Ctrl-C */
 	uint64_t max_events;         /* 0 = unlimited */
+	const char *read;            /* --read FILE ("-": stdin): replay a raw stream, no kernel */
 };
 
 /* A tool-specific option. key is the short option character, or a value
@@ -41,17 +40,12 @@ struct tool_desc {
 	const struct tool_option *options;  /* terminated by a zeroed entry */
 	const char *const *without;   /* common options (long names) it does not take; NULL-terminated */
 	/* Handles one of the tool's options; calls usage_error() on bad input. */
-	void (*handle)(int key, const char *arg, void *ctx);
+	void (*handle)(int key, const char *arg, struct common_opts *o, void *ctx);
 	void *ctx;
 };
 
 /* Parses argv into *o and the tool's own context; exits on --help,
- * --version and on any usage error. */
+ * --version and on any usage error (--read with a kernel filter is one). */
 void parse_options(int argc, char **argv, const struct tool_desc *tool, struct common_opts *o);
-
-/* The netns inode of a /proc/PID/ns/net or /run/netns/NAME file (exits 2 if not one). */
-uint32_t netns_inode_of(const char *opt, const char *path);
-/* The cgroup v2 id of a cgroup directory (exits 2 if not one). */
-uint64_t cgroup_id_of(const char *opt, const char *path);
 
 #endif

@@ -45,4 +45,7 @@ struct filter_spec {
  * empty spec. malloc'd. */
 char *filter_text(const struct filter_spec *spec);
 
+/* Does the spec ask for nothing? */
+bool filter_empty(const struct filter_spec *spec);
+
 #endif

@@ -1,7 +1,7 @@
 #include "pods.h"
 
 #include "errors.h"
-#include "opts.h"
+#include "nsid.h"
 #include "parse.h"
 
 #include <ctype.h>

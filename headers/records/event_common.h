@@ -41,14 +41,17 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
  * magic, all of them version 1 (see RAW_VERSION). */
 #define RAW_MAGIC_BEFORE_RENAME "NTRACE01"
 /* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes);
- * podnet_event grew to 176 bytes (tunnels, fragments, VLAN) */
-#define RAW_VERSION 2
+ * podnet_event grew to 176 bytes (tunnels, fragments, VLAN).
+ * 3: the header grew to 40 bytes: wall_minus_mono_ns, the clock anchor */
+#define RAW_VERSION 3
 struct raw_stream_header {
 	char magic[8];        /* RAW_MAGIC, not NUL-terminated */
 	__u32 version;        /* RAW_VERSION */
 	__u32 record_size;    /* bytes per record, a multiple of 8 */
 	char tool[16];        /* NUL-padded tool name, e.g. "tcpconnect" */
+	__u64 wall_minus_mono_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC when the stream
+	                            * began: a record's wall time is ts_ns + this */
 };
-_Static_assert(sizeof(struct raw_stream_header) == 32, "raw header layout");
+_Static_assert(sizeof(struct raw_stream_header) == 40, "raw header layout");
 
 #endif

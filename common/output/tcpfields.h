@@ -6,7 +6,7 @@
 
 #include "event_common.h"
 #include "fmt.h"
-#include "opts.h"
+#include "format.h"
 #include "output.h"
 
 enum tcp_field {
@@ -33,15 +33,12 @@ enum tcp_field {
 #define COL_NETNS {NULL, 0, "netns", false, F_NETNS}
 #define COL_CGROUP {NULL, 0, "cgroup_id", false, F_CGROUP}
 
-/* One event's cells and the text they point into. */
-struct tcp_row {
-	char rel[TIME_TEXT_LEN], clock[TIME_TEXT_LEN], iso[TIME_TEXT_LEN];
-	char laddr[ADDR_TEXT_LEN], raddr[ADDR_TEXT_LEN];
-	struct cell cells[F_MAX];
-};
+_Static_assert(F_MAX <= ROW_MAX_FIELDS, "tcp fields fit a row");
+/* A tool's own fields end before F_MAX: TCP_FIELDS_FIT(F_LAST_OF_TOOL). */
+#define TCP_FIELDS_FIT(last) _Static_assert((int)(last) < (int)F_MAX, "the tool's fields fit F_MAX")
 
-/* Fills the shared fields; the tool adds its own from F_TOOL on. */
-void tcp_row_fill(struct tcp_row *r, const char *type, const struct event_head *h,
+/* Fills the shared fields that are shown; the tool adds its own from F_TOOL on. */
+void tcp_row_fill(struct row *r, const struct timebase *tb, const char *type, const struct event_head *h,
 		  const struct tcp_tuple *t);
 
 /* Turns on the text column of -t or -T, if any. */

@@ -36,14 +36,20 @@ struct stream {
 	void *ctx;
 };
 
-/* Uses the program's "events" map (ring buffer or perf array) and its
- * "lost" per-CPU counter ("buffer full"). */
+/* Another per-CPU counter map of the program to report, e.g. a full
+ * per-socket table; lists end with a zeroed entry. */
+struct loss_map {
+	const char *map;
+	const char *reason;
+};
+
+/* Uses the program's "events" map (ring buffer or perf array), its "lost"
+ * per-CPU counter ("buffer full"), the runs the kernel skipped, and the
+ * extra counters (NULL: none). */
 void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
-		 uint64_t max_records, record_fn fn, void *ctx);
+		 uint64_t max_records, const struct loss_map *extra, record_fn fn, void *ctx);
 /* Waits up to timeout_ms and delivers what arrived; -1 on error (errno). */
 int stream_poll(struct stream *s, int timeout_ms);
-/* Another per-CPU counter map to report, e.g. a full per-socket table. */
-void stream_watch_counter(struct stream *s, int fd, const char *reason);
 /* Calls report(reason, n) for every counter that grew since the last call. */
 void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *reason, uint64_t n),
 			void *ctx);

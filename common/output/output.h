@@ -1,0 +1,107 @@
+/* The one way out for every record kind (event, lost, skipped, count):
+ * columns described once (text header and width, JSON/CSV key), and per
+ * kind the formats in which it is a row on stdout and those in which it is
+ * a line on stderr. Events also go out raw, as the kernel wrote them. */
+#ifndef SOCKLENS_OUTPUT_H
+#define SOCKLENS_OUTPUT_H
+
+#include "format.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum cell_type {
+	CELL_NULL, /* unknown: null, "-" in text (a zeroed cell) */
+	CELL_STR, CELL_U64, CELL_I64,
+	CELL_BOOL, /* true/false in JSON and CSV, yes/no in text */
+};
+
+struct cell {
+	enum cell_type type;
+	const char *s;       /* CELL_STR: may hold any bytes; rendered safely */
+	size_t len;          /* CELL_STR: at most this many bytes (stops at NUL) */
+	uint64_t u;
+	int64_t i;
+};
+
+static inline struct cell cell_str(const char *s) { return (struct cell){.type = CELL_STR, .s = s, .len = (size_t)-1}; }
+static inline struct cell cell_strn(const char *s, size_t n) { return (struct cell){.type = CELL_STR, .s = s, .len = n}; }
+static inline struct cell cell_u64(uint64_t u) { return (struct cell){.type = CELL_U64, .u = u}; }
+static inline struct cell cell_i64(int64_t i) { return (struct cell){.type = CELL_I64, .i = i}; }
+static inline struct cell cell_null(void) { return (struct cell){.type = CELL_NULL}; }
+static inline struct cell cell_bool(bool b) { return (struct cell){.type = CELL_BOOL, .u = b}; }
+
+/* A column shows one field of the row. The array's order is the order of
+ * the text table and of the JSON keys; the field says which cell it shows,
+ * so tools share field numbering (tcpfields.h) but order columns freely. */
+struct column {
+	const char *header;  /* text header; NULL: never in text */
+	int width;           /* text width; negative: left-aligned */
+	const char *key;     /* JSON and CSV key; NULL: text only */
+	bool text;           /* in the text table (tools switch optional columns) */
+	int field;           /* index of its cell in the row */
+};
+
+/* A kind of record and its rules, defined once: in the formats of rows it
+ * is a row on stdout (text table row, NDJSON object, CSV row) of cols; in
+ * the formats of notes, note() writes its stderr line from the same cells. */
+struct record_kind {
+	const struct column *cols;
+	int ncols;
+	unsigned rows;       /* FORMAT_BIT()s */
+	unsigned notes;      /* FORMAT_BIT()s */
+	void (*note)(const struct cell *cells);
+};
+
+struct output {
+	enum out_format format;
+	bool header;         /* print header lines (text, csv) */
+	FILE *f;
+};
+
+void output_init(struct output *o, enum out_format format, bool header);
+/* The header line of a kind's rows (text, csv; nothing in other formats or
+ * with -H). */
+void output_header(struct output *o, const struct record_kind *k);
+/* The raw stream header (-o raw): tool, record size and the clock anchor. */
+void output_raw_header(struct output *o, const char *tool, size_t record_size, uint64_t wall_minus_mono_ns);
+/* One record of kind k: column c shows cells[c.field]. */
+void output_record(struct output *o, const struct record_kind *k, const struct cell *cells);
+/* One raw record, exactly as the kernel wrote it. */
+void output_raw(struct output *o, const void *rec, size_t size);
+
+/* One record's cells and the text they point into. A row filler computes
+ * only the cells of shown fields (row_shown); the others stay null. */
+#define ROW_MAX_FIELDS 48
+#define ROW_TEXT_BYTES 2048
+struct row {
+	struct cell cells[ROW_MAX_FIELDS];
+	const bool *shown;   /* per field; NULL: every field */
+	char text[ROW_TEXT_BYTES];
+	size_t used;
+};
+
+void row_reset(struct row *r, const bool *shown);
+static inline bool row_shown(const struct row *r, int field) { return !r->shown || r->shown[field]; }
+/* size bytes inside r->text for a cell's text (exits if the row is full). */
+char *row_text(struct row *r, size_t size);
+/* Which fields a kind's columns show in this output's format (for
+ * row.shown): a text column in text, a keyed one in JSON and CSV. */
+void output_fields_shown(const struct output *o, const struct record_kind *k, bool *shown, int nfields);
+
+/* Side records every tool has. lost: cells type, lost, reason. */
+enum { LOST_TYPE, LOST_COUNT, LOST_REASON, LOST_NFIELDS };
+extern const struct record_kind record_lost;
+/* Events lost: in-stream for JSON, on stderr otherwise. */
+void output_lost(struct output *o, uint64_t lost, const char *reason);
+
+/* Flushes the output; a closed pipe ends the tool quietly with status 0. */
+void output_flush(struct output *o);
+
+/* Writes s for a text column: control bytes become '?', so one event stays
+ * one line. */
+void text_safe(FILE *f, const char *s, size_t len, int width);
+
+#endif

@@ -1,0 +1,218 @@
+#include "tool.h"
+
+#include "bpftext.h"
+#include "clock.h"
+#include "counts.h"
+#include "errors.h"
+#include "filter.h"
+#include "kfeatures.h"
+#include "replay.h"
+#include "runloop.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KERNEL_FIELDS 48
+
+struct tool_run {
+	const struct tool *t;
+	struct common_opts o;
+	struct tool_env env;
+	struct timebase tb;
+	struct output out;
+	struct record_kind events;
+	bool shown[ROW_MAX_FIELDS];
+	struct row row;
+	struct loader loader;
+	struct stream stream;
+	bool live;
+};
+
+struct output *tool_output(struct tool_run *run) { return &run->out; }
+const struct tool_env *tool_env(struct tool_run *run) { return &run->env; }
+
+int tool_map_fd(struct tool_run *run, const char *name)
+{
+	return run->live ? loader_map_fd(&run->loader, name) : -1;
+}
+
+static bool counting(const struct tool_run *r)
+{
+	return r->t->counts && r->t->counting && *r->t->counting;
+}
+
+/* One record, from the kernel or from a replayed stream. */
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct tool_run *r = ctx;
+	if (size < r->t->record_size)
+		return 0;
+	if (r->out.format == OUT_RAW) {
+		output_raw(&r->out, data, r->t->record_size);
+		return 0;
+	}
+	row_reset(&r->row, r->shown);
+	r->t->fill(&r->env, data, &r->row);
+	output_record(&r->out, &r->events, r->row.cells);
+	return 0;
+}
+
+/* filter -> text: layout of the fields the probe declares, mode defines,
+ * the filter in the placeholder. --ebpf prints it and exits. */
+static char *render_text(const struct tool_run *r, bool *real_headers, bool *ring)
+{
+	const struct tool *t = r->t;
+	const struct common_opts *o = &r->o;
+	struct kernel_field all[MAX_KERNEL_FIELDS + 1] = {{0}};
+	int n = 0;
+	for (const struct kernel_field *k = t->fields; k && k->macro; k++) {
+		if (n == MAX_KERNEL_FIELDS)
+			runtime_error("internal error: more than %d kernel fields (MAX_KERNEL_FIELDS)",
+				      MAX_KERNEL_FIELDS);
+		all[n++] = *k;
+	}
+	char *tool_defines = t->defines ? t->defines(o, t->priv) : strdup("");
+	struct layout layout;
+	layout_resolve(all, &layout);
+	layout_release();
+	*real_headers = !layout.from_btf;
+	*ring = !o->perf_buffer && kernel_has_ringbuf();
+
+	char *filter = filter_text(&o->filter);
+	char *defines = NULL;
+	/* kprobe functions are compiled only where they can be attached */
+	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
+	if (!filter || !tool_defines ||
+	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
+		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, tool_defines,
+		     layout.defines) < 0)
+		runtime_error("out of memory");
+	char *text = bpf_text_build(defines, t->bpf_text, filter);
+	free(filter);
+	free(defines);
+	free(tool_defines);
+	free(layout.defines);
+	if (o->ebpf) {
+		fputs(text, stdout);
+		exit(0);
+	}
+	return text;
+}
+
+/* privileges -> compile -> attach -> notes */
+static void start(struct tool_run *r, const char *text, bool real_headers)
+{
+	require_bpf_privileges();
+	loader_compile(&r->loader, text, real_headers);
+	loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose);
+	loader_release_compiler(&r->loader);
+	if (r->t->notes)
+		r->t->notes(&r->o, r->t->priv);
+}
+
+static void init_output(struct tool_run *r)
+{
+	const struct tool *t = r->t;
+	if (t->nfields > ROW_MAX_FIELDS)
+		runtime_error("internal error: %d fields, more than ROW_MAX_FIELDS (%d)", t->nfields,
+			      ROW_MAX_FIELDS);
+	if (t->choose_columns)
+		t->choose_columns(t->columns, t->ncols, &r->o, t->priv);
+	r->events = (struct record_kind){t->columns, t->ncols, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
+	output_init(&r->out, r->o.format, !r->o.no_header);
+	output_fields_shown(&r->out, &r->events, r->shown, t->nfields);
+}
+
+/* -c: the kernel's table, largest count first. */
+static void print_counts(struct tool_run *r)
+{
+	const struct count_desc *c = r->t->counts;
+	struct record_kind kind = {c->cols, c->ncols, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
+	struct count_table table;
+	counts_read(tool_map_fd(r, c->map), c->key_size, &table);
+	output_header(&r->out, &kind);
+	for (size_t i = 0; i < table.n; i++) {
+		row_reset(&r->row, NULL);
+		c->fill(&r->row, table.rows[i].key, table.rows[i].n);
+		output_record(&r->out, &kind, r->row.cells);
+	}
+	counts_free(&table);
+	output_flush(&r->out);
+}
+
+/* --read: the records of a stream recorded with -o raw, shown as live;
+ * -t counts from the first record, the wall clock from the header's anchor. */
+static void replay_run(struct tool_run *r)
+{
+	struct replay in;
+	replay_open(&in, r->o.read, r->t->name, r->t->record_size);
+	r->env.replay = true;
+	r->tb.wall_minus_mono_ns = in.wall_minus_mono_ns;
+	init_output(r);
+	if (r->out.format == OUT_RAW)
+		output_raw_header(&r->out, r->t->name, r->t->record_size, in.wall_minus_mono_ns);
+	else
+		output_header(&r->out, &r->events);
+	char *buf = malloc(r->t->record_size);
+	if (!buf)
+		runtime_error("out of memory");
+	for (uint64_t n = 0; (!r->o.max_events || n < r->o.max_events) && replay_next(&in, buf); n++) {
+		if (n == 0) /* every record begins with struct event_head: ts_ns first */
+			memcpy(&r->tb.start_mono_ns, buf, sizeof r->tb.start_mono_ns);
+		on_record(r, buf, r->t->record_size);
+	}
+	free(buf);
+	replay_close(&in);
+	output_flush(&r->out);
+}
+
+int tool_main(const struct tool *t, int argc, char **argv)
+{
+	static struct tool_run run;
+	struct tool_run *r = &run;
+	r->t = t;
+	r->env = (struct tool_env){.o = &r->o, .tb = &r->tb, .priv = t->priv};
+	const struct tool_desc desc = {t->name, t->summary, t->examples, t->options, t->without, t->handle, t->priv};
+	parse_options(argc, argv, &desc, &r->o);
+	if (t->validate)
+		t->validate(&r->o, t->priv);
+	if (counting(r) && r->o.format == OUT_RAW)
+		usage_error("-c cannot be combined with -o raw: counts are not event records");
+	if (r->o.read) {
+		if (counting(r))
+			usage_error("--read: a recorded stream holds events, not counts (-c)");
+		replay_run(r);
+		return 0;
+	}
+
+	bool real_headers, ring;
+	char *text = render_text(r, &real_headers, &ring);
+	start(r, text, real_headers);
+	free(text);
+	r->live = true;
+	init_output(r);
+	stream_open(&r->stream, &r->loader, ring, r->o.buffer_pages, r->o.max_events, t->loss_maps, on_record, r);
+	signals_install();
+
+	clock_timebase(&r->tb);
+	if (r->out.format == OUT_RAW)
+		output_raw_header(&r->out, t->name, t->record_size, r->tb.wall_minus_mono_ns);
+	else if (!counting(r))
+		output_header(&r->out, &r->events);
+	char what[128];
+	snprintf(what, sizeof what, "%s%s", t->what_of ? t->what_of(&r->o) : t->what,
+		 counting(r) ? " (counting)" : "");
+	announce_tracing(what);
+	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb);
+	if (counting(r))
+		print_counts(r);
+	if (t->at_end)
+		t->at_end(r);
+	output_flush(&r->out);
+
+	report_loss_summary(&r->stream);
+	stream_close(&r->stream);
+	loader_close(&r->loader);
+	return 0;
+}
