@@ -66,10 +66,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	case OPT_IFNAME: filter_set_ifname(f, "--ifname", arg); break;
 	case OPT_IP: filter_set_ip(f, "--ip", arg); break;
 	case OPT_PROTO: filter_set_proto(f, "--proto", arg); break;
-	case OPT_PORT:
-		f->nports += parse_list("--port", "port", arg, 1, 65535, f->ports + f->nports,
-					FILTER_MAX_PORTS - f->nports);
-		break;
+	case OPT_PORT: add_ports("--port", arg, f->ports, &f->nports); break;
 	case OPT_DROPS: f->drops_only = true; break;
 	case OPT_SAMPLE: t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000); break;
 	}

@@ -41,10 +41,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	struct tcpaccept_opts *t = ctx;
 	struct filter_spec *f = &o->filter;
 	switch (key) {
-	case 'P':
-		f->nlports += parse_list("-P", "port", arg, 1, 65535, f->lports + f->nlports,
-					 FILTER_MAX_PORTS - f->nlports);
-		break;
+	case 'P': add_ports("-P", arg, f->lports, &f->nlports); break;
 	case 'c': t->count = true; break;
 	}
 }

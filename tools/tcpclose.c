@@ -42,14 +42,8 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	struct tcpclose_opts *t = ctx;
 	struct filter_spec *f = &o->filter;
 	switch (key) {
-	case 'L':
-		f->nlports += parse_list("-L", "port", arg, 1, 65535, f->lports + f->nlports,
-					 FILTER_MAX_PORTS - f->nlports);
-		break;
-	case 'D':
-		f->nrports += parse_list("-D", "port", arg, 1, 65535, f->rports + f->nrports,
-					 FILTER_MAX_PORTS - f->nrports);
-		break;
+	case 'L': add_ports("-L", arg, f->lports, &f->nlports); break;
+	case 'D': add_ports("-D", arg, f->rports, &f->nrports); break;
 	case 'w': t->wide = true; break;
 	case 's': o->format = OUT_CSV; break;
 	case OPT_MAX_SOCKETS:

@@ -47,10 +47,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	struct tcpconnect_opts *t = ctx;
 	struct filter_spec *f = &o->filter;
 	switch (key) {
-	case 'P':
-		f->nrports += parse_list("-P", "port", arg, 1, 65535, f->rports + f->nrports,
-					 FILTER_MAX_PORTS - f->nrports);
-		break;
+	case 'P': add_ports("-P", arg, f->rports, &f->nrports); break;
 	case 'U': t->show_uid = true; break;
 	case 'L': t->show_lport = true; break;
 	case 'c': t->count = true; break;

@@ -135,6 +135,11 @@ static void add_pids(struct filter_spec *f, const char *arg)
 	f->npids += n;
 }
 
+void add_ports(const char *opt, const char *arg, uint32_t *ports, int *n)
+{
+	*n += parse_list(opt, "port", arg, 1, 65535, ports + *n, FILTER_MAX_PORTS - *n);
+}
+
 static void set_format(struct common_opts *o, const char *arg)
 {
 	static const char *names[] = {"text", "json", "csv", "raw"};

@@ -44,6 +44,10 @@ struct tool_desc {
 	void *ctx;
 };
 
+/* A tool's port option: a comma-separated list appended to one of the
+ * filter's port lists (at most FILTER_MAX_PORTS in all). */
+void add_ports(const char *opt, const char *arg, uint32_t *ports, int *n);
+
 /* Parses argv into *o and the tool's own context; exits on --help,
  * --version and on any usage error (--read with a kernel filter is one). */
 void parse_options(int argc, char **argv, const struct tool_desc *tool, struct common_opts *o);
