@@ -63,6 +63,7 @@ class Tracer:
     def __init__(self, name, *args, ready_timeout=30, read=True):
         """read=False leaves stdout unread (the tool blocks once the pipe is
         full) until start_reading()."""
+        launched = time.monotonic()
         self.proc = subprocess.Popen([tool(name), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         RUNNING.append(self)
@@ -84,6 +85,9 @@ class Tracer:
         if not ready.wait(ready_timeout) or self.proc.poll() is not None:
             self.proc.kill()
             raise AssertionError(f"{name} did not start: {''.join(self.err)}")
+        # launch to "Tracing": how fast this machine is right now (seconds
+        # under an emulated CPU or a loaded host), for bounds that must scale
+        self.startup_s = time.monotonic() - launched
 
     def start_reading(self):
         def read_out():
