@@ -48,6 +48,7 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 #define IP6_OFFSET 0xfff8
+#define IP6_MF 0x0001
 #define GRE_CSUM 0x8000
 #define GRE_KEY 0x2000
 #define GRE_SEQ 0x1000
@@ -268,11 +269,14 @@ static __always_inline bool parse_ipv6(const char *l3, struct ip_hdrs *h, int ex
 		bpf_probe_read_kernel(ext, sizeof(ext), p);
 		if (next == NEXTHDR_FRAGMENT) {
 			u16 frag = (u16)(ext[2] << 8 | ext[3]);
-			h->shape |= (frag & IP6_OFFSET) ? SHAPE_FRAG_LATER : SHAPE_FRAG_FIRST;
 			if (frag & IP6_OFFSET) {
+				h->shape |= SHAPE_FRAG_LATER;
 				h->proto = ext[0];
 				return true;
 			}
+			/* offset 0 and M=0: an atomic fragment, a whole datagram */
+			if (frag & IP6_MF)
+				h->shape |= SHAPE_FRAG_FIRST;
 			p += 8;
 		} else if (next == NEXTHDR_AUTH) {
 			p += (ext[1] + 2) * 4;   /* AH counts 4-byte words, less 2 */
