@@ -172,6 +172,24 @@ class PodnetTest(ToolTest):
             self.assertIn("udp", e["function"], e)   # the dropping function: __udp4_lib_rcv
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
 
+    def test_a_dropped_fragmented_datagram_is_one_drop(self):
+        """A 3000-byte datagram arrives in 3 fragments, is reassembled and
+        dropped (no socket): its fragments, freed with it, are no drops of
+        their own. IPv4 and IPv6: exactly one drop record each."""
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--drops")
+        out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, "-c", ODD_SHAPED_DATAGRAMS, B4, B6,
+                              "7301"], check=True, capture_output=True, timeout=30).stdout
+        sent = json.loads(out)
+        t.stop()
+        for family, src, key in ((4, A4, "v4"), (6, A6, "v6")):
+            with self.subTest(family=family):
+                mine = [e for e in t.events("packet")
+                        if (e["family"], e["saddr"], e["proto"]) == (family, src, "udp")
+                        and e["sport"] != sent["dstopts"]]
+                self.assertEqual([(e["event"], e["sport"], e["dport"], e["fragment"], e["netns"])
+                                  for e in mine],
+                                 [("drop", sent[key], 7301, "", self.netns_b)], mine)
+
     def drops_seen_by_pod_and_by_all(self, pod, make_drops):
         """Runs make_drops() under two tracers, the pod's view and every
         namespace's; returns (pod's drops, all drops)."""
