@@ -48,6 +48,7 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 #define IP6_OFFSET 0xfff8
+#define IP6_MF 0x0001
 #define GRE_CSUM 0x8000
 #define GRE_KEY 0x2000
 #define GRE_SEQ 0x1000
@@ -268,11 +269,14 @@ static __always_inline bool parse_ipv6(const char *l3, struct ip_hdrs *h, int ex
 		bpf_probe_read_kernel(ext, sizeof(ext), p);
 		if (next == NEXTHDR_FRAGMENT) {
 			u16 frag = (u16)(ext[2] << 8 | ext[3]);
-			h->shape |= (frag & IP6_OFFSET) ? SHAPE_FRAG_LATER : SHAPE_FRAG_FIRST;
 			if (frag & IP6_OFFSET) {
+				h->shape |= SHAPE_FRAG_LATER;
 				h->proto = ext[0];
 				return true;
 			}
+			/* offset 0 and M=0: an atomic fragment, a whole datagram */
+			if (frag & IP6_MF)
+				h->shape |= SHAPE_FRAG_FIRST;
 			p += 8;
 		} else if (next == NEXTHDR_AUTH) {
 			p += (ext[1] + 2) * 4;   /* AH counts 4-byte words, less 2 */
@@ -571,8 +575,50 @@ RAW_TRACEPOINT_PROBE(net_dev_xmit)
 	return report(ctx, &ev);
 }
 
+/* A reassembled datagram keeps its fragments on the head's frag_list, and
+ * freeing the head frees them too (skb_release_data -> kfree_skb_list),
+ * each through kfree_skb (with no device, and on some kernels reason
+ * NOT_SPECIFIED). One dropped datagram is one drop: when a head is
+ * dropped, its fragments are remembered here, and their frees are part of
+ * that drop, not drops of their own. */
+/* KFIELD OFF_SKB_END sk_buff end 4 linux/skbuff.h */
+/* KFIELD OFF_SKB_NEXT sk_buff next 8 linux/skbuff.h */
+/* KFIELD OFF_SHINFO_FRAG_LIST skb_shared_info frag_list 8 linux/skbuff.h */
+#define MAX_FRAG_LIST 64 /* 64 KiB in 1280-byte fragments: 52 */
+BPF_TABLE("lru_hash", u64, u8, freed_with_head, 4096);
+
+static __always_inline void remember_frag_list(void *skb)
+{
+	/* skb_shinfo(): at head + end (end is an offset on 64-bit kernels) */
+	char *head = read_ptr(skb, OFF_SKB_HEAD);
+	u32 end = 0;
+	bpf_probe_read_kernel(&end, sizeof(end), (const char *)skb + OFF_SKB_END);
+	if (!head)
+		return;
+	void *frag = read_ptr(head + end, OFF_SHINFO_FRAG_LIST);
+	u8 one = 1;
+#pragma unroll
+	for (int i = 0; i < MAX_FRAG_LIST; i++) {
+		if (!frag)
+			break;
+		u64 key = (u64)frag;
+		freed_with_head.update(&key, &one);
+		frag = read_ptr(frag, OFF_SKB_NEXT);
+	}
+}
+
+/* True if skb is a fragment freed with its dropped head (forgotten now). */
+static __always_inline bool freed_with_dropped_head(void *skb)
+{
+	u64 key = (u64)skb;
+	return freed_with_head.delete(&key) == 0;
+}
+
 RAW_TRACEPOINT_PROBE(kfree_skb)
 {
+	if (freed_with_dropped_head((void *)ctx->args[0]))
+		return 0;
+	remember_frag_list((void *)ctx->args[0]);
 	struct podnet_event ev = {};
 	ev.event = EVENT_DROP;
 	ev.hook = HOOK_KFREE_SKB;

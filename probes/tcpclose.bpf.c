@@ -225,25 +225,48 @@ RAW_TRACEPOINT_PROBE(tcp_send_reset)
 	return 0;
 }
 
-/* accept() hands the socket to its owner. */
-static __always_inline int on_accept(long fd)
+/* A call of the owner's on the socket behind fd: the caller owns it.
+ * Only a connection that will reach CLOSE through the state tracepoint
+ * gets an entry (one that has closed already or a listener would leave
+ * it behind); NULL otherwise. */
+static __always_inline struct tcpclose_conn *claim(long fd)
 {
 	void *sk = fd < 0 ? NULL : fd_to_sock(fd);
 	struct tcp_tuple t = {};
-	if (!sk || !sock_tuple(sk, &t))
-		return 0; /* not TCP: such sockets never reach CLOSE here, keep none */
-	/* a connection reset before accept() has closed already: keeping an
-	 * entry for it would outlive the socket */
 	u8 state = 0;
+	if (!sk || !sock_tuple(sk, &t))
+		return NULL; /* not TCP */
 	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
-	if (state == TCP_CLOSE)
-		return 0;
-	/* an entry made here: the handshake ended before tracing began */
+	if (state == TCP_CLOSE || state == TCP_LISTEN)
+		return NULL;
+	/* an entry made here: the connection was opened before tracing began */
 	struct tcpclose_conn *c = conn_of((u64)sk);
-	if (c) {
-		set_owner(c);
-		c->opened = OPENED_PASSIVE;
+	if (!c)
+		return NULL;
+	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
+	if (state == TCP_CLOSE) { /* closed meanwhile, on another CPU */
+		u64 key = (u64)sk;
+		conns.delete(&key);
+		return NULL;
 	}
+	set_owner(c);
+	return c;
+}
+
+/* accept() hands the socket to its owner. */
+static __always_inline int on_accept(long fd)
+{
+	struct tcpclose_conn *c = claim(fd);
+	if (c)
+		c->opened = OPENED_PASSIVE;
+	return 0;
+}
+
+/* close() names its caller: an abortive close (SO_LINGER 0, unread data)
+ * goes straight to CLOSE, no transition of its own says who made it. */
+TRACEPOINT_PROBE(syscalls, sys_enter_close)
+{
+	claim(args->fd);
 	return 0;
 }
 

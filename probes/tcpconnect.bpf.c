@@ -371,11 +371,62 @@ int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 #endif
 #endif
 
+/* TCP Fast Open: sendto() or sendmsg() with MSG_FASTOPEN on an unconnected
+ * socket connects (tcp_sendmsg_fastopen -> __inet_stream_connect), so it is
+ * followed as connect() is. EOPNOTSUPP: TFO is off for clients, no attempt. */
+#define MSG_FASTOPEN 0x20000000
+#define EOPNOTSUPP 95
+
+static __always_inline void begin_fastopen(int fd, const char *uaddr, u64 flags)
+{
+	if (flags & MSG_FASTOPEN)
+		begin_attempt(fd_to_socket(fd), uaddr, true);
+}
+
+static __always_inline void finish_fastopen(void *ctx, long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	if (ret == -EOPNOTSUPP)
+		attempts.delete(&tid);
+	else
+		finish_attempt(ctx, ret);
+#ifdef AWAIT_OUTCOME
+	on_connect_return(ctx, ret); /* a SYN sent with data: this call is its connect() */
+#endif
+}
+
+TRACEPOINT_PROBE(syscalls, sys_enter_sendto)
+{
+	begin_fastopen(args->fd, (const char *)args->addr, args->flags);
+	return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_enter_sendmsg)
+{
+	const char *name = NULL; /* user_msghdr.msg_name, its first member */
+	if (args->flags & MSG_FASTOPEN)
+		bpf_probe_read_user(&name, sizeof(name), args->msg);
+	begin_fastopen(args->fd, name, args->flags);
+	return 0;
+}
+
 TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 {
 	finish_attempt(args, args->ret);
 #ifdef AWAIT_OUTCOME
 	on_connect_return(args, args->ret);
 #endif
+	return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_sendto)
+{
+	finish_fastopen(args, args->ret);
+	return 0;
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_sendmsg)
+{
+	finish_fastopen(args, args->ret);
 	return 0;
 }

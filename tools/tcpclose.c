@@ -61,6 +61,8 @@ static const struct probe probes[] = {
 	 .fn = "tracepoint__syscalls__sys_exit_accept4"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept",
 	 .fn = "tracepoint__syscalls__sys_exit_accept"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_close",
+	 .fn = "tracepoint__syscalls__sys_enter_close"},
 	{0},
 };
 

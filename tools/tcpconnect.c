@@ -58,7 +58,8 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 /* What only the kprobe on __inet_stream_connect sees. */
 #define UNSEEN_WITHOUT_KPROBES \
 	"connects refused before any SYN (no route, a refusing route, cgroup-BPF) made without " \
-	"the connect() syscall (io_uring, in-kernel callers)"
+	"the connect() syscall or a TCP Fast Open sendto()/sendmsg() (io_uring, sendmmsg, in-kernel " \
+	"callers)"
 
 static const struct probe probes[] = {
 	{.kind = PROBE_TRACEPOINT, .target = "sock:inet_sock_set_state",
@@ -67,6 +68,15 @@ static const struct probe probes[] = {
 	 .fn = "tracepoint__syscalls__sys_enter_connect"},
 	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_connect",
 	 .fn = "tracepoint__syscalls__sys_exit_connect"},
+	/* TCP Fast Open: sendto()/sendmsg() with MSG_FASTOPEN connect too */
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_sendto",
+	 .fn = "tracepoint__syscalls__sys_enter_sendto"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_sendto",
+	 .fn = "tracepoint__syscalls__sys_exit_sendto"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_sendmsg",
+	 .fn = "tracepoint__syscalls__sys_enter_sendmsg"},
+	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_sendmsg",
+	 .fn = "tracepoint__syscalls__sys_exit_sendmsg"},
 	/* connects refused before any SYN, also without the connect() syscall */
 	{.kind = PROBE_KPROBE, .target = "__inet_stream_connect", .fn = "kprobe____inet_stream_connect",
 	 .optional = true},

@@ -4,13 +4,15 @@ then makes one TCP connect and prints what its socket saw as JSON:
 {"pid", "tid", "comm", "laddr", "lport", "raddr", "rport", "errno"}.
 
 usage: connector.py FAMILY(4|6) ADDR PORT [--name COMM] [--wait] [--count N]
-                    [--mode timeout|blocking|nonblocking]
+                    [--mode timeout|blocking|nonblocking|sendto|sendmsg]
 
 With --count N it makes N connects, one socket each, and reports the last.
 --mode: how connect() is called: timeout (the default: Python's 5 s
 timeout, a non-blocking connect() and poll underneath), blocking (one
 connect() that waits), nonblocking (connect(), then poll and SO_ERROR, as
-event loops do). errno is what the application got either way.
+event loops do), sendto or sendmsg (TCP Fast Open: one byte sent with
+MSG_FASTOPEN to the destination, which connects). errno is what the
+application got either way.
 """
 import ctypes
 import errno
@@ -38,6 +40,15 @@ def connect(s, addr, port, mode):
         p.register(s, select.POLLOUT)
         p.poll(5000)
         return s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if mode in ("sendto", "sendmsg"):
+        try:
+            if mode == "sendto":
+                s.sendto(b"x", socket.MSG_FASTOPEN, (addr, port))
+            else:
+                s.sendmsg([b"x"], [], socket.MSG_FASTOPEN, (addr, port))
+        except OSError as e:
+            return e.errno
+        return 0
     s.settimeout(5)
     return s.connect_ex((addr, port))
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Ethernet frames of the shapes real pod traffic takes (VLAN tags, IPv4
-options, tunnels: IPIP, GRE, Geneve), built by hand and sent on one
-interface through a packet socket, for the podnet tests. The addresses are
-those of the test's own namespaces: nothing leaves them.
+options, tunnels: IPIP, GRE, Geneve; with IPv6 addresses also an IPv6
+atomic fragment: a Fragment header with offset 0 and M=0, a whole
+datagram), built by hand and sent on one interface through a packet
+socket, for the podnet tests. The addresses are those of the test's own
+namespaces: nothing leaves them.
 
-usage: frames.py IFNAME DST_MAC SRC_IP DST_IP INNER_SRC INNER_DST PORT
+usage: frames.py IFNAME DST_MAC SRC_IP DST_IP INNER_SRC INNER_DST PORT [SRC_IP6 DST_IP6]
 Sends one frame of each shape; prints {"shape": source port, ...} as JSON.
 """
 import json
@@ -12,7 +14,8 @@ import socket
 import struct
 import sys
 
-ETH_P_IP, ETH_P_8021Q, ETH_P_TEB = 0x0800, 0x8100, 0x6558
+ETH_P_IP, ETH_P_8021Q, ETH_P_TEB, ETH_P_IPV6 = 0x0800, 0x8100, 0x6558, 0x86DD
+NEXTHDR_FRAGMENT, IPPROTO_UDP = 44, 17
 
 
 def checksum(data):
@@ -35,11 +38,21 @@ def udp(sport, dport, payload=b"podnet"):
     return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
 
 
+def ipv6_atomic_fragment(src, dst, sport, dport):
+    """A UDP datagram behind a Fragment header with offset 0 and M=0."""
+    src, dst = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    datagram = udp(sport, dport)
+    pseudo = src + dst + struct.pack("!I3xB", len(datagram), IPPROTO_UDP)
+    datagram = datagram[:6] + struct.pack("!H", checksum(pseudo + datagram) or 0xFFFF) + datagram[8:]
+    body = struct.pack("!BBHI", IPPROTO_UDP, 0, 0, 0x5eed) + datagram
+    return struct.pack("!IHBB", 6 << 28, len(body), NEXTHDR_FRAGMENT, 64) + src + dst + body
+
+
 def ethernet(dst_mac, src_mac, ethertype, payload):
     return dst_mac + src_mac + struct.pack("!H", ethertype) + payload
 
 
-def shapes(src_mac, dst_mac, a, b, inner_a, inner_b, port):
+def shapes(src_mac, dst_mac, a, b, inner_a, inner_b, port, a6=None, b6=None):
     """(name, source port, frame) for each shape; every frame carries one
     UDP datagram to port, inside whatever the shape puts around it."""
     def inner(sport):
@@ -56,17 +69,20 @@ def shapes(src_mac, dst_mac, a, b, inner_a, inner_b, port):
     geneve = struct.pack("!BBHI", 0, 0, ETH_P_TEB, 42 << 8) + ethernet(dst_mac, src_mac, ETH_P_IP,
                                                                         inner(41005))
     yield "geneve", 41005, eth(ETH_P_IP, ipv4(a, b, 17, udp(41005, 6081, geneve)))
+    if a6:
+        yield "atomic6", 41006, eth(ETH_P_IPV6, ipv6_atomic_fragment(a6, b6, 41006, port))
 
 
 def main():
     ifname, dst_mac, a, b, inner_a, inner_b, port = sys.argv[1:8]
+    a6, b6 = sys.argv[8:10] if len(sys.argv) > 9 else (None, None)
     with open(f"/sys/class/net/{ifname}/address") as f:
         src_mac = bytes.fromhex(f.read().strip().replace(":", ""))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((ifname, 0))
     sent = {}
     for name, sport, frame in shapes(src_mac, bytes.fromhex(dst_mac.replace(":", "")), a, b,
-                                     inner_a, inner_b, int(port)):
+                                     inner_a, inner_b, int(port), a6, b6):
         s.send(frame)
         sent[name] = sport
     print(json.dumps(sent))

@@ -172,6 +172,24 @@ class PodnetTest(ToolTest):
             self.assertIn("udp", e["function"], e)   # the dropping function: __udp4_lib_rcv
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
 
+    def test_a_dropped_fragmented_datagram_is_one_drop(self):
+        """A 3000-byte datagram arrives in 3 fragments, is reassembled and
+        dropped (no socket): its fragments, freed with it, are no drops of
+        their own. IPv4 and IPv6: exactly one drop record each."""
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("b"), "--drops")
+        out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, "-c", ODD_SHAPED_DATAGRAMS, B4, B6,
+                              "7301"], check=True, capture_output=True, timeout=30).stdout
+        sent = json.loads(out)
+        t.stop()
+        for family, src, key in ((4, A4, "v4"), (6, A6, "v6")):
+            with self.subTest(family=family):
+                mine = [e for e in t.events("packet")
+                        if (e["family"], e["saddr"], e["proto"]) == (family, src, "udp")
+                        and e["sport"] != sent["dstopts"]]
+                self.assertEqual([(e["event"], e["sport"], e["dport"], e["fragment"], e["netns"])
+                                  for e in mine],
+                                 [("drop", sent[key], 7301, "", self.netns_b)], mine)
+
     def drops_seen_by_pod_and_by_all(self, pod, make_drops):
         """Runs make_drops() under two tracers, the pod's view and every
         namespace's; returns (pod's drops, all drops)."""
@@ -277,7 +295,7 @@ class PodnetTest(ToolTest):
         pod = Tracer("podnet", "-j", "--netns", self.pods.path("b"))
         port = Tracer("podnet", "-j", "--proto", "udp", "--port", "7300")
         out = subprocess.run([*self.pods.exec_prefix("a"), PYTHON, FRAMES, "veth-a", mac, A4, B4, INNER_A,
-                              INNER_B, "7300"], check=True, capture_output=True, timeout=30).stdout
+                              INNER_B, "7300", A6, B6], check=True, capture_output=True, timeout=30).stdout
         sent = json.loads(out)
         pod.stop()
         port.stop()
@@ -289,6 +307,11 @@ class PodnetTest(ToolTest):
                 self.assertTrue(evs, rx)
                 self.assertEqual({(e["vlan"], e["proto"], e["encap"], e["saddr"], e["dport"])
                                   for e in evs}, {(vlan, proto, encap, A4, 7300)})
+        # an IPv6 atomic fragment (offset 0, M=0) is a whole datagram, not a first fragment
+        evs = [e for e in rx if e["sport"] == sent["atomic6"]]
+        self.assertTrue(evs, rx)
+        self.assertEqual({(e["family"], e["proto"], e["saddr"], e["dport"], e["fragment"]) for e in evs},
+                         {(6, "udp", A6, 7300, "")})
         tunnels = {"ipip": ("4", 0), "gre": ("47", 0), "geneve": ("udp", 6081)}
         for shape, (proto, dport) in tunnels.items():
             with self.subTest(shape=shape):
@@ -299,7 +322,7 @@ class PodnetTest(ToolTest):
                                    e["inner_dport"]) for e in evs}, {(4, "udp", INNER_A, INNER_B, 7300)})
         # the filters match the packet's own (outer) headers
         seen = {e["sport"] for e in port.events("packet")}
-        self.assertLessEqual({sent["vlan"], sent["options"]}, seen)
+        self.assertLessEqual({sent["vlan"], sent["options"], sent["atomic6"]}, seen)
         self.assertFalse(seen & {sent["ipip"], sent["gre"], sent["geneve"]})
 
     def test_vxlan_shows_outer_and_inner_packet(self):

@@ -1,12 +1,30 @@
 """tcpclose against real loopback traffic, as root: exact byte counts,
 the owner rather than a softirq bystander, who closed, filters."""
+import json
 import os
 import socket
 import struct
+import subprocess
 import time
 import unittest
 
-from lib import Netns, ToolTest, Tracer, Transfer, netns_inode
+from lib import PYTHON, Netns, ToolTest, Tracer, Transfer, netns_inode
+
+# A loopback connection made at once; on a line on stdin the accepted side
+# closes abortively (SO_LINGER 0: RST), then the client side closes.
+ABORT_LATER = """
+import ctypes, json, os, socket, struct, sys, time
+ctypes.CDLL(None).prctl(15, b"conn-abort", 0, 0, 0)
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.create_connection(l.getsockname()); a, _ = l.accept()
+print(json.dumps({"pid": os.getpid(), "ports": [a.getsockname()[1], c.getsockname()[1]]}), flush=True)
+sys.stdin.readline()
+a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+a.close()
+time.sleep(0.2)
+c.close()
+l.close()
+"""
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -125,6 +143,28 @@ class TcpcloseTest(ToolTest):
         self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (3000, 700))
         self.assertEqual(cli["closed_by"], "local")
         self.assertEqual((cli["start_seen"], cli["duration_ns"]), (False, None))
+
+    def test_abortive_close_of_a_connection_opened_before_the_tool_started(self):
+        """SO_LINGER 0 and close(): the kernel goes straight to CLOSE and sends
+        an RST, no FIN. The close() call names the owner, as an ordinary
+        close() of a connection opened before the tool started does."""
+        child = subprocess.Popen([PYTHON, "-c", ABORT_LATER], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            seen = json.loads(child.stdout.readline())
+            t = Tracer("tcpclose", "-j")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            self.assertEqual(child.wait(30), 0)
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.communicate()
+        t.stop()
+        served = by_ports(t.events("close"))[tuple(seen["ports"])]
+        self.assertEqual((served["pid"], served["comm"], served["start_seen"], served["duration_ns"],
+                          served["closed_by"]),
+                         (seen["pid"], "conn-abort", False, None, "reset"))
 
     def test_lifetime_begun_before_the_tool_started_is_not_made_up(self):
         """A connection open for 3 s when the tool starts, then closed

@@ -415,6 +415,39 @@ class TcpconnectTest(ToolTest):
                 self.assertEqual(ev["result"], got["errno"])
                 self.assertGreaterEqual(ev["latency_us"], 0)
 
+    def test_fast_open_connects_refused_before_any_syn_have_one_record_each(self):
+        """TCP Fast Open: sendto() or sendmsg() with MSG_FASTOPEN connects
+        without the connect() syscall. With no route it fails at once
+        (ENETUNREACH), IPv4 and IPv6: one record with the caller's pid and
+        the destination it asked for; -r names the errno. A Fast Open send
+        that does connect is one record too, not two."""
+        port = listener(4).getsockname()[1]
+        with RefusingNetns(f"nt-tfo-{os.getpid()}") as ns:
+            plain = Tracer("tcpconnect", "-j")
+            result = Tracer("tcpconnect", "-j", "-r")
+            seen = [(family, mode, ns.connect(family, port=104, mode=mode, name="conn-tfo"))
+                    for family in (4, 6) for mode in ("sendto", "sendmsg")]
+            ok = connect(4, "127.0.0.1", port, mode="sendto", name="conn-tfo-ok")
+            plain.stop()
+            result.stop()
+            inode = netns_inode(ns.path)
+        for family, mode, got in seen:
+            with self.subTest(family=family, mode=mode):
+                self.assertEqual(got["errno"], "ENETUNREACH")
+                for t in (plain, result):
+                    [ev] = only(t.events(), pid=got["pid"])
+                    self.assertEqual((ev["tid"], ev["comm"], ev["family"], ev["raddr"], ev["rport"],
+                                      ev["netns"]),
+                                     (got["tid"], "conn-tfo", family, NOWHERE[family][0], 104, inode))
+                [ev] = only(result.events(), pid=got["pid"])
+                self.assertEqual(ev["result"], "ENETUNREACH")
+        self.assertEqual(ok["errno"], "0")
+        self.assertEqual([(e["rport"], e["comm"]) for e in only(plain.events(), pid=ok["pid"])],
+                         [(port, "conn-tfo-ok")])
+        self.assertEqual([(e["rport"], e["lport"], e["result"])
+                          for e in only(result.events(), pid=ok["pid"])],
+                         [(port, ok["lport"], "established")])
+
     def test_filters_and_counts_apply_to_connects_refused_before_any_syn(self):
         with RefusingNetns(f"nt-nosynf-{os.getpid()}") as ns:
             keep = WaitingConnector(4, NOWHERE[4][0], 81, prefix=ns.prefix(), mode="blocking")
