@@ -72,20 +72,18 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	}
 }
 
-#define RAW(name) {.kind = PROBE_RAW_TRACEPOINT, .target = #name, .fn = "raw_tracepoint__" #name}
-/* optional: only the first says, once, what is missing without kprobes */
-#define KPROBE(name, what) \
-	{.kind = PROBE_KPROBE, .target = #name, .fn = "kprobe__" #name, .optional = true, .covers = what}
+#define RAW(name) RAW_TRACEPOINT(name)
+/* only the first of a group says, once, what is missing without kprobes */
 static const struct probe probes[] = {
 	RAW(netif_rx), RAW(napi_gro_receive_entry), RAW(netif_receive_skb), RAW(net_dev_queue),
 	RAW(net_dev_xmit), RAW(kfree_skb), RAW(tcp_send_reset), RAW(tcp_receive_reset),
 	RAW(tcp_retransmit_skb),
 	RAW(softirq_entry), RAW(softirq_exit), RAW(irq_handler_entry), RAW(irq_handler_exit),
-	KPROBE(ip_rcv, "events of the IP-layer path (ip_rcv, ip_output, __dev_queue_xmit, br_forward...)"),
-	KPROBE(ip_rcv_finish, NULL), KPROBE(ip_output, NULL), KPROBE(ip_finish_output, NULL),
-	KPROBE(__dev_queue_xmit, NULL), KPROBE(br_forward, NULL),
-	KPROBE(tcp_v4_send_reset, "resets sent to a closed port (tcp:tcp_send_reset misses them before 6.10)"),
-	KPROBE(tcp_v6_send_reset, NULL),
+	KPROBE(ip_rcv, .covers = "events of the IP-layer path (ip_rcv, ip_output, __dev_queue_xmit, br_forward...)"),
+	KPROBE(ip_rcv_finish), KPROBE(ip_output), KPROBE(ip_finish_output),
+	KPROBE(__dev_queue_xmit), KPROBE(br_forward),
+	KPROBE(tcp_v4_send_reset, .covers = "resets sent to a closed port (tcp:tcp_send_reset misses them before 6.10)"),
+	KPROBE(tcp_v6_send_reset),
 	{0},
 };
 

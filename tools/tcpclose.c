@@ -53,16 +53,12 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 }
 
 static const struct probe probes[] = {
-	{.kind = PROBE_TRACEPOINT, .target = "sock:inet_sock_set_state",
-	 .fn = "tracepoint__sock__inet_sock_set_state"},
-	{.kind = PROBE_RAW_TRACEPOINT, .target = "tcp_receive_reset", .fn = "raw_tracepoint__tcp_receive_reset"},
-	{.kind = PROBE_RAW_TRACEPOINT, .target = "tcp_send_reset", .fn = "raw_tracepoint__tcp_send_reset"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept4",
-	 .fn = "tracepoint__syscalls__sys_exit_accept4"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_accept",
-	 .fn = "tracepoint__syscalls__sys_exit_accept"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_close",
-	 .fn = "tracepoint__syscalls__sys_enter_close"},
+	TRACEPOINT(sock, inet_sock_set_state),
+	RAW_TRACEPOINT(tcp_receive_reset),
+	RAW_TRACEPOINT(tcp_send_reset),
+	TRACEPOINT(syscalls, sys_exit_accept4),
+	TRACEPOINT(syscalls, sys_exit_accept),
+	TRACEPOINT(syscalls, sys_enter_close),
 	{0},
 };
 

@@ -62,31 +62,20 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	"callers)"
 
 static const struct probe probes[] = {
-	{.kind = PROBE_TRACEPOINT, .target = "sock:inet_sock_set_state",
-	 .fn = "tracepoint__sock__inet_sock_set_state"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_connect",
-	 .fn = "tracepoint__syscalls__sys_enter_connect"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_connect",
-	 .fn = "tracepoint__syscalls__sys_exit_connect"},
+	TRACEPOINT(sock, inet_sock_set_state),
+	TRACEPOINT(syscalls, sys_enter_connect),
+	TRACEPOINT(syscalls, sys_exit_connect),
 	/* TCP Fast Open: sendto()/sendmsg() with MSG_FASTOPEN connect too */
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_sendto",
-	 .fn = "tracepoint__syscalls__sys_enter_sendto"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_sendto",
-	 .fn = "tracepoint__syscalls__sys_exit_sendto"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_enter_sendmsg",
-	 .fn = "tracepoint__syscalls__sys_enter_sendmsg"},
-	{.kind = PROBE_TRACEPOINT, .target = "syscalls:sys_exit_sendmsg",
-	 .fn = "tracepoint__syscalls__sys_exit_sendmsg"},
+	TRACEPOINT(syscalls, sys_enter_sendto),
+	TRACEPOINT(syscalls, sys_exit_sendto),
+	TRACEPOINT(syscalls, sys_enter_sendmsg),
+	TRACEPOINT(syscalls, sys_exit_sendmsg),
 	/* connects refused before any SYN, also without the connect() syscall */
-	{.kind = PROBE_KPROBE, .target = "__inet_stream_connect", .fn = "kprobe____inet_stream_connect",
-	 .optional = true},
-	{.kind = PROBE_KRETPROBE, .target = "__inet_stream_connect",
-	 .fn = "kretprobe____inet_stream_connect", .optional = true, .covers = UNSEEN_WITHOUT_KPROBES},
+	KPROBE(__inet_stream_connect),
+	KRETPROBE(__inet_stream_connect, .covers = UNSEEN_WITHOUT_KPROBES),
 	/* -L, -r: connect()'s return seen for io_uring and in-kernel callers too */
-	{.kind = PROBE_KRETPROBE, .target = "tcp_v4_connect", .fn = "kretprobe__tcp_v4_connect",
-	 .optional = true, .covers = "local ports of connects made without the connect() syscall (io_uring)"},
-	{.kind = PROBE_KRETPROBE, .target = "tcp_v6_connect", .fn = "kretprobe__tcp_v6_connect",
-	 .optional = true},
+	KRETPROBE(tcp_v4_connect, .covers = "local ports of connects made without the connect() syscall (io_uring)"),
+	KRETPROBE(tcp_v6_connect),
 	{0},
 };
 

@@ -16,6 +16,21 @@ struct probe {
 	const char *covers;   /* what is not seen without it (for that note; NULL: no note) */
 };
 
+/* Entries of a tool's probe table, named after the function the BPF text
+ * defines for each (bcc's TRACEPOINT_PROBE(cat, name) defines
+ * tracepoint__cat__name, RAW_TRACEPOINT_PROBE(name) raw_tracepoint__name,
+ * and the kprobe__/kretprobe__ prefixes attach by name); further fields,
+ * such as .optional or .covers, may follow. Kprobes are always optional:
+ * many kernels have none. */
+#define TRACEPOINT(cat, name, ...) \
+	{.kind = PROBE_TRACEPOINT, .target = #cat ":" #name, .fn = "tracepoint__" #cat "__" #name, __VA_ARGS__}
+#define RAW_TRACEPOINT(name, ...) \
+	{.kind = PROBE_RAW_TRACEPOINT, .target = #name, .fn = "raw_tracepoint__" #name, __VA_ARGS__}
+#define KPROBE(name, ...) \
+	{.kind = PROBE_KPROBE, .target = #name, .fn = "kprobe__" #name, .optional = true, __VA_ARGS__}
+#define KRETPROBE(name, ...) \
+	{.kind = PROBE_KRETPROBE, .target = #name, .fn = "kretprobe__" #name, .optional = true, __VA_ARGS__}
+
 #define MAX_PROBES 32
 #define MAX_MAPS 16   /* more is an error at start-up, never a map dropped */
 
