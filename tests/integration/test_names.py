@@ -19,10 +19,9 @@ import unittest
 import uuid
 
 from lib import Tracer, stop_all
+from podmanrig import BUSYBOX, needs_podman, podman, podman_setup, remove
 from pods import Pods, ip
 
-PODMAN = shutil.which("podman")
-BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 PORT = 8080
 A_ADDR, B_ADDR = "10.233.0.1", "10.233.0.2"      # the pods' veth pair
 CLI_ADDR, B_CLI_ADDR = "10.234.0.1", "10.234.0.2"  # the test's namespace and pod B
@@ -34,24 +33,12 @@ def loop(cmd):
     return ["sh", "-c", f"while true; do {cmd} </dev/null; sleep 0.3; done"]
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root (Podman as root, BPF)")
-@unittest.skipUnless(PODMAN and os.path.exists("/usr/sbin/runc"),
-                     "podman and runc are not installed (scripts/install-deps --test installs them)")
-@unittest.skipUnless(os.path.exists(BUSYBOX), "no static busybox for the rootfs (Debian busybox-static)")
+@needs_podman
 class Names(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="socklens-names-")
-        conf = os.path.join(cls.tmp, "containers.conf")
-        # crun fails on this host's hybrid cgroup layout; raising RLIMIT_NOFILE is refused here
-        with open(conf, "w") as f:
-            f.write('[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n')
-        cls.env = dict(os.environ, CONTAINERS_CONF=conf)
-        cls.rootfs = os.path.join(cls.tmp, "rootfs")
-        os.makedirs(os.path.join(cls.rootfs, "bin"))
-        shutil.copy(BUSYBOX, os.path.join(cls.rootfs, "bin/busybox"))
-        for applet in ("sh", "sleep", "nc", "true"):
-            os.symlink("busybox", os.path.join(cls.rootfs, "bin", applet))
+        cls.env, cls.rootfs = podman_setup(cls.tmp, ("sh", "sleep", "nc", "true"))
         tag = uuid.uuid4().hex[:6]
         cls.tag = tag
         cls.pod_a, cls.pod_b = f"sl-a-{tag}", f"sl-b-{tag}"
@@ -92,19 +79,13 @@ class Names(unittest.TestCase):
         if getattr(cls, "host_client", None):
             cls.host_client.kill()
             cls.host_client.wait()
-        for name in cls.ctrs_made:
-            subprocess.run([PODMAN, "rm", "-f", "-t", "0", name], env=cls.env, capture_output=True)
-        for name in cls.pods_made:
-            subprocess.run([PODMAN, "pod", "rm", "-f", "-t", "0", name], env=cls.env, capture_output=True)
+        remove(cls.env, cls.ctrs_made, cls.pods_made)
         cls.ns.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
     def podman(cls, *args):
-        r = subprocess.run([PODMAN, *args], env=cls.env, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise AssertionError(f"podman {' '.join(args)}: {r.stderr.strip()}")
-        return r.stdout
+        return podman(cls.env, *args)
 
     @classmethod
     def make_pod(cls, name):
