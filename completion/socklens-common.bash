@@ -6,10 +6,11 @@
 # checks that every option is completed and nothing else).
 
 # Options every tool shares (common/opts.c), and those that take a value.
-_socklens_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup
+_socklens_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup --container --pod
+  --names --no-names
   -t --timestamp -T --time -j --json -o --output -H --no-header --duration
   --max-events --buffer-pages --perf-buffer --no-kprobes --read -v --verbose --ebpf -h --help --version'
-_socklens_common_args='-p --pid -u --uid --netns --cgroup -o --output --duration
+_socklens_common_args='-p --pid -u --uid --netns --cgroup --container --pod -o --output --duration
   --max-events --buffer-pages --read'
 
 # Prints the words of $1 that are not in $2.

@@ -7,6 +7,7 @@
 #include "common.bpf.h"
 #include "sock.bpf.h"
 #include "context.bpf.h"
+#include "namefilter.bpf.h"
 
 /* What podnet reads of packets, devices and routes */
 /* KFIELD OFF_SKB_HEAD sk_buff head 8 linux/skbuff.h */

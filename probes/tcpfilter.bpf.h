@@ -1,4 +1,5 @@
 /* The TCP tools' filter stub. */
+#include "namefilter.bpf.h"
 
 /* True when the user's filters drop this event. Always defined, so the
  * probes keep one shape; the loader fills it from validated integers. */

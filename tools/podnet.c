@@ -22,7 +22,7 @@ extern const char podnet_bpf_text[];
 extern const struct kernel_field podnet_kernel_fields[];
 
 enum {
-	OPT_CONTAINER = 3000, OPT_POD_CGROUP, OPT_IFNAME, OPT_IP, OPT_PROTO, OPT_PORT, OPT_DROPS, OPT_SAMPLE,
+	OPT_POD_CGROUP = 3000, OPT_IFNAME, OPT_IP, OPT_PROTO, OPT_PORT, OPT_DROPS, OPT_SAMPLE,
 };
 
 struct podnet_opts {
@@ -34,7 +34,6 @@ struct podnet_opts {
 static const struct tool_option options[] = {
 	{"pid", 'p', "PID[,PID...]", "the pod of these processes (their network namespace)"},
 	{"cgroup", OPT_POD_CGROUP, "PATH", "the pod of the processes in this cgroup v2 directory"},
-	{"container", OPT_CONTAINER, "ID-PREFIX", "the pod of this container (found via /proc/*/cgroup)"},
 	{"ifname", OPT_IFNAME, "NAME", "only packets on this interface"},
 	{"ip", OPT_IP, "ADDR", "only packets from or to this IPv4 or IPv6 address"},
 	{"proto", OPT_PROTO, "PROTO", "only tcp, udp or icmp (ICMPv6 too) packets"},
@@ -50,7 +49,8 @@ static const char *const without[] = {"uid", NULL};
 static const char examples[] =
 	"  podnet --netns /run/netns/pod1        # every packet event of one pod\n"
 	"  podnet -p 4242                        # the pod process 4242 runs in\n"
-	"  podnet --container 3f9a1c             # the pod of a container\n"
+	"  podnet --container 3f9a1c             # the pod of a container (name or id prefix)\n"
+	"  podnet --pod shop/checkout -j         # one pod by name, followed across restarts\n"
 	"  podnet --cgroup /sys/fs/cgroup/kubepods.slice/kubepods-pod1234.slice\n"
 	"  podnet --drops -j | jq -r .reason     # why packets are dropped, every pod\n"
 	"  podnet --netns /run/netns/pod1 --proto tcp --port 443 --sample 100\n";
@@ -62,7 +62,6 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	switch (key) {
 	case 'p': pod_of_pid(f, "--pid", arg); break;
 	case OPT_POD_CGROUP: pod_of_cgroup(f, "--cgroup", arg); break;
-	case OPT_CONTAINER: pod_of_container(f, "--container", arg); break;
 	case OPT_IFNAME: filter_set_ifname(f, "--ifname", arg); break;
 	case OPT_IP: filter_set_ip(f, "--ip", arg); break;
 	case OPT_PROTO: filter_set_proto(f, "--proto", arg); break;
@@ -104,8 +103,9 @@ enum {
 	F_PROTO, F_FAMILY, F_SRC, F_ARROW, F_DST, F_SADDR, F_SPORT, F_DADDR, F_DPORT, F_LEN,
 	F_DETAIL, F_FLAGS, F_ICMP_TYPE, F_ICMP_CODE, F_REASON, F_FUNCTION, F_FRAGMENT, F_UNPARSED,
 	F_VLAN, F_ENCAP, F_INNER_FAMILY, F_INNER_PROTO, F_INNER_SADDR, F_INNER_SPORT, F_INNER_DADDR,
-	F_INNER_DPORT, F_PID, F_TID, F_COMM, NFIELDS
+	F_INNER_DPORT, F_PID, F_TID, F_COMM, F_NAMES
 };
+#define NFIELDS (F_NAMES + NAME_NFIELDS)
 
 static struct column columns[] = {
 	{"TIME", -8, NULL, true, F_TIME_CLOCK},
@@ -147,6 +147,7 @@ static struct column columns[] = {
 	{NULL, 0, "pid", false, F_PID},
 	{NULL, 0, "tid", false, F_TID},
 	{NULL, 0, "comm", false, F_COMM},
+	NAME_COLUMNS(F_NAMES),
 };
 
 static const char *proto_name(unsigned p, char *buf, size_t size)
@@ -433,7 +434,7 @@ static void choose_columns(struct column *cols, int ncols, const struct common_o
 
 static const char *what(const struct common_opts *o)
 {
-	return o->filter.nnetns ? "the pod's packets" : "packets in every network namespace";
+	return o->filter.nnetns || o->nqueries ? "the pod's packets" : "packets in every network namespace";
 }
 
 static struct podnet_opts opts = {.sample = 1};
@@ -444,7 +445,7 @@ static const struct tool podnet = {
 	.examples = examples, .options = options, .without = without, .handle = handle_option, .priv = &opts,
 	.bpf_text = podnet_bpf_text, .fields = podnet_kernel_fields, .probes = probes, .defines = mode_defines,
 	.what_of = what, .at_end = report_skipped, .fill = fill_row, .choose_columns = choose_columns,
-	TOOL_RECORD(struct podnet_event, columns, NFIELDS),
+	TOOL_RECORD(struct podnet_event, columns, NFIELDS), .name_base = F_NAMES, .names_by = NAMES_BY_NETNS,
 };
 
 int main(int argc, char **argv)

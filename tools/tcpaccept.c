@@ -103,7 +103,8 @@ static const char *uring_coverage(char **defs)
 	return have_fixed ? NULL : "io_uring accepts into fixed files (IORING_FILE_INDEX_ALLOC, file_index)";
 }
 
-enum { F_BACKLOG_TEXT = F_TOOL, F_BACKLOG, F_BACKLOG_MAX, NFIELDS };
+enum { F_BACKLOG_TEXT = F_TOOL, F_BACKLOG, F_BACKLOG_MAX, F_NAMES };
+#define NFIELDS (F_NAMES + NAME_NFIELDS)
 TCP_FIELDS_FIT(F_BACKLOG_MAX);
 
 static struct column columns[] = {
@@ -113,6 +114,7 @@ static struct column columns[] = {
 	{"BL", -9, NULL, true, F_BACKLOG_TEXT},
 	{NULL, 0, "backlog", false, F_BACKLOG},
 	{NULL, 0, "backlog_max", false, F_BACKLOG_MAX},
+	NAME_COLUMNS(F_NAMES),
 };
 
 static void fill_row(const struct tool_env *env, const void *rec, struct row *row)
@@ -195,7 +197,7 @@ static const struct tool tcpaccept = {
 	.examples = examples, .options = options, .handle = handle_option, .priv = &opts, .what = "TCP accepts",
 	.bpf_text = tcpaccept_bpf_text, .fields = tcpaccept_kernel_fields, .probes = probes, .defines = mode_defines,
 	.notes = note_unseen, .counts = &counts, .counting = &opts.count, .fill = fill_row,
-	TOOL_RECORD(struct tcpaccept_event, columns, NFIELDS), .choose_columns = choose_columns,
+	TOOL_RECORD(struct tcpaccept_event, columns, NFIELDS), .name_base = F_NAMES, .choose_columns = choose_columns,
 };
 
 int main(int argc, char **argv)

@@ -64,8 +64,9 @@ static const struct probe probes[] = {
 
 enum {
 	F_TX_KB = F_TOOL, F_RX_KB, F_TX_BYTES, F_RX_BYTES, F_SEGS_OUT, F_SEGS_IN, F_RETRANS,
-	F_SRTT, F_MS, F_DURATION, F_START_SEEN, F_STATE, F_CLOSED_BY, NFIELDS
+	F_SRTT, F_MS, F_DURATION, F_START_SEEN, F_STATE, F_CLOSED_BY, F_NAMES
 };
+#define NFIELDS (F_NAMES + NAME_NFIELDS)
 TCP_FIELDS_FIT(F_CLOSED_BY);
 
 static struct column columns[] = {
@@ -85,6 +86,7 @@ static struct column columns[] = {
 	{NULL, 0, "start_seen", false, F_START_SEEN},
 	{"STATE", -11, "state", false, F_STATE},
 	{"CLOSED", -6, "closed_by", false, F_CLOSED_BY},
+	NAME_COLUMNS(F_NAMES),
 };
 
 static const char *state_name(unsigned s)
@@ -158,7 +160,7 @@ static const struct tool tcpclose = {
 	.name = "tcpclose", .summary = "Trace TCP connections as they close: owner, lifetime, traffic, who closed.",
 	.examples = examples, .options = options, .handle = handle_option, .bpf_text = tcpclose_bpf_text,
 	.fields = tcpclose_kernel_fields, .probes = probes, .defines = mode_defines, .loss_maps = loss_maps,
-	.what = "TCP closes", TOOL_RECORD(struct tcpclose_event, columns, NFIELDS),
+	.what = "TCP closes", TOOL_RECORD(struct tcpclose_event, columns, NFIELDS), .name_base = F_NAMES,
 	.choose_columns = choose_columns, .fill = fill_row, .priv = &opts,
 };
 

@@ -79,7 +79,8 @@ static const struct probe probes[] = {
 	{0},
 };
 
-enum { F_RESULT = F_TOOL, F_LATENCY, F_START_SEEN, NFIELDS };
+enum { F_RESULT = F_TOOL, F_LATENCY, F_START_SEEN, F_NAMES };
+#define NFIELDS (F_NAMES + NAME_NFIELDS)
 TCP_FIELDS_FIT(F_START_SEEN);
 
 static struct column columns[] = {
@@ -89,6 +90,7 @@ static struct column columns[] = {
 	{"RESULT", -12, "result", false, F_RESULT},
 	{"LAT(us)", 9, "latency_us", false, F_LATENCY},
 	{NULL, 0, "start_seen", false, F_START_SEEN},
+	NAME_COLUMNS(F_NAMES),
 };
 
 static const char *result_name(const struct tcpconnect_event *e)
@@ -193,7 +195,7 @@ static const struct tool tcpconnect = {
 	.examples = examples, .options = options, .handle = handle_option, .validate = validate, .priv = &opts,
 	.bpf_text = tcpconnect_bpf_text, .fields = tcpconnect_kernel_fields, .probes = probes,
 	.defines = mode_defines, .notes = note_unseen, .what = "TCP connects", .counts = &counts, .counting = &opts.count,
-	TOOL_RECORD(struct tcpconnect_event, columns, NFIELDS), .choose_columns = choose_columns, .fill = fill_row,
+	TOOL_RECORD(struct tcpconnect_event, columns, NFIELDS), .name_base = F_NAMES, .choose_columns = choose_columns, .fill = fill_row,
 };
 
 int main(int argc, char **argv)

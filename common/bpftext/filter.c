@@ -58,6 +58,10 @@ char *filter_text(const struct filter_spec *s)
 	if (s->has_cgroup)
 		fprintf(f, "if (cgroup_id != %lluULL)\n\t\treturn true;\n\t",
 			(unsigned long long)s->cgroup_id);
+	if (s->names == FILTER_NAMES_PROCESS)
+		fprintf(f, "if (!name_cgroup_in(cgroup_id) && !name_netns_in(netns))\n\t\treturn true;\n\t");
+	else if (s->names == FILTER_NAMES_NETNS)
+		fprintf(f, "if (!name_netns_in(netns))\n\t\treturn true;\n\t");
 	packet_tests(f, s);
 	if (fclose(f) != 0) {
 		free(text);
@@ -66,9 +70,16 @@ char *filter_text(const struct filter_spec *s)
 	return text;
 }
 
+#define STR(x) #x
+#define XSTR(x) STR(x)
+const char *filter_defines(const struct filter_spec *s)
+{
+	return s->names ? "#define NAME_FILTER 1\n#define NAME_FILTER_MAX " XSTR(FILTER_MAX_NAMED) "\n" : "";
+}
+
 bool filter_empty(const struct filter_spec *f)
 {
 	return !f->npids && !f->has_uid && !f->family && !f->nlports && !f->nrports && !f->nnetns &&
-	       !f->has_cgroup && !f->has_ifname && !f->ip_family && !f->proto && !f->nports &&
+	       !f->has_cgroup && !f->names && !f->has_ifname && !f->ip_family && !f->proto && !f->nports &&
 	       !f->drops_only;
 }

@@ -9,6 +9,15 @@
 #define FILTER_MAX_PIDS 64
 #define FILTER_MAX_PORTS 64
 #define FILTER_MAX_NETNS 64
+#define FILTER_MAX_NAMED 4096   /* cgroups and namespaces a name filter may hold (each) */
+
+/* A filter by name (--container, --pod) tests the kernel's name_cgroups and
+ * name_netns maps (probes/namefilter.bpf.h), which user space refreshes. */
+enum filter_names {
+	FILTER_NAMES_NONE = 0,
+	FILTER_NAMES_PROCESS, /* TCP tools: the process's cgroup, or the socket's namespace */
+	FILTER_NAMES_NETNS,   /* podnet: the namespace the packet was in */
+};
 
 struct filter_spec {
 	uint32_t pids[FILTER_MAX_PIDS];
@@ -24,6 +33,7 @@ struct filter_spec {
 	int nnetns;
 	bool has_cgroup;
 	uint64_t cgroup_id;
+	enum filter_names names;
 
 	/* packet filters (podnet) */
 	bool has_ifname;
@@ -44,6 +54,9 @@ struct filter_spec {
  * ends in "\n\t", to sit in the stub's indentation. Empty string for an
  * empty spec. malloc'd. */
 char *filter_text(const struct filter_spec *spec);
+
+/* The defines the name filter's maps need ("" without one). */
+const char *filter_defines(const struct filter_spec *spec);
 
 /* Does the spec ask for nothing? */
 bool filter_empty(const struct filter_spec *spec);

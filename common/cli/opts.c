@@ -29,7 +29,8 @@
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
-	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
+	OPT_NO_NAMES,
 };
 
 static const struct tool_option common_options[] = {
@@ -39,6 +40,10 @@ static const struct tool_option common_options[] = {
 	{"ipv6", '6', NULL, "IPv6 only"},
 	{"netns", OPT_NETNS, "PATH", "only this network namespace (/proc/PID/ns/net, /run/netns/NAME)"},
 	{"cgroup", OPT_CGROUP, "PATH", "only processes in this cgroup v2 directory"},
+	{"container", OPT_CONTAINER, "NAME|ID-PREFIX", "only this container (followed as it starts and restarts)"},
+	{"pod", OPT_POD, "[NAMESPACE/]NAME", "only this pod (followed as it starts and restarts)"},
+	{"names", OPT_NAMES, NULL, "text: add the POD and CONTAINER columns"},
+	{"no-names", OPT_NO_NAMES, NULL, "do not name containers and pods (no name keys in JSON and CSV)"},
 	{"timestamp", 't', NULL, "text: add TIME(s), seconds since start"},
 	{"time", 'T', NULL, "text: add TIME, wall clock HH:MM:SS"},
 	{"json", 'j', NULL, "NDJSON output, one object per line (same as -o json)"},
@@ -140,6 +145,19 @@ void add_ports(const char *opt, const char *arg, uint32_t *ports, int *n)
 	*n += parse_list(opt, "port", arg, 1, 65535, ports + *n, FILTER_MAX_PORTS - *n);
 }
 
+/* --container, --pod: checked now, matched at run time (nothing running
+ * yet is not an error: the tool waits for it). */
+static void add_query(struct common_opts *o, enum identity_query_kind kind, const char *opt, const char *arg)
+{
+	char err[400];
+	if (o->nqueries == MAX_NAME_QUERIES)
+		usage_error("%s: at most %d --container and --pod options", opt, MAX_NAME_QUERIES);
+	if (identity_query_parse(&o->queries[o->nqueries], kind, arg, err, sizeof err) != 0)
+		usage_error("%s: %s", opt, err);
+	o->nqueries++;
+	o->filter.names = FILTER_NAMES_PROCESS; /* podnet's lifecycle makes it FILTER_NAMES_NETNS */
+}
+
 static void set_format(struct common_opts *o, const char *arg)
 {
 	static const char *names[] = {"text", "json", "csv", "raw"};
@@ -170,6 +188,10 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		o->filter.has_cgroup = true;
 		o->filter.cgroup_id = cgroup_id_of("--cgroup", arg);
 		break;
+	case OPT_CONTAINER: add_query(o, QUERY_CONTAINER, "--container", arg); break;
+	case OPT_POD: add_query(o, QUERY_POD, "--pod", arg); break;
+	case OPT_NAMES: o->names_text = true; break;
+	case OPT_NO_NAMES: o->no_names = true; break;
 	case 't': o->time = TIME_SINCE_START; break;
 	case 'T': o->time = TIME_OF_DAY; break;
 	case 'j': o->format = OUT_JSON; break;
@@ -249,6 +271,11 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	if (o->read && !filter_empty(&o->filter))
 		usage_error("--read: filters run in the kernel and cannot apply to a recorded stream "
 			    "(filter the output instead, e.g. with jq)");
+	if (o->names_text && o->no_names)
+		usage_error("--names and --no-names exclude each other");
+	if (o->read && o->names_text)
+		usage_error("--read: names are resolved from this node's live state, not from a recording "
+			    "(--names)");
 	if (o->read && o->ebpf)
 		usage_error("--read replays a recorded stream: there is no BPF program to print (--ebpf)");
 }

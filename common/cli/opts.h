@@ -5,9 +5,12 @@
 
 #include "filter.h"
 #include "format.h"
+#include "match.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#define MAX_NAME_QUERIES 8
 
 struct common_opts {
 	struct filter_spec filter;   /* -p -u -4 -6 --netns --cgroup (tools add ports) */
@@ -22,6 +25,11 @@ struct common_opts {
 	double duration;             /* seconds, 0 = until Ctrl-C */
 	uint64_t max_events;         /* 0 = unlimited */
 	const char *read;            /* --read FILE ("-": stdin): replay a raw stream, no kernel */
+	/* --container, --pod: matched again every second (common/tool/namefilter.c) */
+	struct identity_query queries[MAX_NAME_QUERIES];
+	int nqueries;
+	bool names_text;             /* --names: POD and CONTAINER text columns */
+	bool no_names;               /* --no-names: no resolution, no name keys */
 };
 
 /* A tool-specific option. key is the short option character, or a value

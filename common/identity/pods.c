@@ -4,8 +4,6 @@
 #include "nsid.h"
 #include "parse.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -13,7 +11,6 @@
 #include <sys/stat.h>
 
 #define PID_MAX_LIMIT 4194304
-#define CONTAINER_ID_LEN 64
 
 static void add_netns(struct filter_spec *f, const char *opt, uint32_t inum)
 {
@@ -88,51 +85,4 @@ void pod_of_cgroup(struct filter_spec *f, const char *opt, const char *path)
 		usage_error("%s: cannot read '%s': %s", opt, path, strerror(errno));
 	if (f->nnetns == before)
 		usage_error("%s: no process in '%s' or below (its pod has none running)", opt, path);
-}
-
-int cgroup_line_has_container(const char *line, const char *prefix)
-{
-	size_t plen = strlen(prefix);
-	for (const char *p = line; *p; p++) {
-		/* a run of exactly 64 hex digits, not part of a longer word */
-		if (!isxdigit((unsigned char)*p) || (p > line && isalnum((unsigned char)p[-1])))
-			continue;
-		size_t n = strspn(p, "0123456789abcdef");
-		if (n == CONTAINER_ID_LEN && !isalnum((unsigned char)p[n]) && strncmp(p, prefix, plen) == 0)
-			return 1;
-		p += n ? n - 1 : 0;
-	}
-	return 0;
-}
-
-void pod_of_container(struct filter_spec *f, const char *opt, const char *id_prefix)
-{
-	size_t len = strlen(id_prefix);
-	if (len == 0 || len > CONTAINER_ID_LEN || strspn(id_prefix, "0123456789abcdef") != len)
-		usage_error("%s: '%s' is not a container id prefix (1-64 lowercase hex digits)", opt,
-			    id_prefix);
-	DIR *proc = opendir("/proc");
-	if (!proc)
-		runtime_error("cannot read /proc: %s", strerror(errno));
-	int before = f->nnetns;
-	struct dirent *d;
-	while ((d = readdir(proc))) {
-		uint64_t pid;
-		if (parse_u64(d->d_name, 1, PID_MAX_LIMIT, &pid) != 0)
-			continue;
-		char path[64], line[4096];
-		snprintf(path, sizeof path, "/proc/%u/cgroup", (unsigned)pid);
-		FILE *in = fopen(path, "r");
-		int match = 0;
-		while (in && !match && fgets(line, sizeof line, in))
-			match = cgroup_line_has_container(line, id_prefix);
-		if (in)
-			fclose(in);
-		uint32_t inum = match ? netns_of_process(NULL, (uint32_t)pid) : 0;
-		if (inum)
-			add_netns(f, opt, inum);
-	}
-	closedir(proc);
-	if (f->nnetns == before)
-		usage_error("%s: no running container matches '%s'", opt, id_prefix);
 }

@@ -74,8 +74,8 @@ void output_raw(struct output *o, const void *rec, size_t size);
 
 /* One record's cells and the text they point into. A row filler computes
  * only the cells of shown fields (row_shown); the others stay null. */
-#define ROW_MAX_FIELDS 48
-#define ROW_TEXT_BYTES 2048
+#define ROW_MAX_FIELDS 64
+#define ROW_TEXT_BYTES 4096
 struct row {
 	struct cell cells[ROW_MAX_FIELDS];
 	const bool *shown;   /* per field; NULL: every field */

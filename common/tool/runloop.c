@@ -37,9 +37,9 @@ static void report_lost(void *ctx, const char *reason, uint64_t n)
 }
 
 void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
-		    const struct timebase *tb)
+		    const struct timebase *tb, const struct tick *tick)
 {
-	double last_loss_check = 0;
+	double last_loss_check = 0, last_tick = clock_elapsed(tb);
 	while (!stop_requested) {
 		int timeout = 100;
 		if (duration > 0) {
@@ -62,6 +62,10 @@ void run_until_done(struct stream *s, struct output *o, double duration, uint64_
 		output_flush(o);
 		if (max_events && s->delivered >= max_events)
 			break;
+		if (tick->fn && now - last_tick >= 1.0) {
+			tick->fn(tick->ctx);
+			last_tick = now;
+		}
 	}
 	while (stream_poll(s, 0) > 0 && !(max_events && s->delivered >= max_events))
 		; /* what is still in the buffer is delivered, not dropped */

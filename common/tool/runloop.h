@@ -13,11 +13,17 @@ void signals_install(void);
 /* "Tracing ... Ctrl-C to end." on stderr, once everything is attached. */
 void announce_tracing(const char *what);
 
+/* Work done about once a second between polls (the name filter's refresh). */
+struct tick {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
 /* Polls until Ctrl-C, duration seconds since tb's start (0: none),
  * max_events (0: none) or a reader that went away. Reports losses as they
- * happen; flushes output after every batch. */
+ * happen; flushes output after every batch; runs tick (if fn) every second. */
 void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
-		    const struct timebase *tb);
+		    const struct timebase *tb, const struct tick *tick);
 
 /* The closing line on stderr when anything was lost. */
 void report_loss_summary(const struct stream *s);

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "filter.h"
 #include "kfeatures.h"
+#include "namefilter.h"
 #include "replay.h"
 #include "runloop.h"
 
@@ -27,6 +28,8 @@ struct tool_run {
 	struct loader loader;
 	struct stream stream;
 	bool live;
+	struct identity_resolver *resolver; /* NULL: names off (--no-names, a replay) */
+	struct name_filter names;
 };
 
 struct output *tool_output(struct tool_run *run) { return &run->out; }
@@ -42,6 +45,18 @@ static bool counting(const struct tool_run *r)
 	return r->t->counts && r->t->counting && *r->t->counting;
 }
 
+/* Names are read under $SOCKLENS_HOST_ROOT (a DaemonSet's /host). */
+static struct identity_resolver *resolver_or_exit(void)
+{
+	struct identity_paths p;
+	if (identity_paths_from_env(&p) != 0)
+		usage_error("%s: the path is too long", IDENTITY_ROOT_ENV);
+	struct identity_resolver *res = identity_resolver_new(&p, 0);
+	if (!res)
+		runtime_error("out of memory");
+	return res;
+}
+
 /* One record, from the kernel or from a replayed stream. */
 static int on_record(void *ctx, const void *data, size_t size)
 {
@@ -54,6 +69,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 	}
 	row_reset(&r->row, r->shown);
 	r->t->fill(&r->env, data, &r->row);
+	names_fill(r->resolver, data, r->t->names_by, &r->row, r->t->name_base); /* every record begins with event_head */
 	output_record(&r->out, &r->events, r->row.cells);
 	return 0;
 }
@@ -84,9 +100,9 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	/* kprobe functions are compiled only where they can be attached */
 	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
 	if (!filter || !tool_defines ||
-	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
-		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, tool_defines,
-		     layout.defines) < 0)
+	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
+		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, filter_defines(&o->filter),
+		     tool_defines, layout.defines) < 0)
 		runtime_error("out of memory");
 	char *text = bpf_text_build(defines, t->bpf_text, filter);
 	free(filter);
@@ -119,6 +135,9 @@ static void init_output(struct tool_run *r)
 			      ROW_MAX_FIELDS);
 	if (t->choose_columns)
 		t->choose_columns(t->columns, t->ncols, &r->o, t->priv);
+	/* a recording holds no names: its containers were on another node, maybe */
+	names_columns(t->columns, t->ncols, t->name_base, t->names_by, !r->o.no_names && !r->env.replay,
+		      r->o.names_text);
 	r->events = (struct record_kind){t->columns, t->ncols, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
 	output_init(&r->out, r->o.format, !r->o.no_header);
 	output_fields_shown(&r->out, &r->events, r->shown, t->nfields);
@@ -186,12 +205,22 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		return 0;
 	}
 
+	if (t->names_by == NAMES_BY_NETNS && r->o.filter.names)
+		r->o.filter.names = FILTER_NAMES_NETNS; /* a packet has no process: its namespace */
 	bool real_headers, ring;
 	char *text = render_text(r, &real_headers, &ring);
 	start(r, text, real_headers);
 	free(text);
 	r->live = true;
 	init_output(r);
+	struct tick tick = {0};
+	if (!r->o.no_names || r->o.nqueries)
+		r->resolver = resolver_or_exit();
+	if (r->o.nqueries) {
+		name_filter_start(&r->names, r->o.queries, r->o.nqueries, r->o.filter.names, r->resolver,
+				  tool_map_fd(r, "name_cgroups"), tool_map_fd(r, "name_netns"));
+		tick = (struct tick){name_filter_refresh, &r->names};
+	}
 	stream_open(&r->stream, &r->loader, ring, r->o.buffer_pages, r->o.max_events, t->loss_maps, on_record, r);
 	signals_install();
 
@@ -204,7 +233,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	snprintf(what, sizeof what, "%s%s", t->what_of ? t->what_of(&r->o) : t->what,
 		 counting(r) ? " (counting)" : "");
 	announce_tracing(what);
-	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb);
+	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb, &tick);
 	if (counting(r))
 		print_counts(r);
 	if (t->at_end)
@@ -214,5 +243,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	report_loss_summary(&r->stream);
 	stream_close(&r->stream);
 	loader_close(&r->loader);
+	name_filter_free(&r->names);
+	identity_resolver_free(r->resolver);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "opts.h"
 #include "output.h"
+#include "recordnames.h"
 #include "stream.h"
 
 /* What a row filler and a tool's hooks see. */
@@ -68,6 +69,10 @@ struct tool {
 	int nfields;
 	void (*choose_columns)(struct column *cols, int ncols, const struct common_opts *o, void *priv);
 	void (*fill)(const struct tool_env *env, const void *rec, struct row *row);
+	/* Container and pod names: the first of the NAME_NFIELDS fields of
+	 * NAME_COLUMNS(name_base), and whose names a record carries. */
+	int name_base;
+	enum names_by names_by;
 
 	/* Optional: counts instead of events while *counting (-c) is true. */
 	const struct count_desc *counts;

@@ -84,8 +84,8 @@ TOOL_BAD_INPUT = {
         (["--ifname", "a/b"], "'a/b' is not an interface name"),
         (["--ifname", "x" * 16], "is not an interface name"),
         (["--ifname", ""], "is not an interface name"),
-        (["--container", "XYZ"], "'XYZ' is not a container id prefix"),
-        (["--container", "ffffffffffff"], "no running container matches 'ffffffffffff'"),
+        (["--container", "a/b"], "'a/b' is not a container name or id prefix"),
+        (["--pod", "a/b/c"], "'a/b/c' is not a pod"),
         (["--sample", "0"], "sampling rate 0 out of range"),
         (["--pid", "abc"], "'abc' is not a valid PID")],
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [

@@ -12,33 +12,18 @@ import tempfile
 import unittest
 import uuid
 
+from podmanrig import needs_podman, podman, podman_setup, remove
+
 BUILD = os.environ.get("SOCKLENS_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 PROBE = os.environ.get("SOCKLENS_IDENTITY_PROBE", os.path.join(BUILD, "tests/identity_probe"))
-PODMAN = shutil.which("podman")
-BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root (Podman as root, /proc of other processes)")
-@unittest.skipUnless(PODMAN and os.path.exists("/usr/sbin/runc"),
-                     "podman and runc are not installed (scripts/install-deps --test installs them)")
-@unittest.skipUnless(os.path.exists(BUSYBOX), "no static busybox for the rootfs (Debian busybox-static)")
-@unittest.skipIf(os.environ.get("SOCKLENS_IN_VM") == "1",
-                 "kernel matrix VM: Podman's overlay storage cannot run over the guest's overlay root, "
-                 "and names come from the node's files, not the kernel (the host suite runs this)")
+@needs_podman
 class PodmanIdentity(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="socklens-identity-")
-        conf = os.path.join(cls.tmp, "containers.conf")
-        # crun fails on this host's hybrid cgroup layout; raising RLIMIT_NOFILE is refused here
-        with open(conf, "w") as f:
-            f.write('[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n')
-        cls.env = dict(os.environ, CONTAINERS_CONF=conf)
-        rootfs = os.path.join(cls.tmp, "rootfs")
-        os.makedirs(os.path.join(rootfs, "bin"))
-        shutil.copy(BUSYBOX, os.path.join(rootfs, "bin/busybox"))
-        for applet in ("sh", "sleep"):
-            os.symlink("busybox", os.path.join(rootfs, "bin", applet))
+        cls.env, rootfs = podman_setup(cls.tmp, ("sh", "sleep"))
         tag = uuid.uuid4().hex[:8]
         cls.pod, cls.ctr, cls.solo = f"sl-pod-{tag}", f"sl-web-{tag}", f"sl-solo-{tag}"
         cls.made_pod, cls.made = False, []
@@ -54,18 +39,12 @@ class PodmanIdentity(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for name in cls.made:
-            subprocess.run([PODMAN, "rm", "-f", "-t", "0", name], env=cls.env, capture_output=True)
-        if cls.made_pod:
-            subprocess.run([PODMAN, "pod", "rm", "-f", cls.pod], env=cls.env, capture_output=True)
+        remove(cls.env, cls.made, [cls.pod] if cls.made_pod else [])
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
     def podman(cls, *args):
-        r = subprocess.run([PODMAN, *args], env=cls.env, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise AssertionError(f"podman {' '.join(args)}: {r.stderr.strip()}")
-        return r.stdout
+        return podman(cls.env, *args)
 
     def inspect(self, name):
         return json.loads(self.podman("inspect", name))[0]
