@@ -20,6 +20,7 @@ extern const struct kernel_field tcpaccept_kernel_fields[];
 struct tcpaccept_opts {
 	bool count;        /* -c */
 	const char *unseen;   /* io_uring accepts this kernel hides without the kretprobe */
+	bool uring_tracepoints;  /* the io_uring tracepoints attribute accepts here */
 };
 
 static const struct tool_option options[] = {
@@ -86,7 +87,7 @@ static bool uring_tracepoints_usable(void)
 /* What of io_uring's accepts this kernel lets the io_uring tracepoints
  * attribute: appends the defines of the paths it can compile to defs, and
  * returns what stays unseen without the kretprobe (NULL: nothing). */
-static const char *uring_coverage(char **defs)
+static const char *uring_coverage(char **defs, bool *usable)
 {
 	char *core = NULL, *fixed = NULL, *all = NULL;
 	bool have = uring_tracepoints_usable() && layout_optional(tcpaccept_kernel_fields, "uring", &core);
@@ -98,6 +99,7 @@ static const char *uring_coverage(char **defs)
 	free(fixed);
 	free(*defs);
 	*defs = all;
+	*usable = have;
 	if (!have)
 		return "accepts made outside accept()/accept4() (io_uring)";
 	return have_fixed ? NULL : "io_uring accepts into fixed files (IORING_FILE_INDEX_ALLOC, file_index)";
@@ -168,7 +170,7 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 		     kernel_has_tracepoint_helper(BPF_FUNC_get_current_task_btf) ?
 		     "#define HAVE_TASK_PT_REGS 1\n" : "") < 0)
 		return NULL;
-	t->unseen = uring_coverage(&defines);
+	t->unseen = uring_coverage(&defines, &t->uring_tracepoints);
 	probes[1].covers = t->unseen;
 	return defines;
 }
@@ -179,9 +181,16 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 static void note_unseen(const struct common_opts *o, void *priv)
 {
 	const char *unseen = ((const struct tcpaccept_opts *)priv)->unseen;
-	if (unseen && (o->no_kprobes || !kernel_has_kprobes()))
+	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
+	if (unseen && !kprobes)
 		note("%s are not seen: %s, and this kernel's io_uring tracepoints or BTF lack what "
 		     "tcpaccept reads instead", unseen, o->no_kprobes ? "--no-kprobes" : "no kprobes here");
+	/* A kretprobe fires only for calls that begin after it is attached: an
+	 * io_uring accept already blocked in an io-wq worker is the io_uring
+	 * tracepoints' to see, and on kernels before 5.15 they cannot. */
+	if (kprobes && !((const struct tcpaccept_opts *)priv)->uring_tracepoints)
+		note("io_uring accepts already blocked in an io-wq worker when tracing began cannot be "
+		     "attributed on this kernel: its io_uring tracepoints lack what tcpaccept reads");
 }
 
 static void choose_columns(struct column *cols, int ncols, const struct common_opts *o, void *priv)

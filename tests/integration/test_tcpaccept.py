@@ -244,6 +244,8 @@ class UringServer:
 URING_MODES = [("single",), ("single", "--async"), ("single", "--sqpoll"), ("multishot",),
                ("multishot", "--sqpoll"), ("fixed",), ("fixed", "--async"), ("fixed-slot",),
                ("fixed", "--sqpoll"), ("multishot-fixed",)]
+# What tcpaccept says at start where a blocked io-wq accept cannot be seen
+BLOCKED_WORKER_NOTE = "already blocked in an io-wq worker when tracing began cannot be attributed"
 
 
 @unittest.skipUnless(os.path.exists(URING_SERVER),
@@ -302,6 +304,12 @@ class UringAcceptTest(ToolTest):
                 time.sleep(0.3)
                 t = Tracer("tcpaccept", "-j", "-p", str(srv.pid))
                 clients, seen, evs = self.accepts(srv, t)
+                if "--async" in mode and BLOCKED_WORKER_NOTE in "".join(t.err):
+                    # said at start (kernels before 5.15, kprobes): the accept
+                    # already blocked in the io-wq worker is not reported
+                    self.assertEqual(len(evs), len(clients) - 1, evs)
+                    clients = [c for c in clients if c["lport"] in {e["rport"] for e in evs}]
+                    seen = [s for s in seen if s["rport"] in {e["rport"] for e in evs}]
                 self.check_records(srv, clients, seen, evs)
 
     def test_io_uring_and_syscall_accepts_together(self):
