@@ -1,6 +1,7 @@
 #include "resolver.h"
 
 #include "cache.h"
+#include "cgroup_handle.h"
 #include "cgroup_path.h"
 #include "names.h"
 #include "process.h"
@@ -96,8 +97,16 @@ static int resolve_cgroup(const struct identity_paths *p, uint64_t cgroup_id, ui
 	size_t root = strlen(p->cgroup2);
 	if (!root || root >= sizeof path)
 		return 0;
-	memcpy(path, p->cgroup2, root + 1);
-	if (!find_cgroup(path, root, sizeof path, cgroup_id, 0) || !identity_from_cgroup_path(path + root, id))
+	/* the process is gone (short-lived, or a socket's owner): from the id,
+	 * in one call where the kernel allows it, else by walking the tree */
+	const char *rel = path;
+	if (!cgroup_path_of_id(p->cgroup2, cgroup_id, path, sizeof path)) {
+		memcpy(path, p->cgroup2, root + 1);
+		if (!find_cgroup(path, root, sizeof path, cgroup_id, 0))
+			return 0;
+		rel = path + root;
+	}
+	if (!identity_from_cgroup_path(rel, id))
 		return 0;
 	identity_resolve_names(p, id);
 	return 1;
