@@ -89,9 +89,17 @@ static int resolve_cgroup(const struct identity_paths *p, uint64_t cgroup_id, ui
 			  struct container_identity *id)
 {
 	uint64_t seen = 0;
-	if (pid && cgroup_identity_of_pid(p, pid, id, &seen) && seen == cgroup_id) {
-		identity_resolve_names(p, id);
-		return 1;
+	if (pid) {
+		int found = cgroup_identity_of_pid(p, pid, id, &seen);
+		/* The process is still in that cgroup: its path is the answer,
+		 * a container's or not. Only a process gone (or moved) needs the
+		 * walk of the whole cgroup tree below. */
+		if (seen == cgroup_id) {
+			if (found)
+				identity_resolve_names(p, id);
+			return found;
+		}
+		memset(id, 0, sizeof *id);
 	}
 	char path[PATH_MAX];
 	size_t root = strlen(p->cgroup2);
