@@ -439,11 +439,19 @@ static const char *what(const struct common_opts *o)
 
 static struct podnet_opts opts = {.sample = 1};
 
+/* Sampling happens in the kernel, as the filters do: a recorded stream
+ * holds what was kept. */
+static void validate(const struct common_opts *o, void *priv)
+{
+	if (o->read && ((const struct podnet_opts *)priv)->sample != 1)
+		usage_error("--read: --sample runs in the kernel and cannot apply to a recorded stream");
+}
+
 static const struct tool podnet = {
 	.name = "podnet",
 	.summary = "Trace what the network stack does with one pod's packets: rx, tx, forward, drop...",
-	.examples = examples, .options = options, .without = without, .handle = handle_option, .priv = &opts,
-	.bpf_text = podnet_bpf_text, .fields = podnet_kernel_fields, .probes = probes, .defines = mode_defines,
+	.examples = examples, .options = options, .without = without, .handle = handle_option,
+	.validate = validate, .priv = &opts, .bpf_text = podnet_bpf_text, .fields = podnet_kernel_fields, .probes = probes, .defines = mode_defines,
 	.what_of = what, .at_end = report_skipped, .fill = fill_row, .choose_columns = choose_columns,
 	TOOL_RECORD(struct podnet_event, columns, NFIELDS), .name_base = F_NAMES, .names_by = NAMES_BY_NETNS,
 };

@@ -111,9 +111,15 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 {
 	const struct tcpconnect_event *e = rec;
 	tcp_row_fill(row, env->tb, "connect", &e->head, &e->tuple);
-	row->cells[F_RESULT] = cell_str(result_name(e));
-	/* a handshake already on when tracing began: no latency to give */
-	row->cells[F_LATENCY] = e->start_seen ? cell_u64(e->latency_ns / 1000) : cell_null();
+	if (!e->result) {
+		/* recorded without -r (a replayed capture): no outcome was awaited;
+		 * null, never a made-up "aborted" */
+		row->cells[F_RESULT] = row->cells[F_LATENCY] = cell_null();
+	} else {
+		row->cells[F_RESULT] = cell_str(result_name(e));
+		/* a handshake already on when tracing began: no latency to give */
+		row->cells[F_LATENCY] = e->start_seen ? cell_u64(e->latency_ns / 1000) : cell_null();
+	}
 	row->cells[F_START_SEEN] = cell_bool(e->start_seen);
 }
 

@@ -90,7 +90,7 @@ static void unchain(struct identity_cache *c, uint32_t i)
 	*link = c->entries[i].chain;
 }
 
-const struct cache_entry *identity_cache_get(struct identity_cache *c, uint64_t key, uint64_t now_ns)
+struct cache_entry *identity_cache_get(struct identity_cache *c, uint64_t key, uint64_t now_ns)
 {
 	uint32_t i = find(c, key);
 	if (i == NONE)

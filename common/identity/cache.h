@@ -16,6 +16,8 @@ struct cache_entry {
 	uint64_t key;
 	uint64_t expires_ns; /* 0: until evicted */
 	int found;           /* 0: a remembered "not a container / unresolved" */
+	uint32_t witness;    /* a namespace's: a process that was in it (see resolver.c) */
+	uint64_t checked_ns; /* when the witness was last seen there */
 	struct container_identity id;
 	/* private: the LRU list and hash chain, as entry indices */
 	uint32_t prev, next, chain;
@@ -29,7 +31,7 @@ void identity_cache_free(struct identity_cache *c);
 
 /* The live entry for key (and it becomes the most recently used), or NULL
  * if there is none or it expired by now_ns. */
-const struct cache_entry *identity_cache_get(struct identity_cache *c, uint64_t key, uint64_t now_ns);
+struct cache_entry *identity_cache_get(struct identity_cache *c, uint64_t key, uint64_t now_ns);
 
 /* The entry for key, reset for the caller to fill (found = 0, id zeroed):
  * an existing one is reused, else a free one, else the least recently used

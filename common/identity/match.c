@@ -35,14 +35,24 @@ bad:
 	return -1;
 }
 
-int identity_matches(const struct identity_query *q, const struct container_identity *id)
+/* 0: no; MATCH_NAME: by name (a pod's, a container's); MATCH_ID_PREFIX */
+enum { MATCH_NAME = 1, MATCH_ID_PREFIX = 2 };
+
+static int match_kind(const struct identity_query *q, const struct container_identity *id)
 {
 	if (q->kind == QUERY_POD)
 		return id->pod_name[0] && strcmp(id->pod_name, q->name) == 0 &&
 		       (!q->pod_namespace[0] || strcmp(id->pod_namespace, q->pod_namespace) == 0);
-	size_t n = strlen(q->name);
-	return identity_is_container(id) &&
-	       (strcmp(id->container_name, q->name) == 0 || strncmp(id->container_id, q->name, n) == 0);
+	if (!identity_is_container(id))
+		return 0;
+	if (strcmp(id->container_name, q->name) == 0)
+		return MATCH_NAME;
+	return strncmp(id->container_id, q->name, strlen(q->name)) == 0 ? MATCH_ID_PREFIX : 0;
+}
+
+int identity_matches(const struct identity_query *q, const struct container_identity *id)
+{
+	return match_kind(q, id) != 0;
 }
 
 struct u64_set {
@@ -76,7 +86,9 @@ static int ascending(const void *a, const void *b)
 struct match_walk {
 	struct identity_resolver *r;
 	const struct identity_query *q;
-	struct u64_set cgroups, netns;
+	/* [0]: matched by name, [1]: by id prefix; a name wins: a container
+	 * named like a prefix of another's id means the one with that name */
+	struct u64_set cgroups[2], netns[2];
 };
 
 static int visit(uint32_t pid, void *arg)
@@ -94,10 +106,12 @@ static int visit(uint32_t pid, void *arg)
 		identity_resolve_names(p, &full);
 		id = &full;
 	}
-	if (!id || !identity_matches(w->q, id))
+	int kind = id ? match_kind(w->q, id) : 0;
+	if (!kind)
 		return 0;
+	int k = kind == MATCH_ID_PREFIX;
 	uint64_t ns = netns_of_pid(p, pid);
-	if ((cgroup_id && add(&w->cgroups, cgroup_id)) || (ns && add(&w->netns, ns)))
+	if ((cgroup_id && add(&w->cgroups[k], cgroup_id)) || (ns && add(&w->netns[k], ns)))
 		return -1;
 	return 0;
 }
@@ -106,16 +120,21 @@ int identity_match_now(struct identity_resolver *r, const struct identity_query 
 {
 	identity_match_free(m);
 	struct match_walk w = {.r = r, .q = q};
-	if (for_each_pid(identity_resolver_paths(r), visit, &w) != 0) {
-		free(w.cgroups.v);
-		free(w.netns.v);
+	int failed = for_each_pid(identity_resolver_paths(r), visit, &w) != 0;
+	int k = w.cgroups[0].n || w.netns[0].n ? 0 : 1;
+	free(w.cgroups[!k].v);
+	free(w.netns[!k].v);
+	if (failed) {
+		free(w.cgroups[k].v);
+		free(w.netns[k].v);
 		return -1;
 	}
-	if (w.cgroups.n)
-		qsort(w.cgroups.v, w.cgroups.n, sizeof *w.cgroups.v, ascending);
-	if (w.netns.n)
-		qsort(w.netns.v, w.netns.n, sizeof *w.netns.v, ascending);
-	*m = (struct identity_match){w.cgroups.v, w.cgroups.n, w.netns.v, w.netns.n};
+	struct u64_set cg = w.cgroups[k], ns = w.netns[k];
+	if (cg.n)
+		qsort(cg.v, cg.n, sizeof *cg.v, ascending);
+	if (ns.n)
+		qsort(ns.v, ns.n, sizeof *ns.v, ascending);
+	*m = (struct identity_match){cg.v, cg.n, ns.v, ns.n};
 	return 0;
 }
 

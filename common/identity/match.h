@@ -27,7 +27,8 @@ int identity_query_parse(struct identity_query *q, enum identity_query_kind kind
 
 /* Does id answer the query? A container query matches the container's
  * name, or a prefix of its 64-hex-digit id; a pod query the pod's name
- * (and namespace, if given). */
+ * (and namespace, if given). identity_match_now() prefers names: where a
+ * container is named exactly so, an id prefix matches no other. */
 int identity_matches(const struct identity_query *q, const struct container_identity *id);
 
 /* What matches now: the cgroup v2 ids of the cgroups the matching

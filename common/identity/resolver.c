@@ -141,6 +141,7 @@ struct netns_walk {
 	uint64_t netns;
 	int procs, host;          /* processes in it; of them, not in a container */
 	int one_container, one_pod;
+	uint32_t witness;         /* the first container process found in it */
 	struct container_identity first;
 };
 
@@ -156,6 +157,7 @@ static int visit(uint32_t pid, void *arg)
 	}
 	if (w->procs++ == 0) {
 		w->first = id;
+		w->witness = pid;
 		w->one_container = w->one_pod = 1;
 		return 0;
 	}
@@ -164,12 +166,14 @@ static int visit(uint32_t pid, void *arg)
 	return 0;
 }
 
-static int resolve_netns(const struct identity_paths *p, uint64_t netns, struct container_identity *id)
+static int resolve_netns(const struct identity_paths *p, uint64_t netns, struct container_identity *id,
+			 uint32_t *witness)
 {
 	struct netns_walk w = {.paths = p, .netns = netns};
 	if (for_each_pid(p, visit, &w) < 0 || w.host || !w.procs || (!w.one_container && !w.one_pod))
 		return 0;
 	*id = w.first;
+	*witness = w.witness;
 	identity_resolve_names(p, id);
 	if (!w.one_container) { /* the pod's, not one container's */
 		id->container_id[0] = id->container_name[0] = '\0';
@@ -181,14 +185,26 @@ static int resolve_netns(const struct identity_paths *p, uint64_t netns, struct 
 const struct container_identity *identity_of_netns(struct identity_resolver *r, uint64_t netns)
 {
 	uint64_t now = r->now_ns();
-	const struct cache_entry *hit = identity_cache_get(r->netns, netns, now);
+	struct cache_entry *hit = identity_cache_get(r->netns, netns, now);
+	/* Once a second, the process the name was learnt from must still be in
+	 * the namespace: when it is gone, so may be the namespace, and its inode
+	 * number may now be a new pod's. */
+	if (hit && hit->found && now - hit->checked_ns >= IDENTITY_RETRY_NS) {
+		if (netns_of_pid(&r->paths, hit->witness) == netns)
+			hit->checked_ns = now;
+		else
+			hit = NULL;
+	}
 	if (hit)
 		return hit->found ? &hit->id : NULL;
 	struct container_identity id = {0};
-	int found = resolve_netns(&r->paths, netns, &id);
+	uint32_t witness = 0;
+	int found = resolve_netns(&r->paths, netns, &id, &witness);
 	struct cache_entry *e =
 		identity_cache_put(r->netns, netns, now + (found ? IDENTITY_NETNS_TTL_NS : IDENTITY_RETRY_NS));
 	e->found = found;
 	e->id = id;
+	e->witness = witness;
+	e->checked_ns = now;
 	return found ? &e->id : NULL;
 }

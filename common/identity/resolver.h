@@ -3,9 +3,11 @@
  * resolved once and remembered in a bounded LRU cache (cache.h), one for
  * cgroups and one for namespaces, IDENTITY_CACHE_ENTRIES each unless told
  * otherwise. A miss is resolved at once; a "not found" is remembered only
- * IDENTITY_RETRY_NS, so a container that appears later is found. Found
- * namespaces are re-checked after IDENTITY_NETNS_TTL_NS because the kernel
- * reuses a freed namespace's inode number (a cgroup id is never reused).
+ * IDENTITY_RETRY_NS, so a container that appears later is found. A found
+ * namespace is checked again every IDENTITY_RETRY_NS (is a process that was
+ * in it still there? the kernel reuses a freed namespace's inode number for
+ * the next one, a new pod's: a cgroup id is never reused) and resolved
+ * anew after IDENTITY_NETNS_TTL_NS (containers joining or leaving a pod).
  * Not thread-safe; meant for the tool's one user-space thread, off the
  * kernel's event path. */
 #ifndef SOCKLENS_IDENTITY_RESOLVER_H
@@ -18,7 +20,7 @@
 
 #define IDENTITY_CACHE_ENTRIES 4096
 #define IDENTITY_RETRY_NS 1000000000ull     /* 1 s */
-#define IDENTITY_NETNS_TTL_NS 30000000000ull /* 30 s */
+#define IDENTITY_NETNS_TTL_NS 10000000000ull /* 10 s */
 
 struct identity_resolver;
 

@@ -11,6 +11,7 @@
 #include "runloop.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,7 @@ static void replay_run(struct tool_run *r)
 {
 	struct replay in;
 	replay_open(&in, r->o.read, r->t->name, r->t->record_size);
+	signal(SIGPIPE, SIG_IGN); /* | head: a write fails with EPIPE, and the tool ends with 0 */
 	r->env.replay = true;
 	r->tb.wall_minus_mono_ns = in.wall_minus_mono_ns;
 	init_output(r);

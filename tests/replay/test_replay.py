@@ -101,9 +101,27 @@ class ReplayTest(unittest.TestCase):
     def test_kernel_filters_are_refused(self):
         raws = {tool: raw for where, tool, raw in fixtures() if where.startswith("host-")}
         for tool, args in (("tcpconnect", ["-P", "80"]), ("tcpclose", ["-p", "1"]),
-                           ("podnet", ["--proto", "tcp"]), ("tcpaccept", ["-4"])):
+                           ("podnet", ["--proto", "tcp"]), ("tcpaccept", ["-4"]),
+                           ("podnet", ["--sample", "10"])):
             with self.subTest(tool=tool):
                 self.check_refused(replay(tool, "--read", raws[tool], *args), ["--read", "kernel"])
+
+    def test_a_closed_pipe_ends_the_replay_quietly(self):
+        for where, tool, raw in fixtures():
+            with self.subTest(where=where, tool=tool):
+                r = subprocess.run(["bash", "-c", 'set -o pipefail; "$0" --read "$1" -j | head -c 1 >/dev/null',
+                                    os.path.join(BIN, tool), raw], capture_output=True, env=ENV, timeout=60)
+                self.assertEqual((r.returncode, r.stderr), (0, b""))
+
+    def test_no_outcome_is_made_up_for_a_capture_without_result(self):
+        """tcpconnect -r on a stream recorded without -r: no result, no latency."""
+        for where, tool, raw in fixtures():
+            if tool != "tcpconnect":
+                continue
+            with self.subTest(where=where):
+                rows = [json.loads(l) for l in replay(tool, "--read", raw, "-j", "-r").stdout.splitlines()]
+                self.assertTrue(rows)
+                self.assertEqual({(e["result"], e["latency_us"]) for e in rows}, {(None, None)})
 
 
 if __name__ == "__main__":
