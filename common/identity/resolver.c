@@ -200,8 +200,10 @@ const struct container_identity *identity_of_netns(struct identity_resolver *r, 
 	struct container_identity id = {0};
 	uint32_t witness = 0;
 	int found = resolve_netns(&r->paths, netns, &id, &witness);
-	struct cache_entry *e =
-		identity_cache_put(r->netns, netns, now + (found ? IDENTITY_NETNS_TTL_NS : IDENTITY_RETRY_NS));
+	/* one container so far may be a pod's first (its infra or pause
+	 * container, before the others join): asked again sooner */
+	uint64_t ttl = !found ? IDENTITY_RETRY_NS : id.container_id[0] ? IDENTITY_NETNS_ONE_TTL_NS : IDENTITY_NETNS_TTL_NS;
+	struct cache_entry *e = identity_cache_put(r->netns, netns, now + ttl);
 	e->found = found;
 	e->id = id;
 	e->witness = witness;

@@ -7,7 +7,9 @@
  * namespace is checked again every IDENTITY_RETRY_NS (is a process that was
  * in it still there? the kernel reuses a freed namespace's inode number for
  * the next one, a new pod's: a cgroup id is never reused) and resolved
- * anew after IDENTITY_NETNS_TTL_NS (containers joining or leaving a pod).
+ * anew after IDENTITY_NETNS_TTL_NS (containers joining or leaving a pod;
+ * IDENTITY_NETNS_ONE_TTL_NS while it holds one container, as a pod does
+ * before its containers join its infra or pause container).
  * Not thread-safe; meant for the tool's one user-space thread, off the
  * kernel's event path. */
 #ifndef SOCKLENS_IDENTITY_RESOLVER_H
@@ -21,6 +23,7 @@
 #define IDENTITY_CACHE_ENTRIES 4096
 #define IDENTITY_RETRY_NS 1000000000ull     /* 1 s */
 #define IDENTITY_NETNS_TTL_NS 10000000000ull /* 10 s */
+#define IDENTITY_NETNS_ONE_TTL_NS 2000000000ull /* 2 s: one container in it so far */
 
 struct identity_resolver;
 
