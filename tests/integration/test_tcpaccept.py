@@ -308,9 +308,10 @@ class UringAcceptTest(ToolTest):
                 t = Tracer("tcpaccept", "-j", "-p", str(srv.pid))
                 clients, seen, evs = self.accepts(srv, t)
                 if "--async" in mode and BLOCKED_WORKER_NOTE in "".join(t.err):
-                    # said at start (kernels before 5.15, kprobes): the accept
-                    # already blocked in the io-wq worker is not reported
-                    self.assertEqual(len(evs), len(clients) - 1, evs)
+                    # said at start (kprobes, io_uring tracepoints that cannot
+                    # attribute): an accept already blocked in the io-wq worker
+                    # is not reported (one that io_uring retries after a poll is)
+                    self.assertIn(len(evs), (len(clients) - 1, len(clients)), evs)
                     clients = [c for c in clients if c["lport"] in {e["rport"] for e in evs}]
                     seen = [s for s in seen if s["rport"] in {e["rport"] for e in evs}]
                 self.check_records(srv, clients, seen, evs)
