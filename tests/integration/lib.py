@@ -24,7 +24,7 @@ def tool(name):
     return os.path.join(BIN, name)
 
 
-def wait_for_text(path, text, proc, timeout=60):
+def wait_for_text(path, text, proc, timeout=180):
     """Waits until the file at path (a tool's stderr) holds text: start-up
     takes a fraction of a second here but far longer in an emulated VM."""
     deadline = time.monotonic() + timeout
@@ -60,7 +60,7 @@ def needs_root(cls):
 class Tracer:
     """A running tool. Starts it, waits for 'Tracing', collects its output."""
 
-    def __init__(self, name, *args, ready_timeout=30, read=True):
+    def __init__(self, name, *args, ready_timeout=180, read=True):
         """read=False leaves stdout unread (the tool blocks once the pipe is
         full) until start_reading()."""
         launched = time.monotonic()
@@ -232,7 +232,7 @@ class Transfer:
         self.served = json.loads(out)
 
 
-def into_head(args, traffic, started_timeout=120, traffic_timeout=60):
+def into_head(args, traffic, started_timeout=180, traffic_timeout=60):
     """Runs `TOOL ARGS | head -1` under bash and makes traffic, once the tool
     says it is tracing, until head has its line and the pipeline ends. The
     start-up bound is generous: under an emulated CPU the compile alone takes
