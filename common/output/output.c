@@ -80,7 +80,7 @@ void output_raw_header(struct output *o, const char *tool, size_t record_size, u
 static void text_cell(FILE *f, const struct cell *c, int width)
 {
 	char num[32];
-	if (c->type == CELL_NULL) {
+	if (c->type == CELL_NULL || c->type == CELL_ABSENT) {
 		text_safe(f, "-", 1, width);
 		return;
 	}
@@ -132,7 +132,7 @@ static void json_cell(FILE *f, const struct cell *c)
 /* RFC 4180 quoting; control bytes become '?' so a record stays one line. */
 static void csv_cell(FILE *f, const struct cell *c)
 {
-	if (c->type == CELL_NULL)
+	if (c->type == CELL_NULL || c->type == CELL_ABSENT)
 		return; /* an empty field */
 	if (c->type != CELL_STR) {
 		json_cell(f, c);
@@ -163,6 +163,8 @@ static void row(struct output *o, const struct record_kind *k, const struct cell
 		const struct column *c = &k->cols[i];
 		if (o->format == OUT_TEXT ? !in_text(c) : !c->key)
 			continue;
+		if (o->format == OUT_JSON && cells[c->field].type == CELL_ABSENT)
+			continue; /* the key is left out */
 		fputs(sep, o->f);
 		if (o->format == OUT_TEXT) {
 			text_cell(o->f, &cells[c->field], text_width(k, i));

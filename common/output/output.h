@@ -16,6 +16,7 @@ enum cell_type {
 	CELL_NULL, /* unknown: null, "-" in text (a zeroed cell) */
 	CELL_STR, CELL_U64, CELL_I64,
 	CELL_BOOL, /* true/false in JSON and CSV, yes/no in text */
+	CELL_ABSENT, /* nothing to say: the JSON key is left out; an empty CSV field, "-" in text */
 };
 
 struct cell {
@@ -31,6 +32,7 @@ static inline struct cell cell_strn(const char *s, size_t n) { return (struct ce
 static inline struct cell cell_u64(uint64_t u) { return (struct cell){.type = CELL_U64, .u = u}; }
 static inline struct cell cell_i64(int64_t i) { return (struct cell){.type = CELL_I64, .i = i}; }
 static inline struct cell cell_null(void) { return (struct cell){.type = CELL_NULL}; }
+static inline struct cell cell_absent(void) { return (struct cell){.type = CELL_ABSENT}; }
 static inline struct cell cell_bool(bool b) { return (struct cell){.type = CELL_BOOL, .u = b}; }
 
 /* A column shows one field of the row. The array's order is the order of

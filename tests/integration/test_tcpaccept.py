@@ -12,10 +12,8 @@ BUILD = os.environ.get("SOCKLENS_BUILD", os.path.join(os.path.dirname(__file__),
 URING_SERVER = os.environ.get("SOCKLENS_URING_SERVER", os.path.join(BUILD, "tests/uring_server"))
 # An accept record's keys, all facts of the accept() call itself.
 ACCEPT_KEYS = {"type", "time", "ts_ns", "pid", "tid", "uid", "comm", "family", "raddr", "rport",
-               "laddr", "lport", "netns", "cgroup_id", "backlog", "backlog_max",
-               # the container and pod of the process and of the socket's namespace
-               "container_id", "container_name", "pod_name", "pod_namespace", "pod_uid", "runtime",
-               "netns_pod_name", "netns_pod_namespace"}
+               "laddr", "lport", "netns", "cgroup_id", "backlog", "backlog_max"}
+# (a host process: no container or pod to name, so no name keys)
 
 
 def only(events, **match):
