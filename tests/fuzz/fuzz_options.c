@@ -49,7 +49,9 @@ static const struct tool_option options[] = {
 static const char *const allowed_words[] = {
 	"if", "return", "true", "pid", "uid", "family", "lport", "rport", "netns", "cgroup_id",
 	"ifname_lo", "ifname_hi", "proto", "saddr_lo", "saddr_hi", "daddr_lo", "daddr_hi", "sport",
-	"dport", "event", "EVENT_DROP", NULL,
+	"dport", "event", "EVENT_DROP",
+	/* --container, --pod: the sets user space keeps in BPF maps */
+	"name_cgroup_in", "name_netns_in", NULL,
 };
 
 static int allowed_word(const char *w, size_t n)
