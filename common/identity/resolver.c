@@ -20,6 +20,7 @@ struct identity_resolver {
 	struct identity_paths paths;
 	struct identity_cache *cgroups, *netns;
 	uint64_t (*now_ns)(void);
+	uint64_t generation;    /* counts puts: an answer given before may have moved */
 };
 
 static uint64_t monotonic_ns(void)
@@ -57,6 +58,11 @@ void identity_resolver_free(struct identity_resolver *r)
 void identity_resolver_set_clock(struct identity_resolver *r, uint64_t (*now_ns)(void))
 {
 	r->now_ns = now_ns;
+}
+
+uint64_t identity_resolver_generation(const struct identity_resolver *r)
+{
+	return r->generation;
 }
 
 const struct identity_paths *identity_resolver_paths(const struct identity_resolver *r)
@@ -129,6 +135,7 @@ const struct container_identity *identity_of_cgroup(struct identity_resolver *r,
 		return hit->found ? &hit->id : NULL;
 	struct container_identity id = {0};
 	int found = resolve_cgroup(&r->paths, cgroup_id, pid, &id);
+	r->generation++;
 	struct cache_entry *e = identity_cache_put(r->cgroups, cgroup_id, found ? 0 : now + IDENTITY_RETRY_NS);
 	e->found = found;
 	e->id = id;
@@ -200,6 +207,7 @@ const struct container_identity *identity_of_netns(struct identity_resolver *r, 
 	struct container_identity id = {0};
 	uint32_t witness = 0;
 	int found = resolve_netns(&r->paths, netns, &id, &witness);
+	r->generation++;
 	/* one container so far may be a pod's first (its infra or pause
 	 * container, before the others join): asked again sooner */
 	uint64_t ttl = !found ? IDENTITY_RETRY_NS : id.container_id[0] ? IDENTITY_NETNS_ONE_TTL_NS : IDENTITY_NETNS_TTL_NS;

@@ -46,6 +46,10 @@ const struct container_identity *identity_of_cgroup(struct identity_resolver *r,
  * NULL, never a guess. With several containers of one pod, the container
  * fields are empty (identity_is_container() is 0) and the pod fields set.
  * Valid until the next call on r. */
+/* Changes whenever a lookup resolved and stored something: an answer
+ * (pointer) kept from before is still valid while this stays the same. */
+uint64_t identity_resolver_generation(const struct identity_resolver *r);
+
 const struct container_identity *identity_of_netns(struct identity_resolver *r, uint64_t netns);
 
 /* Tests: replace the monotonic clock (ns). */

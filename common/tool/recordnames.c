@@ -2,6 +2,7 @@
 
 #include "tcpfields.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,50 @@ static bool any_shown(const struct row *row, int base)
 	return false;
 }
 
+/* The last answer of each kind, reused for the records that follow within
+ * MEMO_NS of kernel time: a storm's records come from a few cgroups and
+ * namespaces, and the cache's lookup and clock read were a tenth of a
+ * record's cost. The pointer stays valid: no resolver call comes between. */
+#define MEMO_NS 50000000ull /* 50 ms, well under the resolver's 1 s checks */
+struct memo {
+	uint64_t key, until_ns, generation;
+	const struct container_identity *id;
+};
+static struct memo cgroup_memo, netns_memo;
+
+/* Records' times may run a little backwards across CPUs: only a record
+ * within [until - MEMO_NS, until) reuses the answer. */
+static bool memo_hit(const struct memo *m, const struct identity_resolver *r, uint64_t key, uint64_t ts_ns)
+{
+	return m->until_ns && m->key == key && ts_ns < m->until_ns && ts_ns + MEMO_NS >= m->until_ns &&
+	       m->generation == identity_resolver_generation(r);
+}
+
+/* After the lookup: a resolving lookup moves the generation on, so the
+ * other memo (same generation before) is dropped with it. */
+static const struct container_identity *memo_put(struct memo *m, const struct identity_resolver *r,
+						 uint64_t key, uint64_t ts_ns, const struct container_identity *id)
+{
+	*m = (struct memo){key, ts_ns + MEMO_NS, identity_resolver_generation(r), id};
+	return id;
+}
+
+static const struct container_identity *netns_identity(struct identity_resolver *r, uint64_t netns,
+						       uint64_t ts_ns)
+{
+	if (memo_hit(&netns_memo, r, netns, ts_ns))
+		return netns_memo.id;
+	return memo_put(&netns_memo, r, netns, ts_ns, identity_of_netns(r, netns));
+}
+
+static const struct container_identity *cgroup_identity(struct identity_resolver *r, uint64_t cgroup_id,
+							uint32_t pid, uint64_t ts_ns)
+{
+	if (memo_hit(&cgroup_memo, r, cgroup_id, ts_ns))
+		return cgroup_memo.id;
+	return memo_put(&cgroup_memo, r, cgroup_id, ts_ns, identity_of_cgroup(r, cgroup_id, pid));
+}
+
 void names_fill(struct identity_resolver *r, const struct event_head *h, enum names_by by, struct row *row,
 		int base)
 {
@@ -68,7 +113,7 @@ void names_fill(struct identity_resolver *r, const struct event_head *h, enum na
 	/* the socket's namespace first: the process's answer is used last */
 	if (by == NAMES_BY_PROCESS && h->netns &&
 	    (row_shown(row, base + NF_NETNS_POD_NAME) || row_shown(row, base + NF_NETNS_POD_NAMESPACE))) {
-		const struct container_identity *ns = identity_of_netns(r, h->netns);
+		const struct container_identity *ns = netns_identity(r, h->netns, h->ts_ns);
 		c[base + NF_NETNS_POD_NAME] = name_cell(row, base + NF_NETNS_POD_NAME, ns ? ns->pod_name : NULL);
 		c[base + NF_NETNS_POD_NAMESPACE] =
 			name_cell(row, base + NF_NETNS_POD_NAMESPACE, ns ? ns->pod_namespace : NULL);
@@ -79,8 +124,8 @@ void names_fill(struct identity_resolver *r, const struct event_head *h, enum na
 	}
 	/* pid 0: no process was seen, so no container is named */
 	const struct container_identity *id =
-		by == NAMES_BY_NETNS ? (h->netns ? identity_of_netns(r, h->netns) : NULL)
-		: h->pid ? identity_of_cgroup(r, h->cgroup_id, h->pid) : NULL;
+		by == NAMES_BY_NETNS ? (h->netns ? netns_identity(r, h->netns, h->ts_ns) : NULL)
+		: h->pid ? cgroup_identity(r, h->cgroup_id, h->pid, h->ts_ns) : NULL;
 	if (!id) {
 		absent(row, base + NF_CONTAINER_ID, base + NF_RUNTIME + 1);
 		return;
