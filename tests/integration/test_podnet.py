@@ -138,7 +138,8 @@ class PodnetTest(ToolTest):
                 self.assertTrue(all(e["ifindex"] > 0 for e in out + back))
 
     def test_pod_chosen_by_netns_pid_or_cgroup_sees_only_that_pod(self):
-        sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "60"])
+        # lives until killed: three podnet start-ups under an emulated CPU took over a minute
+        sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "86400"])
         self.addCleanup(sleeper.kill)
         # a pod's slice holds its containers' cgroups: the process is one level down
         with Cgroup(f"socklens-pod-{os.getpid()}") as pod, \
@@ -431,7 +432,8 @@ class PodnetTest(ToolTest):
     def test_container_id_finds_its_pod(self):
         cid = "3f9a1c" + "0123456789abcdef" * 3 + "0123456789"
         self.assertEqual(len(cid), 64)
-        sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "60"])
+        # lives until killed: three podnet start-ups under an emulated CPU took over a minute
+        sleeper = subprocess.Popen([*self.pods.exec_prefix("a"), "sleep", "86400"])
         self.addCleanup(sleeper.kill)
         with Cgroup(f"docker-{cid}.scope") as cg:
             cg.add(sleeper.pid)
