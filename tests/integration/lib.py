@@ -232,6 +232,15 @@ class Transfer:
         self.served = json.loads(out)
 
 
+# What a tool says once at start about what this kernel keeps from it (a
+# probe it cannot attach, a form of accept or connect it cannot see).
+COVERAGE_NOTES = ("unavailable", "are not seen", "cannot be attributed")
+
+
+def is_coverage_note(line):
+    return any(n in line for n in COVERAGE_NOTES)
+
+
 def into_head(args, traffic, started_timeout=180, traffic_timeout=60):
     """Runs `TOOL ARGS | head -1` under bash and makes traffic, once the tool
     says it is tracing, until head has its line and the pipeline ends. The
@@ -252,7 +261,7 @@ def into_head(args, traffic, started_timeout=180, traffic_timeout=60):
         out, _ = sh.communicate(timeout=30)
         with open(err.name, errors="replace") as f:
             lines = [l for l in f.read().splitlines()
-                     if not l.startswith("Tracing") and "unavailable" not in l]
+                     if not l.startswith("Tracing") and not is_coverage_note(l)]
     return out, lines
 
 
