@@ -50,6 +50,9 @@ def remove_cgroups(parent):
 
 
 @needs_root
+@unittest.skipIf(os.environ.get("SOCKLENS_IN_VM") == "1",
+                 "kernel matrix VM: a user-space scale test (the host suite runs it); 3000 processes under an "
+                 "emulated CPU would take most of a kernel's time")
 class NamesScale(ToolTest):
     def setUp(self):
         super().setUp()
