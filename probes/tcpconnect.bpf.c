@@ -10,8 +10,12 @@
  * exist (it sees io_uring and in-kernel connects too), else the syscall's
  * exit; both run, and whichever comes first reports.
  * A connect() the kernel refuses before any SYN (no route, a refusing
- * route, cgroup-BPF or LSM) changes no state: prerefused.bpf.h follows
- * each call from its start to its return and reports those, in every mode. */
+ * route, cgroup-BPF or LSM) changes no state: the attempt code below follows
+ * each call from its start to its return and reports those, in every mode.
+ *   METRICS      (--metrics-dir, with any mode but MODE_LPORT) also follows
+ *                every attempt to its outcome, as MODE_RESULT does, and adds
+ *                it to the per-(cgroup, result) sums Prometheus reads
+ *                (metrics.bpf.h); events still go out as the mode says. */
 #include <asm/ptrace.h>
 #include "tcpconnect.h"
 #include "common.bpf.h"
@@ -31,9 +35,47 @@
 /* KFIELD OFF_SOCK_RCV_SADDR sock __sk_common.skc_rcv_saddr 4 net/sock.h */
 /* KFIELD OFF_SOCK_V6_RCV_SADDR sock __sk_common.skc_v6_rcv_saddr 16 net/sock.h */
 
-/* -r and -L wait for the outcome (or the local port) before reporting */
+/* -r and -L report when the outcome (or the local port) is known; they and
+ * the metrics follow each attempt until then; -r and the metrics need the
+ * outcome itself (result, error, latency). */
 #if defined(MODE_RESULT) || defined(MODE_LPORT)
+#define EMIT_AT_OUTCOME 1
+#endif
+#if defined(EMIT_AT_OUTCOME) || defined(METRICS)
 #define AWAIT_OUTCOME 1
+#endif
+#if defined(MODE_RESULT) || defined(METRICS)
+#define TRACK_RESULT 1
+#endif
+
+#ifdef METRICS
+#include "metrics.bpf.h"
+BPF_HASH(connect_metrics, struct tcpconnect_metric_key, struct tcpconnect_metric, METRICS_MAX_ENTRIES);
+BPF_ARRAY(connect_metric_zero, struct tcpconnect_metric, 1);
+
+/* One resolved attempt into the sums of its cgroup and result; latency
+ * only where the attempt was seen from its start. */
+static __always_inline void metric_connect(const struct tcpconnect_event *ev)
+{
+	struct tcpconnect_metric_key key = {};
+	key.cgroup_id = ev->head.cgroup_id;
+	key.result = ev->result;
+	key.error = ev->result == TCPCONNECT_ESTABLISHED ? 0 : ev->error;
+	int zero = 0;
+	struct tcpconnect_metric *z = connect_metric_zero.lookup(&zero);
+	struct tcpconnect_metric *m = z ? connect_metrics.lookup_or_try_init(&key, z) : NULL;
+	if (!m) {
+		count_lost(); /* the table is full: said, never silent */
+		return;
+	}
+	METRIC_ADD(m->connects, 1);
+	if (ev->start_seen) {
+		u32 b = CONNECT_LATENCY_BUCKET(ev->latency_ns);
+		if (b < TCPCONNECT_LATENCY_BUCKETS)
+			METRIC_ADD(m->latency_buckets[b], 1);
+		METRIC_ADD(m->latency_ns_sum, ev->latency_ns);
+	}
+}
 #endif
 
 #ifdef MODE_COUNT
@@ -185,14 +227,17 @@ static __always_inline void finish_attempt(void *ctx, long ret)
 		bpf_probe_read_kernel(ev->tuple.saddr, 4, sk + OFF_SOCK_RCV_SADDR);
 	else
 		bpf_probe_read_kernel(ev->tuple.saddr, 16, sk + OFF_SOCK_V6_RCV_SADDR);
-#ifdef MODE_COUNT
-	count_connect(&ev->tuple);
-#else
-#ifdef MODE_RESULT
+#ifdef TRACK_RESULT
 	ev->result = TCPCONNECT_FAILED;
 	ev->error = (s32)-ret;
 	ev->latency_ns = bpf_ktime_get_ns() - ev->head.ts_ns;
 #endif
+#ifdef METRICS
+	metric_connect(ev);
+#endif
+#ifdef MODE_COUNT
+	count_connect(&ev->tuple);
+#else
 	emit(ctx, ev, sizeof(*ev));
 #endif
 }
@@ -242,7 +287,7 @@ static __always_inline bool closed_inside_connect(u64 sk)
 }
 #endif
 
-#ifdef MODE_RESULT
+#ifdef TRACK_RESULT
 /* A handshake already on when tracing began resolves (no pending entry:
  * its connect() was not seen, or the table evicted it). It is reported,
  * not dropped, but nothing is made up: no caller (the resolution runs in
@@ -277,13 +322,15 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
 			     ev.head.netns, ev.head.cgroup_id))
 			return 0;
-#if defined(MODE_COUNT)
+#ifdef MODE_COUNT
 		count_connect(&ev.tuple);
-#elif defined(AWAIT_OUTCOME)
+#endif
+#ifdef AWAIT_OUTCOME
 		pending.update(&sk, &ev);
 		u32 tid = ev.head.tid;
 		connecting.update(&tid, &sk);
-#else
+#endif
+#if !defined(MODE_COUNT) && !defined(EMIT_AT_OUTCOME)
 		emit(args, &ev, sizeof(ev));
 #endif
 		return 0;
@@ -303,7 +350,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		if (pending.delete(&sk) != 0)
 			return 0; /* connect() returning reported it on another CPU */
 	} else {
-#ifdef MODE_RESULT
+#ifdef TRACK_RESULT
 		TUPLE_FROM_STATE_ARGS(&ev.tuple, args);
 		if (!began_before_tracing(&ev, sk))
 			return 0;
@@ -312,7 +359,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 #endif
 	}
 	ev.tuple.sport = args->sport;
-#ifdef MODE_RESULT
+#ifdef TRACK_RESULT
 	if (ev.start_seen)
 		ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
 	if (args->newstate == TCP_ESTABLISHED) {
@@ -322,7 +369,12 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		bpf_probe_read_kernel(&ev.error, sizeof(ev.error), (const char *)sk + OFF_SOCK_ERR);
 	}
 #endif
+#ifdef METRICS
+	metric_connect(&ev);
+#endif
+#ifdef EMIT_AT_OUTCOME
 	emit(args, &ev, sizeof(ev));
+#endif
 #endif
 	return 0;
 }
@@ -342,7 +394,7 @@ static __always_inline int on_connect_return(void *ctx, long ret)
 	if (!p)
 		return 0; /* already reported: the handshake resolved first */
 	struct tcpconnect_event ev = *p;
-#ifdef MODE_RESULT
+#ifdef TRACK_RESULT
 	if (ev.result != TCPCONNECT_FAILED)
 		return 0; /* the handshake's end reports it */
 	ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
@@ -353,7 +405,12 @@ static __always_inline int on_connect_return(void *ctx, long ret)
 	u16 sport = 0;
 	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
 	ev.tuple.sport = __builtin_bswap16(sport);
+#ifdef METRICS
+	metric_connect(&ev);
+#endif
+#ifdef EMIT_AT_OUTCOME
 	emit(ctx, &ev, sizeof(ev));
+#endif
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* tcpconnect: which process opens which outbound TCP connection, and with
  * -r whether it succeeded and how fast. */
 #include "tcpconnect.h"
+#include "metrics.h"
 
 #include "errors.h"
 #include "kfeatures.h"
@@ -93,17 +94,17 @@ static struct column columns[] = {
 	NAME_COLUMNS(F_NAMES),
 };
 
-static const char *result_name(const struct tcpconnect_event *e)
+const char *tcpconnect_result_name(uint32_t result, int32_t error)
 {
-	if (e->result == TCPCONNECT_ESTABLISHED)
+	if (result == TCPCONNECT_ESTABLISHED)
 		return "established";
-	switch (e->error) {
+	switch (error) {
 	case 0: return "aborted";     /* closed before the handshake resolved */
 	case ECONNREFUSED: return "refused";
 	case ETIMEDOUT: return "timeout";
 	case ECONNRESET: return "reset";
 	}
-	const char *name = strerrorname_np(e->error);
+	const char *name = strerrorname_np(error);
 	return name ? name : "error";
 }
 
@@ -116,7 +117,7 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 		 * null, never a made-up "aborted" */
 		row->cells[F_RESULT] = row->cells[F_LATENCY] = cell_null();
 	} else {
-		row->cells[F_RESULT] = cell_str(result_name(e));
+		row->cells[F_RESULT] = cell_str(tcpconnect_result_name(e->result, e->error));
 		/* a handshake already on when tracing began: no latency to give */
 		row->cells[F_LATENCY] = e->start_seen ? cell_u64(e->latency_ns / 1000) : cell_null();
 	}
@@ -179,10 +180,11 @@ static void choose_columns(struct column *cols, int ncols, const struct common_o
 
 static void validate(const struct common_opts *o, void *priv)
 {
-	(void)o;
 	const struct tcpconnect_opts *t = priv;
 	if (t->count && t->result)
 		usage_error("-c and -r exclude each other: counting reports no outcomes");
+	if (t->show_lport && !t->result && o->metrics_dir)
+		usage_error("-L and --metrics-dir exclude each other (-r shows the local port too)");
 }
 
 static char *mode_defines(const struct common_opts *o, void *priv)
@@ -201,6 +203,7 @@ static const struct tool tcpconnect = {
 	.examples = examples, .options = options, .handle = handle_option, .validate = validate, .priv = &opts,
 	.bpf_text = tcpconnect_bpf_text, .fields = tcpconnect_kernel_fields, .probes = probes,
 	.defines = mode_defines, .notes = note_unseen, .what = "TCP connects", .counts = &counts, .counting = &opts.count,
+	.metrics = &tcpconnect_metrics,
 	TOOL_RECORD(struct tcpconnect_event, columns, NFIELDS), .name_base = F_NAMES, .choose_columns = choose_columns, .fill = fill_row,
 };
 

@@ -30,6 +30,9 @@ struct common_opts {
 	int nqueries;
 	bool names_text;             /* --names: POD and CONTAINER text columns */
 	bool no_names;               /* --no-names: no resolution, no name keys */
+	const char *metrics_dir;     /* --metrics-dir: Prometheus textfile directory, NULL: none */
+	double metrics_interval;     /* --metrics-interval seconds, 0: the default */
+	uint64_t metrics_max_series; /* --metrics-max-series, 0: the default */
 };
 
 /* A tool-specific option. key is the short option character, or a value

@@ -89,5 +89,14 @@ void metric_histogram_observe(struct metric_series *s, double v);
  * cumulative; nbounds + 1 entries, the last one the +Inf bucket), sum their
  * total in the family's unit. The exposition makes the buckets cumulative. */
 void metric_histogram_set(struct metric_series *s, const uint64_t *per_bucket, double sum);
+/* The same, added to what the histogram holds: totals of several kernel
+ * map entries that share one label set (two cgroups of one container). */
+void metric_histogram_add(struct metric_series *s, const uint64_t *per_bucket, double sum);
+
+/* Sets every series of f back to 0; the series stay (still exposed). A
+ * tool that rebuilds a family from a kernel map each interval zeroes it,
+ * then adds each entry's totals, so entries that share a label set sum up
+ * and every value is again exactly the map's. */
+void metric_family_zero(struct metric_family *f);
 
 #endif

@@ -46,3 +46,25 @@ void metric_histogram_set(struct metric_series *s, const uint64_t *per_bucket, d
 		s->buckets[i] = per_bucket[i];
 	s->sum = sum;
 }
+
+void metric_histogram_add(struct metric_series *s, const uint64_t *per_bucket, double sum)
+{
+	if (!is(s, METRIC_HISTOGRAM))
+		return;
+	for (size_t i = 0; i <= s->family->nbounds; i++)
+		s->buckets[i] += per_bucket[i];
+	s->sum += sum;
+}
+
+void metric_family_zero(struct metric_family *f)
+{
+	for (size_t i = 0; f && i < f->nseries; i++) {
+		struct metric_series *s = f->series[i];
+		s->counter = 0;
+		s->gauge = 0;
+		s->sum = 0;
+		if (f->type == METRIC_HISTOGRAM)
+			for (size_t b = 0; b <= f->nbounds; b++)
+				s->buckets[b] = 0;
+	}
+}

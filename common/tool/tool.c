@@ -31,6 +31,7 @@ struct tool_run {
 	bool live;
 	struct identity_resolver *resolver; /* NULL: names off (--no-names, a replay) */
 	struct name_filter names;
+	struct metrics_run *metrics;        /* NULL: no --metrics-dir */
 };
 
 struct output *tool_output(struct tool_run *run) { return &run->out; }
@@ -90,6 +91,14 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 		all[n++] = *k;
 	}
 	char *tool_defines = t->defines ? t->defines(o, t->priv) : strdup("");
+	if (o->metrics_dir && tool_defines) {
+		char *with = NULL, *m = metrics_defines(t->metrics);
+		if (asprintf(&with, "%s%s", tool_defines, m) < 0)
+			runtime_error("out of memory");
+		free(m);
+		free(tool_defines);
+		tool_defines = with;
+	}
 	struct layout layout;
 	layout_resolve(all, &layout);
 	layout_release();
@@ -161,6 +170,15 @@ static void print_counts(struct tool_run *r)
 	output_flush(&r->out);
 }
 
+/* Once a second: the name filter's refresh, the metrics file when due. */
+static void on_tick(void *ctx)
+{
+	struct tool_run *r = ctx;
+	if (r->o.nqueries)
+		name_filter_refresh(&r->names);
+	metrics_tick(r->metrics, r, &r->stream, clock_elapsed(&r->tb), false);
+}
+
 /* --read: the records of a stream recorded with -o raw, shown as live;
  * -t counts from the first record, the wall clock from the header's anchor. */
 static void replay_run(struct tool_run *r)
@@ -207,6 +225,10 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		return 0;
 	}
 
+	if (r->o.metrics_dir && !t->metrics)
+		usage_error("--metrics-dir: %s has no metrics yet", t->name);
+	if (r->o.metrics_dir && !r->o.ebpf) /* a bad directory fails before anything is attached */
+		r->metrics = metrics_open(t->metrics, t->name, &r->o, t->priv);
 	if (t->names_by == NAMES_BY_NETNS && r->o.filter.names)
 		r->o.filter.names = FILTER_NAMES_NETNS; /* a packet has no process: its namespace */
 	bool real_headers, ring;
@@ -218,11 +240,13 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	struct tick tick = {0};
 	if (!r->o.no_names || r->o.nqueries)
 		r->resolver = resolver_or_exit();
-	if (r->o.nqueries) {
+	if (r->o.nqueries)
 		name_filter_start(&r->names, r->o.queries, r->o.nqueries, r->o.filter.names, r->resolver,
 				  tool_map_fd(r, "name_cgroups"), tool_map_fd(r, "name_netns"));
-		tick = (struct tick){name_filter_refresh, &r->names};
-	}
+	if (r->metrics)
+		metrics_set_resolver(r->metrics, r->o.no_names ? NULL : r->resolver);
+	if (r->o.nqueries || r->metrics)
+		tick = (struct tick){on_tick, r};
 	stream_open(&r->stream, &r->loader, ring, r->o.buffer_pages, r->o.max_events, t->loss_maps, on_record, r);
 	signals_install();
 
@@ -234,8 +258,10 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	char what[128];
 	snprintf(what, sizeof what, "%s%s", t->what_of ? t->what_of(&r->o) : t->what,
 		 counting(r) ? " (counting)" : "");
+	metrics_tick(r->metrics, r, &r->stream, 0, true); /* the file exists from the start */
 	announce_tracing(what);
 	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb, &tick);
+	metrics_tick(r->metrics, r, &r->stream, clock_elapsed(&r->tb), true); /* the last values stay */
 	if (counting(r))
 		print_counts(r);
 	if (t->at_end)
@@ -246,6 +272,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	stream_close(&r->stream);
 	loader_close(&r->loader);
 	name_filter_free(&r->names);
+	metrics_close(r->metrics);
 	identity_resolver_free(r->resolver);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "recordnames.h"
 #include "stream.h"
+#include "toolmetrics.h"
 
 /* What a row filler and a tool's hooks see. */
 struct tool_env {
@@ -79,6 +80,8 @@ struct tool {
 	const bool *counting;
 	/* Optional: side records when the run ends (read from the program's maps). */
 	void (*at_end)(struct tool_run *run);
+	/* --metrics-dir: the tool's Prometheus families (toolmetrics.h). */
+	const struct tool_metrics *metrics;
 
 	void *priv;
 };

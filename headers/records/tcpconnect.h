@@ -35,4 +35,20 @@ struct tcpconnect_count_key {
 };
 _Static_assert(sizeof(struct tcpconnect_count_key) == 40, "count key layout");
 
+/* --metrics-dir: what the kernel sums per (cgroup, result) for Prometheus */
+struct tcpconnect_metric_key {
+	__u64 cgroup_id;            /* the caller's; 0 for an attempt begun before tracing */
+	__s32 error;                /* 0 for established, else as in the event */
+	__u32 result;               /* enum tcpconnect_result */
+};
+_Static_assert(sizeof(struct tcpconnect_metric_key) == 16, "metric key layout");
+
+#define TCPCONNECT_LATENCY_BUCKETS 20  /* the latency histogram's bounds and +Inf */
+struct tcpconnect_metric {
+	__u64 connects;             /* attempts resolved */
+	__u64 latency_ns_sum;       /* of those seen from their start */
+	__u64 latency_buckets[TCPCONNECT_LATENCY_BUCKETS]; /* per bucket, not cumulative */
+};
+_Static_assert(sizeof(struct tcpconnect_metric) == 176, "metric layout");
+
 #endif
