@@ -61,6 +61,41 @@ static __always_inline void remember_listener(void *sk)
 
 static __always_inline void *listener_from_regs(void);
 
+#ifdef METRICS
+#include "metrics.bpf.h"
+BPF_HASH(accept_metrics, struct tcpaccept_metric_key, struct tcpaccept_metric, METRICS_MAX_ENTRIES);
+BPF_ARRAY(accept_metric_zero, struct tcpaccept_metric, 1);
+
+/* One accept into the sums of its process's cgroup and listening port.
+ * The queue held backlog + 1 connections when this accept took one; the
+ * kernel refuses new ones while it holds more than backlog_max
+ * (sk_acceptq_is_full), so "over its limit" is backlog + 1 > backlog_max. */
+static __always_inline void metric_accept(const struct tcpaccept_event *ev)
+{
+	struct tcpaccept_metric_key key = {};
+	key.cgroup_id = ev->head.cgroup_id;
+	key.lport = ev->tuple.sport;
+	int zero = 0;
+	struct tcpaccept_metric *z = accept_metric_zero.lookup(&zero);
+	struct tcpaccept_metric *m = z ? accept_metrics.lookup_or_try_init(&key, z) : NULL;
+	if (!m) {
+		count_lost(); /* the table is full: said, never silent */
+		return;
+	}
+	METRIC_ADD(m->accepts, 1);
+	if (!ev->listener_known || !ev->backlog_max)
+		return;
+	u64 waiting = (u64)ev->backlog + 1;
+	if (waiting > ev->backlog_max)
+		METRIC_ADD(m->queue_full, 1);
+	u64 permille = waiting * 1000 / ev->backlog_max;
+	u32 b = ACCEPT_FILL_BUCKET(permille);
+	if (b < TCPACCEPT_FILL_BUCKETS)
+		METRIC_ADD(m->fill_buckets[b], 1);
+	METRIC_ADD(m->fill_permille_sum, permille);
+}
+#endif
+
 /* The accepted socket sk, in the accepting process's context, taken from
  * listen_sk (NULL: unknown); who, if known, asked for it (io_uring). */
 static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, const struct asker *who)
@@ -77,6 +112,16 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
+	if (listen_sk) {
+		bpf_probe_read_kernel(&ev.backlog, sizeof(ev.backlog),
+				      (const char *)listen_sk + OFF_SOCK_ACK_BACKLOG);
+		bpf_probe_read_kernel(&ev.backlog_max, sizeof(ev.backlog_max),
+				      (const char *)listen_sk + OFF_SOCK_MAX_ACK_BACKLOG);
+		ev.listener_known = 1;
+	}
+#ifdef METRICS
+	metric_accept(&ev);
+#endif
 #ifdef MODE_COUNT
 	struct tcpaccept_count_key key = {};
 	__builtin_memcpy(key.raddr, ev.tuple.daddr, 16);
@@ -85,13 +130,6 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
 	u64 zero = 0;
 	count_one(counts.lookup_or_try_init(&key, &zero));
 #else
-	if (listen_sk) {
-		bpf_probe_read_kernel(&ev.backlog, sizeof(ev.backlog),
-				      (const char *)listen_sk + OFF_SOCK_ACK_BACKLOG);
-		bpf_probe_read_kernel(&ev.backlog_max, sizeof(ev.backlog_max),
-				      (const char *)listen_sk + OFF_SOCK_MAX_ACK_BACKLOG);
-		ev.listener_known = 1;
-	}
 	emit(ctx, &ev, sizeof(ev));
 #endif
 	return 0;

@@ -140,6 +140,41 @@ static __always_inline void read_stats(const void *sk, int old, bool reset, stru
 	ev->rx_bytes = received >= fin_received ? received - fin_received : 0;
 }
 
+#ifdef METRICS
+#include "metrics.bpf.h"
+BPF_HASH(close_metrics, struct tcpclose_metric_key, struct tcpclose_metric, METRICS_MAX_ENTRIES);
+BPF_ARRAY(close_metric_zero, struct tcpclose_metric, 1);
+
+/* One close into the sums of its owner's cgroup and who closed it. */
+static __always_inline void metric_close(const struct tcpclose_event *ev)
+{
+	struct tcpclose_metric_key key = {};
+	key.cgroup_id = ev->head.cgroup_id;
+	key.closed_by = ev->closed_by;
+	int zero = 0;
+	struct tcpclose_metric *z = close_metric_zero.lookup(&zero);
+	struct tcpclose_metric *m = z ? close_metrics.lookup_or_try_init(&key, z) : NULL;
+	if (!m) {
+		count_lost(); /* the table is full: said, never silent */
+		return;
+	}
+	METRIC_ADD(m->closes, 1);
+	METRIC_ADD(m->tx_bytes, ev->tx_bytes);
+	METRIC_ADD(m->rx_bytes, ev->rx_bytes);
+	METRIC_ADD(m->retransmits, ev->retrans);
+	u32 b = CLOSE_RTT_BUCKET((u64)ev->srtt_us);
+	if (b < TCPCLOSE_RTT_BUCKETS)
+		METRIC_ADD(m->rtt_buckets[b], 1);
+	METRIC_ADD(m->srtt_us_sum, ev->srtt_us);
+	if (ev->start_seen) {
+		b = CLOSE_DURATION_BUCKET(ev->duration_ns);
+		if (b < TCPCLOSE_DURATION_BUCKETS)
+			METRIC_ADD(m->duration_buckets[b], 1);
+		METRIC_ADD(m->duration_ns_sum, ev->duration_ns);
+	}
+}
+#endif
+
 TRACEPOINT_PROBE(sock, inet_sock_set_state)
 {
 	if (args->protocol != IPPROTO_TCP)
@@ -201,6 +236,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
+#ifdef METRICS
+	metric_close(&ev);
+#endif
 	emit(args, &ev, sizeof(ev));
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* tcpaccept: which process accepts which inbound TCP connection, and how
  * full the listener's accept queue was. */
 #include "tcpaccept.h"
+#include "metrics.h"
 
 #include "errors.h"
 #include "kfeatures.h"
@@ -205,7 +206,7 @@ static const struct tool tcpaccept = {
 	.name = "tcpaccept", .summary = "Trace accepted TCP connections: which process accepted whom.",
 	.examples = examples, .options = options, .handle = handle_option, .priv = &opts, .what = "TCP accepts",
 	.bpf_text = tcpaccept_bpf_text, .fields = tcpaccept_kernel_fields, .probes = probes, .defines = mode_defines,
-	.notes = note_unseen, .counts = &counts, .counting = &opts.count, .fill = fill_row,
+	.notes = note_unseen, .counts = &counts, .counting = &opts.count, .metrics = &tcpaccept_metrics, .fill = fill_row,
 	TOOL_RECORD(struct tcpaccept_event, columns, NFIELDS), .name_base = F_NAMES, .choose_columns = choose_columns,
 };
 

@@ -1,6 +1,7 @@
 /* tcpclose: when a TCP connection ends — who owned it, how long it lived,
  * how many bytes went each way, retransmits, RTT, who closed it. */
 #include "tcpclose.h"
+#include "metrics.h"
 
 #include "parse.h"
 #include "tcpfields.h"
@@ -98,7 +99,7 @@ static const char *state_name(unsigned s)
 	return s < sizeof names / sizeof *names ? names[s] : "UNKNOWN";
 }
 
-static const char *closed_by_name(unsigned c)
+const char *tcpclose_closed_by_name(unsigned c)
 {
 	static const char *names[] = {"unknown", "local", "remote", "reset"};
 	return c < sizeof names / sizeof *names ? names[c] : "unknown";
@@ -126,7 +127,7 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 	c[F_DURATION] = seen ? cell_u64(e->duration_ns) : cell_null();
 	c[F_START_SEEN] = cell_bool(seen);
 	c[F_STATE] = cell_str(state_name(e->state));
-	c[F_CLOSED_BY] = cell_str(closed_by_name(e->closed_by));
+	c[F_CLOSED_BY] = cell_str(tcpclose_closed_by_name(e->closed_by));
 }
 
 static void choose_columns(struct column *cols, int ncols, const struct common_opts *o, void *priv)
@@ -161,7 +162,7 @@ static const struct tool tcpclose = {
 	.examples = examples, .options = options, .handle = handle_option, .bpf_text = tcpclose_bpf_text,
 	.fields = tcpclose_kernel_fields, .probes = probes, .defines = mode_defines, .loss_maps = loss_maps,
 	.what = "TCP closes", TOOL_RECORD(struct tcpclose_event, columns, NFIELDS), .name_base = F_NAMES,
-	.choose_columns = choose_columns, .fill = fill_row, .priv = &opts,
+	.choose_columns = choose_columns, .fill = fill_row, .priv = &opts, .metrics = &tcpclose_metrics,
 };
 
 int main(int argc, char **argv)

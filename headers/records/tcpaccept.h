@@ -23,4 +23,21 @@ struct tcpaccept_count_key {
 };
 _Static_assert(sizeof(struct tcpaccept_count_key) == 24, "count key layout");
 
+/* --metrics-dir: what the kernel sums per (cgroup, listening port) for Prometheus */
+struct tcpaccept_metric_key {
+	__u64 cgroup_id;            /* the accepting process's */
+	__u16 lport;                /* the listener's port */
+	__u16 _pad[3];
+};
+_Static_assert(sizeof(struct tcpaccept_metric_key) == 16, "metric key layout");
+
+#define TCPACCEPT_FILL_BUCKETS 7    /* the queue-fill histogram's bounds and +Inf */
+struct tcpaccept_metric {
+	__u64 accepts;
+	__u64 queue_full;           /* accepts that found the accept queue over its limit */
+	__u64 fill_permille_sum;    /* of the accepts whose listener was known */
+	__u64 fill_buckets[TCPACCEPT_FILL_BUCKETS];
+};
+_Static_assert(sizeof(struct tcpaccept_metric) == 80, "metric layout");
+
 #endif

@@ -55,4 +55,26 @@ struct tcpclose_conn {
 };
 _Static_assert(sizeof(struct tcpclose_conn) == 48, "tcpclose_conn layout");
 
+/* --metrics-dir: what the kernel sums per (cgroup, who closed) for Prometheus */
+struct tcpclose_metric_key {
+	__u64 cgroup_id;            /* the owner's; 0 if no owner was seen */
+	__u32 closed_by;            /* enum tcpclose_closed_by */
+	__u32 _pad;
+};
+_Static_assert(sizeof(struct tcpclose_metric_key) == 16, "metric key layout");
+
+#define TCPCLOSE_RTT_BUCKETS 15       /* the RTT histogram's bounds and +Inf */
+#define TCPCLOSE_DURATION_BUCKETS 12  /* the duration histogram's bounds and +Inf */
+struct tcpclose_metric {
+	__u64 closes;
+	__u64 tx_bytes;             /* as in the events: payload bytes acknowledged */
+	__u64 rx_bytes;
+	__u64 retransmits;          /* total_retrans of the connections */
+	__u64 srtt_us_sum;          /* every close: its smoothed RTT at the end */
+	__u64 rtt_buckets[TCPCLOSE_RTT_BUCKETS];
+	__u64 duration_ns_sum;      /* of those whose opening was seen */
+	__u64 duration_buckets[TCPCLOSE_DURATION_BUCKETS];
+};
+_Static_assert(sizeof(struct tcpclose_metric) == 264, "metric layout");
+
 #endif

@@ -16,4 +16,7 @@ extern const struct tool_metrics podnet_metrics;
  * "aborted", else the errno's name (ENETUNREACH...). */
 const char *tcpconnect_result_name(uint32_t result, int32_t error);
 
+/* tcpclose's closed_by names: "unknown", "local", "remote", "reset". */
+const char *tcpclose_closed_by_name(unsigned closed_by);
+
 #endif
