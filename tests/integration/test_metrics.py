@@ -1,0 +1,138 @@
+"""The tools' Prometheus metrics against the real engine: each tool runs
+with --metrics-dir pointed at node_exporter's textfile directory, the test
+makes known traffic inside a network namespace of its own (the tool filters
+on it, so nothing else on the machine counts), Prometheus scrapes, and
+PromQL through its HTTP API returns exactly what the test made. Root."""
+import os
+import shutil
+import subprocess
+import unittest
+
+import promrig
+from lib import PYTHON, Netns, ToolTest, Tracer
+
+# Inside the test's namespace: a listener, N connects that it accepts, and
+# M connects to a port nobody listens on (refused).
+CONNECTS = """
+import socket, sys
+n, m = int(sys.argv[1]), int(sys.argv[2])
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(64)
+for _ in range(n):
+    c = socket.create_connection(srv.getsockname()); srv.accept()[0].close(); c.close()
+closed = socket.socket(); closed.bind(("127.0.0.1", 0)); port = closed.getsockname()[1]; closed.close()
+for _ in range(m):
+    c = socket.socket()
+    assert c.connect_ex(("127.0.0.1", port)) != 0
+    c.close()
+"""
+
+# N connections: the client sends SENT bytes, the server answers ANSWER
+# bytes, the client closes first, then the server.
+TRANSFERS = """
+import socket, sys
+n, sent, answer = map(int, sys.argv[1:4])
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(64)
+for _ in range(n):
+    c = socket.create_connection(srv.getsockname()); a = srv.accept()[0]
+    c.sendall(b"x" * sent)
+    got = 0
+    while got < sent:
+        got += len(a.recv(65536))
+    a.sendall(b"y" * answer)
+    got = 0
+    while got < answer:
+        got += len(c.recv(65536))
+    c.close()
+    assert a.recv(1) == b""   # the client's FIN
+    a.close()
+"""
+
+# A listener with listen(fd, 1) that accepts only once two clients wait:
+# the first accept finds the queue over its limit (2 waiting > 1).
+QUEUE = """
+import socket, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+clients = [socket.socket() for _ in range(2)]
+for c in clients:
+    c.setblocking(False); c.connect_ex(srv.getsockname())
+time.sleep(0.5)
+for _ in clients:
+    srv.accept()[0].close()
+print(srv.getsockname()[1])
+"""
+
+
+class MetricsTest(ToolTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rig = promrig.PromRig().start()
+        cls.addClassCleanup(cls.rig.stop)
+
+    def setUp(self):
+        super().setUp()
+        self.ns = Netns(f"slmet{os.getpid() % 100000}")
+        self.addCleanup(self.ns.close)
+
+    def run_in_ns(self, code, *args):
+        return subprocess.run([*self.ns.prefix(), PYTHON, "-c", code, *map(str, args)], check=True,
+                              timeout=60, capture_output=True, text=True).stdout
+
+    def trace(self, tool, *args):
+        return Tracer(tool, "--netns", self.ns.path, "--metrics-dir", self.rig.textfile_dir,
+                      "--metrics-interval", "1", *args)
+
+    def value(self, promql, want):
+        """Waits until Prometheus answers exactly [want] (the file is
+        rewritten each second, scraped each second)."""
+        self.assertEqual(self.rig.wait_for(promql, lambda v: v == [float(want)]), [float(want)])
+
+    def check_file(self, tool):
+        """The tool's file passes Prometheus's own checker."""
+        if not shutil.which("promtool"):
+            return
+        path = os.path.join(self.rig.textfile_dir, f"{tool}.prom")
+        with open(path) as f:
+            r = subprocess.run(["promtool", "check", "metrics"], stdin=f, capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
+
+    def test_tcpconnect_counts_attempts_by_result(self):
+        t = self.trace("tcpconnect", "-j")
+        self.run_in_ns(CONNECTS, 5, 3)
+        self.value('sum(socklens_tcp_connects_total{result="established"})', 5)
+        self.value('sum(socklens_tcp_connects_total{result="refused"})', 3)
+        self.value('sum(socklens_tcp_connect_latency_seconds_count)', 8)
+        # every attempt seen from its start took less than Linux's 130 s bound
+        self.value('sum(socklens_tcp_connect_latency_seconds_bucket{le="130"})', 8)
+        self.value('sum(socklens_events_lost_total{tool="tcpconnect"})', 0)
+        self.check_file("tcpconnect")
+        self.assertEqual(t.stop(), 0)
+        # the event stream goes on beside the metrics: one record each
+        self.assertEqual(len(t.events("connect")), 8)
+
+    def test_tcpclose_counts_closes_and_bytes(self):
+        t = self.trace("tcpclose")
+        self.run_in_ns(TRANSFERS, 3, 1000, 300)
+        # both ends of each connection close inside the namespace
+        self.value("sum(socklens_tcp_closes_total)", 6)
+        self.value('sum(socklens_tcp_closes_total{closed_by="local"})', 3)
+        self.value('sum(socklens_tcp_closes_total{closed_by="remote"})', 3)
+        self.value("sum(socklens_tcp_sent_bytes_total)", 3 * (1000 + 300))
+        self.value("sum(socklens_tcp_received_bytes_total)", 3 * (1000 + 300))
+        self.value("sum(socklens_tcp_connection_duration_seconds_count)", 6)
+        self.value("sum(socklens_tcp_rtt_seconds_count)", 6)
+        self.check_file("tcpclose")
+        self.assertEqual(t.stop(), 0)
+
+    def test_tcpaccept_counts_accepts_and_a_full_queue(self):
+        t = self.trace("tcpaccept", "-j")
+        port = int(self.run_in_ns(QUEUE))
+        self.value(f'sum(socklens_tcp_accepts_total{{lport="{port}"}})', 2)
+        self.value(f'sum(socklens_tcp_accept_queue_full_total{{lport="{port}"}})', 1)
+        self.value(f'sum(socklens_tcp_accept_queue_fill_ratio_count{{lport="{port}"}})', 2)
+        self.check_file("tcpaccept")
+        self.assertEqual(t.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
