@@ -8,9 +8,11 @@
 # Options every tool shares (common/opts.c), and those that take a value.
 _socklens_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup --container --pod
   --names --no-names
-  -t --timestamp -T --time -j --json -o --output -H --no-header --duration
+  -t --timestamp -T --time -j --json -o --output -H --no-header
+  --metrics-dir --metrics-interval --metrics-max-series --duration
   --max-events --buffer-pages --perf-buffer --no-kprobes --read -v --verbose --ebpf -h --help --version'
-_socklens_common_args='-p --pid -u --uid --netns --cgroup --container --pod -o --output --duration
+_socklens_common_args='-p --pid -u --uid --netns --cgroup --container --pod -o --output
+  --metrics-dir --metrics-interval --metrics-max-series --duration
   --max-events --buffer-pages --read'
 
 # Prints the words of $1 that are not in $2.
@@ -71,7 +73,7 @@ _socklens_value()
     -o | --output) mapfile -t COMPREPLY < <(compgen -W 'text json csv raw' -- "$cur") ;;
     --proto) mapfile -t COMPREPLY < <(compgen -W 'tcp udp icmp' -- "$cur") ;;
     --netns) _socklens_netns "$cur" ;;
-    --cgroup)
+    --cgroup | --metrics-dir)
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         compopt -o filenames 2>/dev/null
         ;;

@@ -56,6 +56,13 @@ BAD_INPUT = [
     (["--buffer-pages", "3"], "3 is not a power of 2"),
     (["--buffer-pages", "0"], "out of range"),
     (["-4", "-6"], "-4 and -6 exclude each other"),
+    (["--metrics-dir", "/nonexistent/socklens-metrics"], "--metrics-dir: metrics directory"),
+    (["--metrics-dir", "/etc/hostname"], "--metrics-dir:"),
+    (["--metrics-dir", ""], "--metrics-dir: give a directory"),
+    (["--metrics-interval", "5"], "--metrics-interval and --metrics-max-series need --metrics-dir"),
+    (["--metrics-dir", "/tmp", "--metrics-interval", "0.5"], "under 1 second"),
+    (["--metrics-dir", "/tmp", "--metrics-max-series", "0"], "series count 0 out of range"),
+    (["--metrics-dir", "/tmp", "--read", "/dev/null"], "--read: metrics are counted in the kernel"),
 ]
 
 
@@ -73,7 +80,8 @@ UID_ERRORS = [(["-u", "x"], "'x' is not a valid UID"), (["-u", "-1"], "'-1' is n
               (["-u", "4294967295"], "UID 4294967295 out of range")]
 TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
-        COUNT_RAW, (["-c", "-r"], "-c and -r exclude each other")],
+        COUNT_RAW, (["-c", "-r"], "-c and -r exclude each other"),
+        (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other")],
     "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
     "podnet": port_list_errors("--port") + [
