@@ -53,6 +53,9 @@ BPF_PERCPU_ARRAY(last_wakeup, struct wakeup_state, 1);
 #endif
 static __always_inline void emit(void *ctx, void *record, u32 size)
 {
+#ifdef NO_EVENTS
+	return; /* --metrics-only: the sums are all that is kept */
+#endif
 #ifdef USE_RINGBUF
 	int zero = 0;
 	u64 flags = BPF_RB_NO_WAKEUP;

@@ -30,7 +30,7 @@
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
 	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
-	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES,
+	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY,
 };
 
 static const struct tool_option common_options[] = {
@@ -54,6 +54,7 @@ static const struct tool_option common_options[] = {
 	{"metrics-interval", OPT_METRICS_INTERVAL, "SECONDS", "rewrite the metrics file this often (default 15)"},
 	{"metrics-max-series", OPT_METRICS_MAX_SERIES, "N",
 	 "at most N label sets per metric; the others are counted as overflow (default 2000)"},
+	{"metrics-only", OPT_METRICS_ONLY, NULL, "with --metrics-dir: no event records, only the metrics"},
 	{"duration", OPT_DURATION, "SECONDS", "stop after this many seconds"},
 	{"max-events", OPT_MAX_EVENTS, "N", "stop after N events"},
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
@@ -215,6 +216,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case OPT_METRICS_MAX_SERIES:
 		o->metrics_max_series = parse_one("--metrics-max-series", "series count", arg, 1, 1000000);
 		break;
+	case OPT_METRICS_ONLY: o->metrics_only = true; break;
 	case OPT_DURATION: o->duration = parse_seconds("--duration", arg); break;
 	case OPT_MAX_EVENTS: o->max_events = parse_one("--max-events", "count", arg, 1, UINT64_MAX); break;
 	case OPT_BUFFER_PAGES:
@@ -294,8 +296,10 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	if (o->read && o->names_text)
 		usage_error("--read: names are resolved from this node's live state, not from a recording "
 			    "(--names)");
-	if ((o->metrics_interval || o->metrics_max_series) && !o->metrics_dir)
-		usage_error("--metrics-interval and --metrics-max-series need --metrics-dir");
+	if ((o->metrics_interval || o->metrics_max_series || o->metrics_only) && !o->metrics_dir)
+		usage_error("--metrics-interval, --metrics-max-series and --metrics-only need --metrics-dir");
+	if (o->metrics_only && (o->format == OUT_RAW || o->max_events))
+		usage_error("--metrics-only writes no events: -o raw and --max-events have nothing to act on");
 	if (o->read && o->metrics_dir)
 		usage_error("--read: metrics are counted in the kernel, not from a recording (--metrics-dir)");
 	if (o->read && o->ebpf)

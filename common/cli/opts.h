@@ -33,6 +33,7 @@ struct common_opts {
 	const char *metrics_dir;     /* --metrics-dir: Prometheus textfile directory, NULL: none */
 	double metrics_interval;     /* --metrics-interval seconds, 0: the default */
 	uint64_t metrics_max_series; /* --metrics-max-series, 0: the default */
+	bool metrics_only;           /* --metrics-only: no event records at all */
 };
 
 /* A tool-specific option. key is the short option character, or a value

@@ -93,7 +93,7 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	char *tool_defines = t->defines ? t->defines(o, t->priv) : strdup("");
 	if (o->metrics_dir && tool_defines) {
 		char *with = NULL, *m = metrics_defines(t->metrics);
-		if (asprintf(&with, "%s%s", tool_defines, m) < 0)
+		if (asprintf(&with, "%s%s%s", tool_defines, m, o->metrics_only ? "#define NO_EVENTS 1\n" : "") < 0)
 			runtime_error("out of memory");
 		free(m);
 		free(tool_defines);
@@ -227,6 +227,8 @@ int tool_main(const struct tool *t, int argc, char **argv)
 
 	if (r->o.metrics_dir && !t->metrics)
 		usage_error("--metrics-dir: %s has no metrics yet", t->name);
+	if (r->o.metrics_only)
+		r->o.buffer_pages = 1; /* nothing is ever written to it */
 	if (r->o.metrics_dir && !r->o.ebpf) /* a bad directory fails before anything is attached */
 		r->metrics = metrics_open(t->metrics, t->name, &r->o, t->priv);
 	if (t->names_by == NAMES_BY_NETNS && r->o.filter.names)
@@ -253,11 +255,11 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	clock_timebase(&r->tb);
 	if (r->out.format == OUT_RAW)
 		output_raw_header(&r->out, t->name, t->record_size, r->tb.wall_minus_mono_ns);
-	else if (!counting(r))
+	else if (!counting(r) && !r->o.metrics_only)
 		output_header(&r->out, &r->events);
 	char what[128];
 	snprintf(what, sizeof what, "%s%s", t->what_of ? t->what_of(&r->o) : t->what,
-		 counting(r) ? " (counting)" : "");
+		 r->o.metrics_only ? " (metrics only)" : counting(r) ? " (counting)" : "");
 	metrics_tick(r->metrics, r, &r->stream, 0, true); /* the file exists from the start */
 	announce_tracing(what);
 	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb, &tick);

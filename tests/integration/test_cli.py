@@ -59,7 +59,7 @@ BAD_INPUT = [
     (["--metrics-dir", "/nonexistent/socklens-metrics"], "--metrics-dir: metrics directory"),
     (["--metrics-dir", "/etc/hostname"], "--metrics-dir:"),
     (["--metrics-dir", ""], "--metrics-dir: give a directory"),
-    (["--metrics-interval", "5"], "--metrics-interval and --metrics-max-series need --metrics-dir"),
+    (["--metrics-interval", "5"], "--metrics-interval, --metrics-max-series and --metrics-only need --metrics-dir"),
     (["--metrics-dir", "/tmp", "--metrics-interval", "0.5"], "under 1 second"),
     (["--metrics-dir", "/tmp", "--metrics-max-series", "0"], "series count 0 out of range"),
     (["--metrics-dir", "/tmp", "--read", "/dev/null"], "--read: metrics are counted in the kernel"),

@@ -110,8 +110,8 @@ class MetricsTest(ToolTest):
         # the event stream goes on beside the metrics: one record each
         self.assertEqual(len(t.events("connect")), 8)
 
-    def test_tcpclose_counts_closes_and_bytes(self):
-        t = self.trace("tcpclose")
+    def test_tcpclose_counts_closes_and_bytes_with_metrics_only(self):
+        t = self.trace("tcpclose", "--metrics-only")
         self.run_in_ns(TRANSFERS, 3, 1000, 300)
         # both ends of each connection close inside the namespace
         self.value("sum(socklens_tcp_closes_total)", 6)
@@ -123,6 +123,7 @@ class MetricsTest(ToolTest):
         self.value("sum(socklens_tcp_rtt_seconds_count)", 6)
         self.check_file("tcpclose")
         self.assertEqual(t.stop(), 0)
+        self.assertEqual(t.out, [])  # no records, not even a header
 
     def test_tcpaccept_counts_accepts_and_a_full_queue(self):
         t = self.trace("tcpaccept", "-j")
