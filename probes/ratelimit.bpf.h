@@ -43,7 +43,10 @@ static __always_inline bool over_rate_limit(const void *record)
 		w->used++;
 		return false;
 	}
-	/* atomic: a softirq's program may interrupt this one on the CPU */
+	/* Atomic, so no record goes uncounted even when a softirq's program
+	 * interrupts this one on the CPU. The window's check and update are
+	 * not: such a nested run may let one record past the quota, never
+	 * drop one uncounted. */
 	__sync_fetch_and_add(held, 1);
 	return true;
 }
