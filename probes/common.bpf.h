@@ -1,7 +1,8 @@
 /* Shared by every tool's BPF program: the event channel, loss counting,
  * the task fields of an event. (Each tool has its filter stub, with the
  * one FILTER placeholder: tcpfilter.bpf.h for the TCP tools.)
- * Expects USE_RINGBUF and BUFFER_PAGES; the kernel fields it reads are
+ * Expects USE_RINGBUF and BUFFER_PAGES (RATE_LIMIT and NCPUS with
+ * --rate-limit: ratelimit.bpf.h); the kernel fields it reads are
  * declared beside the code (KFIELD lines, resolved by user space). */
 #include "event_common.h"
 
@@ -39,8 +40,12 @@ static __always_inline void count_one(u64 *n)
 		count_lost();
 }
 
-/* Sends one record to user space; a full buffer is counted, never silent.
- * Wakes the reader only every WAKEUP_RECORDS records or WAKEUP_NS per CPU. */
+#include "ratelimit.bpf.h"
+
+/* Sends one record to user space; a full buffer is counted, never silent,
+ * and so is a record over --rate-limit (ratelimit.bpf.h). The record must
+ * begin with struct event_head. Wakes the reader only every WAKEUP_RECORDS
+ * records or WAKEUP_NS per CPU. */
 #ifndef WAKEUP_RECORDS
 #define WAKEUP_RECORDS 256
 #endif
@@ -55,6 +60,10 @@ static __always_inline void emit(void *ctx, void *record, u32 size)
 {
 #ifdef NO_EVENTS
 	return; /* --metrics-only: the sums are all that is kept */
+#endif
+#ifdef RATE_LIMIT
+	if (over_rate_limit(record))
+		return;
 #endif
 #ifdef USE_RINGBUF
 	int zero = 0;

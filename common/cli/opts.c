@@ -26,11 +26,12 @@
 #define PID_MAX_LIMIT 4194304    /* the kernel's upper bound on pid_max */
 #define UID_MAX 4294967294ULL    /* (uid_t)-1 is "no uid" */
 #define MAX_TOOL_OPTIONS 24
+#define RATE_LIMIT_MAX 10000000  /* records per second: far above what a reader keeps up with */
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
 	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
-	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY,
+	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY, OPT_RATE_LIMIT,
 };
 
 static const struct tool_option common_options[] = {
@@ -57,6 +58,7 @@ static const struct tool_option common_options[] = {
 	{"metrics-only", OPT_METRICS_ONLY, NULL, "with --metrics-dir: no event records, only the metrics"},
 	{"duration", OPT_DURATION, "SECONDS", "stop after this many seconds"},
 	{"max-events", OPT_MAX_EVENTS, "N", "stop after N events"},
+	{"rate-limit", OPT_RATE_LIMIT, "N", "at most N events per second leave the kernel; the rest are counted"},
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
 	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
@@ -219,6 +221,9 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case OPT_METRICS_ONLY: o->metrics_only = true; break;
 	case OPT_DURATION: o->duration = parse_seconds("--duration", arg); break;
 	case OPT_MAX_EVENTS: o->max_events = parse_one("--max-events", "count", arg, 1, UINT64_MAX); break;
+	case OPT_RATE_LIMIT:
+		o->rate_limit = (uint32_t)parse_one("--rate-limit", "rate", arg, 1, RATE_LIMIT_MAX);
+		break;
 	case OPT_BUFFER_PAGES:
 		o->buffer_pages = (unsigned)parse_one("--buffer-pages", "page count", arg, 1, 262144);
 		if (o->buffer_pages & (o->buffer_pages - 1))
@@ -298,10 +303,13 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 			    "(--names)");
 	if ((o->metrics_interval || o->metrics_max_series || o->metrics_only) && !o->metrics_dir)
 		usage_error("--metrics-interval, --metrics-max-series and --metrics-only need --metrics-dir");
-	if (o->metrics_only && (o->format == OUT_RAW || o->max_events))
-		usage_error("--metrics-only writes no events: -o raw and --max-events have nothing to act on");
+	if (o->metrics_only && (o->format == OUT_RAW || o->max_events || o->rate_limit))
+		usage_error("--metrics-only writes no events: -o raw, --max-events and --rate-limit have nothing "
+			    "to act on");
 	if (o->read && o->metrics_dir)
 		usage_error("--read: metrics are counted in the kernel, not from a recording (--metrics-dir)");
+	if (o->read && o->rate_limit)
+		usage_error("--read: a recorded stream is not rate limited (--rate-limit runs in the kernel)");
 	if (o->read && o->ebpf)
 		usage_error("--read replays a recorded stream: there is no BPF program to print (--ebpf)");
 }

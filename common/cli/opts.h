@@ -24,6 +24,7 @@ struct common_opts {
 	unsigned buffer_pages;       /* ring (or per-CPU perf) buffer size in pages */
 	double duration;             /* seconds, 0 = until Ctrl-C */
 	uint64_t max_events;         /* 0 = unlimited */
+	uint32_t rate_limit;         /* --rate-limit: records per second out of the kernel, 0 = no limit */
 	const char *read;            /* --read FILE ("-": stdin): replay a raw stream, no kernel */
 	/* --container, --pod: matched again every second (common/tool/namefilter.c) */
 	struct identity_query queries[MAX_NAME_QUERIES];

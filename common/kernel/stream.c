@@ -57,24 +57,24 @@ static void open_perf(struct stream *s, int map_fd, unsigned pages)
  * tracepoint program does not run while another BPF program, or any
  * process's BPF map syscall, holds the same CPU. Each skipped run may be
  * an event lost. */
-static void add_counter(struct stream *s, struct loss_counter c)
+static void add_counter(struct stream *s, struct stream_counter c)
 {
-	if (s->ncounters == MAX_LOSS_COUNTERS)
-		runtime_error("internal error: more than %d loss counters (MAX_LOSS_COUNTERS): "
-			      "'%s' would go unreported", MAX_LOSS_COUNTERS, c.reason);
+	if (s->ncounters == MAX_STREAM_COUNTERS)
+		runtime_error("internal error: more than %d counters (MAX_STREAM_COUNTERS): "
+			      "'%s' would go unreported", MAX_STREAM_COUNTERS, c.reason);
 	s->counters[s->ncounters++] = c;
 }
 
 static void watch_skipped_runs(struct stream *s, const int *prog_fds, const int *nprogs)
 {
-	add_counter(s, (struct loss_counter){
-		.fd = -1, .reason = "probe skipped by the kernel", .prog_fds = prog_fds, .nprogs = nprogs});
+	add_counter(s, (struct stream_counter){
+		.kind = COUNTER_LOST, .fd = -1, .reason = "probe skipped by the kernel", .prog_fds = prog_fds, .nprogs = nprogs});
 }
 
-static void watch_counter(struct stream *s, int fd, const char *reason)
+static void watch_counter(struct stream *s, enum counter_kind kind, int fd, const char *reason)
 {
 	if (fd >= 0)
-		add_counter(s, (struct loss_counter){.fd = fd, .reason = reason});
+		add_counter(s, (struct stream_counter){.kind = kind, .fd = fd, .reason = reason});
 }
 
 void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
@@ -85,10 +85,12 @@ void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 	s->ctx = ctx;
 	s->max_records = max_records;
 	s->ncpus = possible_cpus();
-	watch_counter(s, loader_map_fd(l, "lost"), "buffer full");
+	watch_counter(s, COUNTER_LOST, loader_map_fd(l, "lost"), "buffer full");
 	watch_skipped_runs(s, l->prog_fds, &l->nprobes);
 	for (const struct loss_map *m = extra; m && m->map; m++)
-		watch_counter(s, loader_map_fd(l, m->map), m->reason);
+		watch_counter(s, COUNTER_LOST, loader_map_fd(l, m->map), m->reason);
+	/* compiled in only with --rate-limit (probes/ratelimit.bpf.h) */
+	watch_counter(s, COUNTER_RATE_LIMITED, loader_map_fd(l, "rate_limited"), "over --rate-limit");
 	int fd = loader_map_fd(l, "events");
 	if (fd < 0)
 		runtime_error("internal error: the program has no events map");
@@ -110,7 +112,7 @@ int stream_poll(struct stream *s, int timeout_ms)
 	return perf_reader_poll(s->nreaders, (struct perf_reader **)s->readers, timeout_ms);
 }
 
-static uint64_t skipped_runs(const struct loss_counter *c)
+static uint64_t skipped_runs(const struct stream_counter *c)
 {
 	uint64_t sum = 0;
 	for (int i = 0; i < *c->nprogs; i++) {
@@ -122,7 +124,7 @@ static uint64_t skipped_runs(const struct loss_counter *c)
 	return sum;
 }
 
-static uint64_t counter_total(const struct stream *s, const struct loss_counter *c)
+static uint64_t counter_total(const struct stream *s, const struct stream_counter *c)
 {
 	if (c->prog_fds)
 		return skipped_runs(c);
@@ -136,17 +138,25 @@ static uint64_t counter_total(const struct stream *s, const struct loss_counter 
 	return sum;
 }
 
-void stream_take_losses(struct stream *s, void (*report)(void *ctx, const char *reason, uint64_t n),
-			void *ctx)
+void stream_take_counts(struct stream *s, counter_report_fn report, void *ctx)
 {
 	for (int i = 0; i < s->ncounters; i++) {
-		struct loss_counter *c = &s->counters[i];
+		struct stream_counter *c = &s->counters[i];
 		uint64_t total = counter_total(s, c);
 		uint64_t n = total - c->seen;
 		c->seen = total;
 		if (n)
-			report(ctx, c->reason, n);
+			report(ctx, c->kind, c->reason, n);
 	}
+}
+
+uint64_t stream_total(const struct stream *s, enum counter_kind kind)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < s->ncounters; i++)
+		if (s->counters[i].kind == kind)
+			sum += s->counters[i].seen;
+	return sum;
 }
 
 void stream_close(struct stream *s)

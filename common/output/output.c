@@ -217,6 +217,28 @@ void output_lost(struct output *o, uint64_t lost, const char *reason)
 	output_record(o, &record_lost, c);
 }
 
+static void rate_limited_note(const struct cell *c)
+{
+	note("suppressed %llu events (over --rate-limit)", (unsigned long long)c[RATE_LIMITED_COUNT].u);
+}
+
+static const struct column rate_limited_columns[] = {
+	{NULL, 0, "type", false, RATE_LIMITED_TYPE},
+	{NULL, 0, "suppressed", false, RATE_LIMITED_COUNT},
+};
+
+/* Like lost: a row in JSON, a stderr line where stdout is a table or raw. */
+const struct record_kind record_rate_limited = {
+	rate_limited_columns, RATE_LIMITED_NFIELDS, FORMAT_BIT(OUT_JSON),
+	FORMAT_BIT(OUT_TEXT) | FORMAT_BIT(OUT_CSV) | FORMAT_BIT(OUT_RAW), rate_limited_note,
+};
+
+void output_rate_limited(struct output *o, uint64_t suppressed)
+{
+	struct cell c[RATE_LIMITED_NFIELDS] = {cell_str("rate_limited"), cell_u64(suppressed)};
+	output_record(o, &record_rate_limited, c);
+}
+
 void row_reset(struct row *r, const bool *shown)
 {
 	memset(r->cells, 0, sizeof r->cells);

@@ -1,4 +1,5 @@
-/* The one way out for every record kind (event, lost, skipped, count):
+/* The one way out for every record kind (event, lost, rate limited,
+ * skipped, count):
  * columns described once (text header and width, JSON/CSV key), and per
  * kind the formats in which it is a row on stdout and those in which it is
  * a line on stderr. Events also go out raw, as the kernel wrote them. */
@@ -98,6 +99,12 @@ enum { LOST_TYPE, LOST_COUNT, LOST_REASON, LOST_NFIELDS };
 extern const struct record_kind record_lost;
 /* Events lost: in-stream for JSON, on stderr otherwise. */
 void output_lost(struct output *o, uint64_t lost, const char *reason);
+/* rate_limited: cells type, suppressed (events --rate-limit held back in
+ * the kernel since the last such record). */
+enum { RATE_LIMITED_TYPE, RATE_LIMITED_COUNT, RATE_LIMITED_NFIELDS };
+extern const struct record_kind record_rate_limited;
+/* Events held back by --rate-limit: in-stream for JSON, on stderr otherwise. */
+void output_rate_limited(struct output *o, uint64_t suppressed);
 
 /* Flushes the output; a closed pipe ends the tool quietly with status 0. */
 void output_flush(struct output *o);

@@ -31,9 +31,13 @@ void announce_tracing(const char *what)
 	fprintf(stderr, "Tracing %s... Ctrl-C to end.\n", what);
 }
 
-static void report_lost(void *ctx, const char *reason, uint64_t n)
+/* A counter grew: its record, where it happened in the stream. */
+static void report_count(void *ctx, enum counter_kind kind, const char *reason, uint64_t n)
 {
-	output_lost(ctx, n, reason);
+	if (kind == COUNTER_RATE_LIMITED)
+		output_rate_limited(ctx, n);
+	else
+		output_lost(ctx, n, reason);
 }
 
 void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
@@ -56,7 +60,7 @@ void run_until_done(struct stream *s, struct output *o, double duration, uint64_
 		 * skips tracepoint programs on this CPU: a few times a second */
 		double now = clock_elapsed(tb);
 		if (now - last_loss_check >= 0.1 || n == 0) {
-			stream_take_losses(s, report_lost, o);
+			stream_take_counts(s, report_count, o);
 			last_loss_check = now;
 		}
 		output_flush(o);
@@ -69,16 +73,19 @@ void run_until_done(struct stream *s, struct output *o, double duration, uint64_
 	}
 	while (stream_poll(s, 0) > 0 && !(max_events && s->delivered >= max_events))
 		; /* what is still in the buffer is delivered, not dropped */
-	stream_take_losses(s, report_lost, o);
+	stream_take_counts(s, report_count, o);
 	output_flush(o);
 }
 
-void report_loss_summary(const struct stream *s)
+void report_loss_summary(const struct stream *s, uint32_t rate_limit)
 {
 	for (int i = 0; i < s->ncounters; i++) {
 		uint64_t n = s->counters[i].seen;
-		if (n)
+		if (n && s->counters[i].kind == COUNTER_LOST)
 			note("%llu events lost in all (%s)%s", (unsigned long long)n, s->counters[i].reason,
 			     i == 0 ? ": the reader fell behind; a larger --buffer-pages helps" : "");
 	}
+	uint64_t held = stream_total(s, COUNTER_RATE_LIMITED);
+	if (held)
+		note("%llu events suppressed in all by --rate-limit %u/s", (unsigned long long)held, rate_limit);
 }

@@ -20,12 +20,14 @@ struct tick {
 };
 
 /* Polls until Ctrl-C, duration seconds since tb's start (0: none),
- * max_events (0: none) or a reader that went away. Reports losses as they
- * happen; flushes output after every batch; runs tick (if fn) every second. */
+ * max_events (0: none) or a reader that went away. Reports losses and
+ * records held back by --rate-limit as they happen; flushes output after
+ * every batch; runs tick (if fn) every second. */
 void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
 		    const struct timebase *tb, const struct tick *tick);
 
-/* The closing line on stderr when anything was lost. */
-void report_loss_summary(const struct stream *s);
+/* The closing lines on stderr when anything was lost or held back by
+ * --rate-limit (rate_limit: its value, records per second). */
+void report_loss_summary(const struct stream *s, uint32_t rate_limit);
 
 #endif

@@ -107,11 +107,15 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 
 	char *filter = filter_text(&o->filter);
 	char *defines = NULL;
+	char rate[64] = "";
+	if (o->rate_limit) /* probes/ratelimit.bpf.h: each CPU's share of the limit */
+		snprintf(rate, sizeof rate, "#define RATE_LIMIT %uU\n#define NCPUS %d\n", o->rate_limit,
+			 possible_cpus());
 	/* kprobe functions are compiled only where they can be attached */
 	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
 	if (!filter || !tool_defines ||
-	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
-		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, filter_defines(&o->filter),
+	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
+		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, rate, filter_defines(&o->filter),
 		     tool_defines, layout.defines) < 0)
 		runtime_error("out of memory");
 	char *text = bpf_text_build(defines, t->bpf_text, filter);
@@ -218,6 +222,8 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		t->validate(&r->o, t->priv);
 	if (counting(r) && r->o.format == OUT_RAW)
 		usage_error("-c cannot be combined with -o raw: counts are not event records");
+	if (counting(r) && r->o.rate_limit)
+		usage_error("-c cannot be combined with --rate-limit: counts are never rate limited");
 	if (r->o.read) {
 		if (counting(r))
 			usage_error("--read: a recorded stream holds events, not counts (-c)");
@@ -270,7 +276,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		t->at_end(r);
 	output_flush(&r->out);
 
-	report_loss_summary(&r->stream);
+	report_loss_summary(&r->stream, r->o.rate_limit);
 	stream_close(&r->stream);
 	loader_close(&r->loader);
 	name_filter_free(&r->names);

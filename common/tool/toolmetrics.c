@@ -16,7 +16,7 @@ struct metrics_run {
 	struct metric_textfile *file;
 	struct identity_resolver *names;   /* NULL: --no-names */
 	struct identity_cache *kept;       /* cgroup id -> its names, once found */
-	struct metric_family *lost;
+	struct metric_family *lost, *rate_limited;
 	double interval, last_write;
 	size_t max_series;
 	char last_error[512];              /* said once until it changes */
@@ -65,8 +65,11 @@ struct metrics_run *metrics_open(const struct tool_metrics *tm, const char *tool
 	m->lost = metric_counter(m->registry, "socklens_events_lost_total",
 				 "Events the tool could not deliver or keep, by reason (as in its lost records).",
 				 (const char *const[]){"tool", "reason", NULL}, 64);
-	if (!m->lost)
-		runtime_error("internal error: the lost family cannot be registered");
+	m->rate_limited = metric_counter(m->registry, "socklens_events_rate_limited_total",
+					 "Events --rate-limit kept from the output (the metrics still count them).",
+					 (const char *const[]){"tool", NULL}, 1);
+	if (!m->lost || !m->rate_limited)
+		runtime_error("internal error: the stream's families cannot be registered");
 	tm->setup(m, m->registry, o, priv);
 	return m;
 }
@@ -126,8 +129,11 @@ static void stream_counters(struct metrics_run *m, const struct stream *s)
 {
 	metric_family_zero(m->lost);
 	for (int i = 0; s && i < s->ncounters; i++)
-		metric_counter_add(metric_series(m->lost, (const char *const[]){m->tool, s->counters[i].reason}),
-				   s->counters[i].seen);
+		if (s->counters[i].kind == COUNTER_LOST)
+			metric_counter_add(metric_series(m->lost, (const char *const[]){m->tool, s->counters[i].reason}),
+					   s->counters[i].seen);
+	metric_counter_set(metric_series(m->rate_limited, (const char *const[]){m->tool}),
+			   s ? stream_total(s, COUNTER_RATE_LIMITED) : 0);
 }
 
 void metrics_tick(struct metrics_run *m, struct tool_run *run, const struct stream *s, double now_s, bool force)

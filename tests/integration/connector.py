@@ -4,9 +4,13 @@ then makes one TCP connect and prints what its socket saw as JSON:
 {"pid", "tid", "comm", "laddr", "lport", "raddr", "rport", "errno"}.
 
 usage: connector.py FAMILY(4|6) ADDR PORT [--name COMM] [--wait] [--count N]
+                    [--seconds S [--interval I]]
                     [--mode timeout|blocking|nonblocking|sendto|sendmsg]
 
-With --count N it makes N connects, one socket each, and reports the last.
+With --count N it makes N connects, one socket each, and reports the last;
+with --seconds S it connects for S seconds instead, pausing I seconds
+between connects (a steady storm of a known rate). "connects" in the
+report says how many it made.
 --mode: how connect() is called: timeout (the default: Python's 5 s
 timeout, a non-blocking connect() and poll underneath), blocking (one
 connect() that waits), nonblocking (connect(), then poll and SO_ERROR, as
@@ -22,6 +26,7 @@ import select
 import socket
 import sys
 import threading
+import time
 
 PR_SET_NAME = 15
 
@@ -65,17 +70,23 @@ def main():
     af = socket.AF_INET6 if family == "6" else socket.AF_INET
     count = int(args[args.index("--count") + 1]) if "--count" in args else 1
     mode = args[args.index("--mode") + 1] if "--mode" in args else "timeout"
-    for i in range(count):
+    end = time.monotonic() + float(args[args.index("--seconds") + 1]) if "--seconds" in args else None
+    interval = float(args[args.index("--interval") + 1]) if "--interval" in args else 0
+    i = 0
+    while True:
         s = socket.socket(af, socket.SOCK_STREAM)
         err = connect(s, addr, port, mode)
         local = s.getsockname()
-        if i < count - 1:
-            s.close()
+        i += 1
+        if (i >= count) if end is None else (time.monotonic() >= end):
+            break
+        s.close()
+        time.sleep(interval)
     print(json.dumps({
         "pid": os.getpid(), "tid": threading.get_native_id(),
         "comm": open("/proc/self/comm").read().strip(),
         "laddr": local[0], "lport": local[1], "raddr": addr, "rport": port,
-        "errno": errno.errorcode.get(err, "0") if err else "0",
+        "errno": errno.errorcode.get(err, "0") if err else "0", "connects": i,
     }), flush=True)
     s.close()
 

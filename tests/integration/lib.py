@@ -164,9 +164,10 @@ def connect(family, addr, port, name=None, prefix=(), count=1, mode=None, **pope
 class WaitingConnector:
     """A child that exists before the tracer starts (for -p) and connects on go()."""
 
-    def __init__(self, family, addr, port, name=None, prefix=(), mode=None, **popen):
+    def __init__(self, family, addr, port, name=None, prefix=(), mode=None, more=(), **popen):
+        """more: further connector.py options (--count, --seconds...)."""
         cmd = [*prefix, PYTHON, CONNECTOR, str(family), addr, str(port), "--wait",
-               *connector_options(name, mode)]
+               *connector_options(name, mode), *more]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, **popen)
         self.pid = json.loads(self.proc.stdout.readline())["ready"]
 

@@ -63,6 +63,13 @@ BAD_INPUT = [
     (["--metrics-dir", "/tmp", "--metrics-interval", "0.5"], "under 1 second"),
     (["--metrics-dir", "/tmp", "--metrics-max-series", "0"], "series count 0 out of range"),
     (["--metrics-dir", "/tmp", "--read", "/dev/null"], "--read: metrics are counted in the kernel"),
+    (["--rate-limit", "0"], "rate 0 out of range 1-10000000"),
+    (["--rate-limit", "10000001"], "rate 10000001 out of range 1-10000000"),
+    (["--rate-limit", "abc"], "'abc' is not a valid rate"),
+    (["--rate-limit", "-5"], "'-5' is not a valid rate"),
+    (["--rate-limit", "1.5"], "'1.5' is not a valid rate"),
+    (["--rate-limit"], "needs a value"),
+    (["--read", "/missing", "--rate-limit", "10"], "--read: a recorded stream is not rate limited"),
 ]
 
 
@@ -76,14 +83,15 @@ def port_list_errors(opt):
 
 # and each tool's own
 COUNT_RAW = (["-c", "-o", "raw"], "-c cannot be combined with -o raw")
+COUNT_RATE = (["-c", "--rate-limit", "100"], "counts are never rate limited")
 UID_ERRORS = [(["-u", "x"], "'x' is not a valid UID"), (["-u", "-1"], "'-1' is not a valid UID"),
               (["-u", "4294967295"], "UID 4294967295 out of range")]
 TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
-        COUNT_RAW, (["-c", "-r"], "-c and -r exclude each other"),
+        COUNT_RAW, COUNT_RATE, (["-c", "-r"], "-c and -r exclude each other"),
         (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other")],
     "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
-        COUNT_RAW, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
+        COUNT_RAW, COUNT_RATE, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
     "podnet": port_list_errors("--port") + [
         (["-u", "0"], "unknown option '-u'"),
         (["--ip", "300.1.1.1"], "'300.1.1.1' is not an IPv4 or IPv6 address"),
@@ -119,7 +127,7 @@ class CliTest(unittest.TestCase):
     def test_help_lists_every_option_and_examples(self):
         common = ("--pid", "--ipv4", "--ipv6", "--timestamp", "--time",
                   "--json", "--output", "--no-header", "--netns", "--cgroup", "--duration",
-                  "--max-events", "--buffer-pages", "--perf-buffer", "--verbose", "--ebpf",
+                  "--max-events", "--rate-limit", "--buffer-pages", "--perf-buffer", "--verbose", "--ebpf",
                   "--help", "--version")
         own = {"tcpconnect": ("--port", "--count", "--result", "--lport", "--print-uid", "-U", "-L",
                               "-r", "-P", "-c"),
@@ -181,6 +189,15 @@ class CliTest(unittest.TestCase):
         self.assertIn("#define MODE_COUNT 1", run("--ebpf", "-c").stdout.decode())
         self.assertIn("#define MODE_LPORT 1", run("--ebpf", "-L").stdout.decode())
         self.assertIn("#define BUFFER_PAGES 64", run("--ebpf", "--buffer-pages", "64").stdout.decode())
+
+    def test_rate_limit_is_in_the_program_only_when_asked(self):
+        for name in TOOLS:
+            with self.subTest(tool=name):
+                text = run("--ebpf", "--rate-limit", "1000", name=name).stdout.decode()
+                self.assertIn("#define RATE_LIMIT 1000U\n", text)
+                self.assertRegex(text, r"#define NCPUS \d+\n")
+                self.assertIn("if (over_rate_limit(record))", text)
+                self.assertNotIn("#define RATE_LIMIT", run("--ebpf", name=name).stdout.decode())
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to become another user")
     def test_unprivileged_user_gets_exit_1_naming_the_privilege(self):

@@ -1,14 +1,16 @@
 """tcpclose against real loopback traffic, as root: exact byte counts,
 the owner rather than a softirq bystander, who closed, filters."""
+import csv
 import json
 import os
+import re
 import socket
 import struct
 import subprocess
 import time
 import unittest
 
-from lib import PYTHON, Netns, ToolTest, Tracer, Transfer, netns_inode
+from lib import PYTHON, Netns, ToolTest, Tracer, Transfer, connect, listener, netns_inode
 
 # A loopback connection made at once; on a line on stdin the accepted side
 # closes abortively (SO_LINGER 0: RST), then the client side closes.
@@ -239,11 +241,28 @@ class TcpcloseTest(ToolTest):
         t = Tracer("tcpclose", "-s")
         x = Transfer(4, 1500, 600)
         t.stop()
-        import csv
         rows = list(csv.DictReader(l.decode() for l in t.out))
         [cli] = [r for r in rows if (r["lport"], r["rport"]) == (str(x.client["lport"]), str(x.port))]
         self.assertEqual((cli["tx_bytes"], cli["rx_bytes"], cli["closed_by"]), ("1500", "600", "local"))
         self.assertEqual(cli["pid"], str(x.client["pid"]))
+
+    def test_rate_limit_says_on_stderr_what_it_held_back(self):
+        """CSV, as text: stdout keeps only rows; what --rate-limit held back is
+        a line on stderr where it happened, and the exit summary adds it up."""
+        port = listener().getsockname()[1]
+        n = 20
+        t = Tracer("tcpclose", "-s", "--rate-limit", "1", "-D", str(port))
+        connect(4, "127.0.0.1", port, count=n)   # the client side closes each
+        t.stop()
+        rows = list(csv.DictReader(l.decode() for l in t.out))
+        err = "".join(t.err)
+        held = sum(int(m) for m in re.findall(r"^tcpclose: suppressed (\d+) events \(over --rate-limit\)$",
+                                               err, re.M))
+        lost = sum(int(m) for m in re.findall(r"^tcpclose: lost (\d+) events", err, re.M))
+        self.assertGreater(held, 0, err)
+        self.assertLessEqual(len(rows) + held, n, err)
+        self.assertGreaterEqual(len(rows) + held + lost, n, err)
+        self.assertIn(f"tcpclose: {held} events suppressed in all by --rate-limit 1/s\n", t.err)
 
     def test_pid_filter_keeps_the_owner(self):
         t = Tracer("tcpclose", "-j", "-p", str(os.getpid()))

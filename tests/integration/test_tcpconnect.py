@@ -1,4 +1,5 @@
 """tcpconnect against real loopback traffic, as root."""
+import collections
 import json
 import os
 import shutil
@@ -337,6 +338,33 @@ class TcpconnectTest(ToolTest):
         self.assertGreater(lost, 0, "the buffer never filled: the test proves nothing")
         self.assertEqual(events + lost, n)
         self.assertTrue(any("events lost in all" in l for l in t.err), t.err)
+
+    def test_rate_limit_keeps_each_second_to_n_and_counts_the_rest(self):
+        """A steady storm over a few seconds from one process against
+        --rate-limit R: no whole second of ts_ns holds more than R events, and
+        every connect is an event, a suppressed one or a lost one."""
+        rate, seconds, port = 100, 3, closed_port(4)
+        storm = WaitingConnector(4, "127.0.0.1", port, name="conn-rate", mode="blocking",
+                                 more=("--seconds", str(seconds), "--interval", "0.0005"))
+        t = Tracer("tcpconnect", "-j", "--rate-limit", str(rate), "-p", str(storm.pid), "-P", str(port))
+        made = storm.go()["connects"]
+        t.stop()
+        if made < 2 * rate * seconds:
+            self.skipTest(f"{made} connects in {seconds} s: too slow a machine to pass the limit")
+        events = t.events()
+        per_second = collections.Counter(e["ts_ns"] // 10**9 for e in events)
+        suppressed = sum(r["suppressed"] for r in t.events("rate_limited"))
+        lost = {}
+        for r in t.events("lost"):
+            lost[r["reason"]] = lost.get(r["reason"], 0) + r["lost"]
+        self.assertGreater(suppressed, 0, t.err)
+        self.assertLessEqual(max(per_second.values()), rate, per_second)
+        # exact, but for runs the kernel skipped (each may or may not have been a connect)
+        exact = len(events) + suppressed + lost.get("buffer full", 0)
+        self.assertLessEqual(exact, made, lost)
+        self.assertGreaterEqual(exact + lost.get("probe skipped by the kernel", 0), made, lost)
+        self.assertIn(f"tcpconnect: {suppressed} events suppressed in all by --rate-limit {rate}/s\n",
+                      t.err)
 
     def test_count_mode_counts_in_the_kernel(self):
         a, b = listener(4), listener(4)

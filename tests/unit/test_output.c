@@ -78,6 +78,24 @@ int main(void)
 	CHECK_STR(buf, "{\"type\":\"lost\",\"lost\":3,\"reason\":\"buffer full\"}\n");
 	free(buf);
 
+	/* records held back by --rate-limit: the same, with their own type */
+	buf = NULL;
+	output_init(&o, OUT_JSON, true);
+	o.f = open_memstream(&buf, &size);
+	output_rate_limited(&o, 41);
+	fclose(o.f);
+	CHECK_STR(buf, "{\"type\":\"rate_limited\",\"suppressed\":41}\n");
+	free(buf);
+
+	/* in text they go to stderr only: stdout stays the table */
+	buf = NULL;
+	output_init(&o, OUT_TEXT, true);
+	o.f = open_memstream(&buf, &size);
+	output_rate_limited(&o, 41);
+	fclose(o.f);
+	CHECK_STR(buf, "");
+	free(buf);
+
 	/* raw: 40-byte header with the clock anchor, then records as they are */
 	buf = NULL;
 	output_init(&o, OUT_RAW, true);
