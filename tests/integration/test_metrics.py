@@ -110,6 +110,18 @@ class MetricsTest(ToolTest):
         # the event stream goes on beside the metrics: one record each
         self.assertEqual(len(t.events("connect")), 8)
 
+    def test_metrics_see_what_the_rate_limit_holds_back(self):
+        t = self.trace("tcpconnect", "-j", "--rate-limit", "1")
+        self.run_in_ns(CONNECTS, 6, 2)
+        self.value("sum(socklens_tcp_connects_total)", 8)
+        self.assertEqual(t.stop(), 0)
+        events = len(t.events("connect"))
+        suppressed = sum(r["suppressed"] for r in t.events("rate_limited"))
+        self.assertEqual(events + suppressed, 8)
+        self.assertLess(events, 8)
+        # the file written at exit holds the tool's final count
+        self.value('socklens_events_rate_limited_total{tool="tcpconnect"}', suppressed)
+
     def test_tcpclose_counts_closes_and_bytes_with_metrics_only(self):
         t = self.trace("tcpclose", "--metrics-only")
         self.run_in_ns(TRANSFERS, 3, 1000, 300)
