@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 from lib import tool
@@ -245,6 +246,41 @@ class CompletionTest(unittest.TestCase):
                     got = complete(name, "--cgroup", ROOT + "/do")
                     self.assertIn(ROOT + "/docs", got)
                     self.assertNotIn(ROOT + "/README.md", complete(name, "--cgroup", ROOT + "/R"))
+
+
+class KubernetesPageTest(unittest.TestCase):
+    """docs/kubernetes.md's Prometheus part: the alert rules load in
+    Prometheus (promtool check rules), and every metric they and the
+    families table name is one a tool's man page documents."""
+
+    def setUp(self):
+        page = read(os.path.join(ROOT, "docs", "kubernetes.md"))
+        start = page.index("## Prometheus metrics")
+        self.page = page[start:page.index("\n## ", start)]
+
+    def rules_block(self):
+        blocks = re.findall(r"```\n(.*?)```", self.page, re.S)
+        rules = [b for b in blocks if b.startswith("groups:") and "name: socklens-metrics" in b]
+        self.assertEqual(len(rules), 1, "one block of alert rules")
+        return rules[0]
+
+    def test_alert_rules_pass_promtool(self):
+        if not shutil.which("promtool"):
+            self.skipTest("promtool not installed (apt-get install prometheus)")
+        with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+            f.write(self.rules_block())
+            f.flush()
+            r = subprocess.run(["promtool", "check", "rules", f.name], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_named_metrics_are_documented(self):
+        pages = "".join(unroff(read(os.path.join(MAN_DIR, f"{t}.8"))) for t in TOOLS)
+        named = set(re.findall(r"socklens_[a-z_]+", self.page))
+        suffixes = ("_bucket", "_sum", "_count")
+        for m in sorted(named):
+            base = next((m[:-len(x)] for x in suffixes if m.endswith(x)), m)
+            with self.subTest(metric=m):
+                self.assertIn(base, pages)
 
 
 if __name__ == "__main__":
