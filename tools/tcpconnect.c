@@ -131,8 +131,9 @@ static const struct column count_columns[] = {
 	{"RPORT", -6, "rport", true, K_RPORT}, {"CONNECTS", 8, "connects", true, K_CONNECTS},
 };
 
-static void fill_count(struct row *row, const void *key, uint64_t n)
+static void fill_count(const struct tool_env *env, struct row *row, const void *key, const uint64_t *n)
 {
+	(void)env;
 	const struct tcpconnect_count_key *k = key;
 	char *laddr = row_text(row, ADDR_TEXT_LEN), *raddr = row_text(row, ADDR_TEXT_LEN);
 	fmt_addr(laddr, ADDR_TEXT_LEN, k->family, k->saddr);
@@ -143,12 +144,12 @@ static void fill_count(struct row *row, const void *key, uint64_t n)
 	c[K_LADDR] = cell_str(laddr);
 	c[K_RADDR] = cell_str(raddr);
 	c[K_RPORT] = cell_u64(k->dport);
-	c[K_CONNECTS] = cell_u64(n);
+	c[K_CONNECTS] = cell_u64(n[0]);
 }
 
 static const struct count_desc counts = {
-	"counts", sizeof(struct tcpconnect_count_key), count_columns,
-	sizeof count_columns / sizeof *count_columns, fill_count,
+	.map = "counts", .key_size = sizeof(struct tcpconnect_count_key), .nvalues = 1, .cols = count_columns,
+	.ncols = sizeof count_columns / sizeof *count_columns, .nfields = K_CONNECTS + 1, .fill = fill_count,
 };
 
 /* The loader notes a kprobe that failed to attach; where kprobes are not
