@@ -35,6 +35,7 @@ static const char examples[] =
 	"  tcpaccept -p 181             # only process 181 (a server's workers: list them)\n"
 	"  tcpaccept -P 80,443          # only on local ports 80 and 443\n"
 	"  tcpaccept -c                 # count per local port and client, print on Ctrl-C\n"
+	"  tcpaccept -i 10              # the same every 10 seconds\n"
 	"  tcpaccept -j | jq 'select(.backlog_max > 0 and .backlog >= .backlog_max)'  # a full queue\n";
 
 static void handle_option(int key, const char *arg, struct common_opts *o, void *ctx)

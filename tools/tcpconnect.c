@@ -40,6 +40,7 @@ static const char examples[] =
 	"  tcpconnect -P 80,443         # only connects to ports 80 and 443\n"
 	"  tcpconnect -r                # outcome (established, refused...) and latency\n"
 	"  tcpconnect -c                # count connects per destination, print on Ctrl-C\n"
+	"  tcpconnect -i 5 3            # the same for three 5-second windows, then exit\n"
 	"  tcpconnect --netns /run/netns/pod1 -j | jq .raddr\n";
 
 static void handle_option(int key, const char *arg, struct common_opts *o, void *ctx)
