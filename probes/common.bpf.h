@@ -31,13 +31,20 @@ static __always_inline void count_lost(void)
 		(*n)++;
 }
 
+/* Adds by to a -c counter (NULL: its table was full, counted as lost).
+ * Atomic: the same key counts on every CPU at once. */
+static __always_inline void count_add(u64 *n, u64 by)
+{
+	if (n)
+		__sync_fetch_and_add(n, by);
+	else
+		count_lost();
+}
+
 /* One more for a -c counter (NULL: its table was full, counted as lost). */
 static __always_inline void count_one(u64 *n)
 {
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		count_lost();
+	count_add(n, 1);
 }
 
 #include "ratelimit.bpf.h"

@@ -1,7 +1,11 @@
 /* podnet: what the kernel's network stack does with one pod's packets.
  * Raw tracepoints hand us the sk_buff (and sock); packet headers are read
  * at offsets from BTF. Each event is labelled with the network namespace
- * of its device (or socket), which is what selects a pod. */
+ * of its device (or socket), which is what selects a pod.
+ * Modes (user space defines them):
+ *   COUNT_PACKETS  count each packet event that passes the filters in the
+ *                  packet_counts map (before sampling), besides emitting it
+ *   MODE_COUNT     emit nothing: only the counts (with COUNT_PACKETS) */
 #include <asm/ptrace.h>
 #include "podnet.h"
 #include "common.bpf.h"
@@ -494,7 +498,33 @@ static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at
 		parse_packet(l3, ev);
 }
 
-/* Filters, sampling, the owner where there is one, then out. */
+#ifdef COUNT_PACKETS
+#ifndef COUNT_ENTRIES
+#define COUNT_ENTRIES 16384
+#endif
+BPF_HASH(packet_counts, struct podnet_count_key, struct podnet_count_value, COUNT_ENTRIES);
+
+/* Reason and code only for drops: other events' keys stay one per
+ * namespace, interface and kind. */
+static __always_inline void count_packet(const struct podnet_event *ev)
+{
+	struct podnet_count_key key = {};
+	struct podnet_count_value zero = {};
+	key.netns = ev->head.netns;
+	key.event = ev->event;
+	__builtin_memcpy(key.ifname, ev->ifname, sizeof(key.ifname));
+	if (ev->event == EVENT_DROP) {
+		key.reason = ev->reason;
+		key.location = ev->location;
+	}
+	struct podnet_count_value *v = packet_counts.lookup_or_try_init(&key, &zero);
+	count_one(v ? &v->packets : NULL);
+	if (v)
+		__sync_fetch_and_add(&v->bytes, ev->len);
+}
+#endif
+
+/* Filters, counting, sampling, the owner where there is one, then out. */
 static __always_inline int report(void *ctx, struct podnet_event *ev)
 {
 	u64 name[2] = {};
@@ -507,6 +537,12 @@ static __always_inline int report(void *ctx, struct podnet_event *ev)
 		count_skipped(SKIPPED_FILTER);
 		return 0;
 	}
+#ifdef COUNT_PACKETS
+	count_packet(ev);
+#endif
+#ifdef MODE_COUNT
+	return 0;
+#else
 #if SAMPLE_EVERY > 1
 	if (bpf_get_prandom_u32() % SAMPLE_EVERY != 0) {
 		count_skipped(SKIPPED_SAMPLE);
@@ -521,6 +557,7 @@ static __always_inline int report(void *ctx, struct podnet_event *ev)
 	}
 	emit(ctx, ev, sizeof(*ev));
 	return 0;
+#endif
 }
 
 static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data)

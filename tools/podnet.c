@@ -2,6 +2,7 @@
  * received, delivered, queued, transmitted, forwarded, dropped (and why),
  * reset, retransmitted. A pod is a network namespace. */
 #include "podnet.h"
+#include "metrics.h"
 
 #include "errors.h"
 #include "fmt.h"
@@ -27,6 +28,7 @@ enum {
 
 struct podnet_opts {
 	unsigned sample;   /* 1 in N */
+	bool count;        /* -c */
 	const char **reasons;   /* skb_drop_reason names from BTF */
 	int nreasons;
 };
@@ -40,6 +42,8 @@ static const struct tool_option options[] = {
 	{"port", OPT_PORT, "PORT[,PORT...]", "only packets from or to these ports"},
 	{"drops", OPT_DROPS, NULL, "only drops"},
 	{"sample", OPT_SAMPLE, "N", "report 1 packet in N, chosen at random in the kernel"},
+	{"count", 'c', NULL, "count packets per pod, interface, event and drop reason in the kernel; "
+			     "print on exit"},
 	{0},
 };
 
@@ -53,6 +57,8 @@ static const char examples[] =
 	"  podnet --pod shop/checkout -j         # one pod by name, followed across restarts\n"
 	"  podnet --cgroup /sys/fs/cgroup/kubepods.slice/kubepods-pod1234.slice\n"
 	"  podnet --drops -j | jq -r .reason     # why packets are dropped, every pod\n"
+	"  podnet -c -i 10                       # packets per pod, interface, event every 10 s\n"
+	"  podnet --drops -c -i 60 -j            # drops per pod, reason and place, each minute\n"
 	"  podnet --netns /run/netns/pod1 --proto tcp --port 443 --sample 100\n";
 
 static void handle_option(int key, const char *arg, struct common_opts *o, void *ctx)
@@ -68,6 +74,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	case OPT_PORT: add_ports("--port", arg, f->ports, &f->nports); break;
 	case OPT_DROPS: f->drops_only = true; break;
 	case OPT_SAMPLE: t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000); break;
+	case 'c': t->count = true; break;
 	}
 }
 
@@ -97,6 +104,11 @@ static const char *const hook_names[] = {
 };
 static const char *const encap_names[] = {"", "vxlan", "geneve", "ipip", "ip6", "gre"};
 #define NAME_OF(table, i) ((i) < sizeof table / sizeof *table ? table[i] : "?")
+
+const char *podnet_event_name(unsigned event)
+{
+	return NAME_OF(event_names, event);
+}
 
 enum {
 	F_TIME_CLOCK, F_TIME_REL, F_TYPE, F_TIME, F_TS, F_NETNS, F_IFNAME, F_IFINDEX, F_EVENT, F_HOOK,
@@ -262,7 +274,7 @@ static void detail_text(const struct podnet_event *e, const char *reason, const 
 
 /* A replay does not name reasons or functions by this machine's kernel,
  * which may not be the one that recorded: REASON_<n> and the address. */
-static const char *reason_name(const struct tool_env *env, unsigned reason, char *buf, size_t size)
+const char *podnet_reason_name(const struct tool_env *env, unsigned reason, char *buf, size_t size)
 {
 	const struct podnet_opts *t = env->priv;
 	if (!env->replay && !t->nreasons) /* before 5.17 the kernel gives no reason: the function tells */
@@ -294,7 +306,7 @@ static void fill_text(const struct tool_env *env, const struct podnet_event *e, 
 	addr_pair(e->inner_family, e->inner_saddr, e->inner_daddr, isaddr, idaddr);
 	if (e->proto == 6)
 		tcp_flags_text(e->tcp_flags, flags, 40);
-	const char *reason = e->event == EVENT_DROP ? reason_name(env, e->reason, rbuf, 24) : "";
+	const char *reason = e->event == EVENT_DROP ? podnet_reason_name(env, e->reason, rbuf, 24) : "";
 	if (e->event == EVENT_DROP)
 		snprintf(function, 128, "%s", function_name(env, e->location, abuf, 24));
 	c[F_SADDR] = cell_str(saddr);
@@ -391,33 +403,92 @@ static const struct record_kind record_skipped = {
 	skipped_columns, S_NFIELDS, FORMAT_BIT(OUT_JSON), ALL_FORMATS, skipped_note,
 };
 
-static void report_skipped(struct tool_run *run)
+bool podnet_skipped(struct tool_run *run, uint64_t totals[2])
 {
 	int fd = tool_map_fd(run, "skipped");
+	totals[0] = totals[1] = 0;
 	if (fd < 0)
-		return; /* a replay: the stream holds no counters */
+		return false; /* a replay: the stream holds no counters */
 	int ncpus = possible_cpus();
-	uint64_t totals[2] = {0, 0};
 	for (int key = 0; key < 2; key++) {
 		uint64_t vals[ncpus > 0 ? ncpus : 1];
 		if (bpf_lookup_elem(fd, &key, vals) == 0)
 			for (int i = 0; i < ncpus; i++)
 				totals[key] += vals[i];
 	}
+	return true;
+}
+
+static void report_skipped(struct tool_run *run)
+{
+	uint64_t totals[2];
+	if (!podnet_skipped(run, totals))
+		return;
 	const struct podnet_opts *t = tool_env(run)->priv;
 	struct cell c[S_NFIELDS] = {cell_str("skipped"), cell_u64(totals[0]), cell_u64(totals[1]),
 				    cell_u64(t->sample)};
 	output_record(tool_output(run), &record_skipped, c);
 }
 
+/* -c: the kernel's packet_counts, per namespace (and its pod), interface,
+ * event, and for drops reason and dropping code. */
+enum { K_TYPE, K_NETNS, K_IFNAME, K_EVENT, K_REASON, K_FUNCTION, K_PACKETS, K_BYTES, K_NAMES };
+#define K_NFIELDS (K_NAMES + NAME_NFIELDS)
+static const struct column count_columns[] = {
+	{NULL, 0, "type", false, K_TYPE},
+	{"NETNS", -10, "netns", true, K_NETNS},
+	{"POD", -24, NULL, true, K_NAMES + NF_POD_TEXT},
+	{NULL, 0, "pod_name", false, K_NAMES + NF_POD_NAME},
+	{NULL, 0, "pod_namespace", false, K_NAMES + NF_POD_NAMESPACE},
+	{"IFNAME", -10, "ifname", true, K_IFNAME},
+	{"EVENT", -10, "event", true, K_EVENT},
+	{"REASON", -20, "reason", true, K_REASON},
+	{"LOCATION", -28, "function", true, K_FUNCTION},
+	{"PACKETS", 10, "packets", true, K_PACKETS},
+	{"BYTES", 12, "bytes", true, K_BYTES},
+};
+
+static void fill_count(const struct tool_env *env, struct row *row, const void *key, const uint64_t *v)
+{
+	const struct podnet_count_key *k = key;
+	struct cell *c = row->cells;
+	c[K_TYPE] = cell_str("count");
+	c[K_NETNS] = k->netns ? cell_u64(k->netns) : cell_null();
+	c[K_IFNAME] = k->ifname[0] ? cell_strn(k->ifname, sizeof k->ifname) : cell_str("-");
+	c[K_EVENT] = cell_str(NAME_OF(event_names, k->event));
+	if (k->event == EVENT_DROP) { /* other events have no reason: null */
+		char *rbuf = row_text(row, 24), *function = row_text(row, 128), *abuf = row_text(row, 24);
+		snprintf(function, 128, "%s", function_name(env, k->location, abuf, 24));
+		c[K_REASON] = cell_str(podnet_reason_name(env, k->reason, rbuf, 24));
+		c[K_FUNCTION] = cell_str(function);
+	}
+	c[K_PACKETS] = cell_u64(v[0]);
+	c[K_BYTES] = cell_u64(v[1]);
+}
+
+static uint32_t count_netns(const void *key)
+{
+	return ((const struct podnet_count_key *)key)->netns;
+}
+
+static const struct count_desc counts = {
+	.map = "packet_counts", .key_size = sizeof(struct podnet_count_key),
+	.nvalues = sizeof(struct podnet_count_value) / sizeof(uint64_t), .cols = count_columns,
+	.ncols = sizeof count_columns / sizeof *count_columns, .nfields = K_NFIELDS, .netns = count_netns,
+	.name_base = K_NAMES, .fill = fill_count,
+};
+
 static char *mode_defines(const struct common_opts *o, void *priv)
 {
-	(void)o;
 	struct podnet_opts *t = priv;
 	t->nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &t->reasons);
 	char *defines = NULL;
-	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later */
-	if (asprintf(&defines, "#define SAMPLE_EVERY %u\n%s%s%s", t->sample,
+	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later;
+	 * -c counts (COUNT_PACKETS) and emits nothing (MODE_COUNT); the metrics
+	 * are read from the same counts */
+	if (asprintf(&defines, "%s%s#define SAMPLE_EVERY %u\n%s%s%s",
+		     t->count || o->metrics_dir ? "#define COUNT_PACKETS 1\n" : "",
+		     t->count ? "#define MODE_COUNT 1\n" : "", t->sample,
 		     t->nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
 		     layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "",
 		     layout_tracepoint_nargs("kfree_skb") >= 4 ? "#define HAVE_RX_SK 1\n" : "") < 0)
@@ -443,8 +514,11 @@ static struct podnet_opts opts = {.sample = 1};
  * holds what was kept. */
 static void validate(const struct common_opts *o, void *priv)
 {
-	if (o->read && ((const struct podnet_opts *)priv)->sample != 1)
+	const struct podnet_opts *t = priv;
+	if (o->read && t->sample != 1)
 		usage_error("--read: --sample runs in the kernel and cannot apply to a recorded stream");
+	if (t->count && t->sample != 1)
+		usage_error("-c counts every packet: --sample chooses events to print, and -c prints none");
 }
 
 static const struct tool podnet = {
@@ -453,6 +527,7 @@ static const struct tool podnet = {
 	.examples = examples, .options = options, .without = without, .handle = handle_option,
 	.validate = validate, .priv = &opts, .bpf_text = podnet_bpf_text, .fields = podnet_kernel_fields, .probes = probes, .defines = mode_defines,
 	.what_of = what, .at_end = report_skipped, .fill = fill_row, .choose_columns = choose_columns,
+	.counts = &counts, .counting = &opts.count, .metrics = &podnet_metrics,
 	TOOL_RECORD(struct podnet_event, columns, NFIELDS), .name_base = F_NAMES, .names_by = NAMES_BY_NETNS,
 };
 

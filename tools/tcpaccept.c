@@ -36,6 +36,7 @@ static const char examples[] =
 	"  tcpaccept -p 181             # only process 181 (a server's workers: list them)\n"
 	"  tcpaccept -P 80,443          # only on local ports 80 and 443\n"
 	"  tcpaccept -c                 # count per local port and client, print on Ctrl-C\n"
+	"  tcpaccept -i 10              # the same every 10 seconds\n"
 	"  tcpaccept -j | jq 'select(.backlog_max > 0 and .backlog >= .backlog_max)'  # a full queue\n";
 
 static void handle_option(int key, const char *arg, struct common_opts *o, void *ctx)
@@ -143,8 +144,9 @@ static const struct column count_columns[] = {
 	{"ACCEPTS", 8, "accepts", true, K_ACCEPTS},
 };
 
-static void fill_count(struct row *row, const void *key, uint64_t n)
+static void fill_count(const struct tool_env *env, struct row *row, const void *key, const uint64_t *n)
 {
+	(void)env;
 	const struct tcpaccept_count_key *k = key;
 	char *raddr = row_text(row, ADDR_TEXT_LEN);
 	fmt_addr(raddr, ADDR_TEXT_LEN, k->family, k->raddr);
@@ -153,12 +155,12 @@ static void fill_count(struct row *row, const void *key, uint64_t n)
 	c[K_FAMILY] = cell_u64(ip_version(k->family));
 	c[K_LPORT] = cell_u64(k->lport);
 	c[K_RADDR] = cell_str(raddr);
-	c[K_ACCEPTS] = cell_u64(n);
+	c[K_ACCEPTS] = cell_u64(n[0]);
 }
 
 static const struct count_desc counts = {
-	"counts", sizeof(struct tcpaccept_count_key), count_columns,
-	sizeof count_columns / sizeof *count_columns, fill_count,
+	.map = "counts", .key_size = sizeof(struct tcpaccept_count_key), .nvalues = 1, .cols = count_columns,
+	.ncols = sizeof count_columns / sizeof *count_columns, .nfields = K_ACCEPTS + 1, .fill = fill_count,
 };
 
 static char *mode_defines(const struct common_opts *o, void *priv)

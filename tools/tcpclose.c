@@ -157,9 +157,13 @@ static const struct loss_map loss_maps[] = {
 
 static struct tcpclose_opts opts = {.max_sockets = 65536};
 
+/* no counting mode, so no windows of counts */
+static const char *const without[] = {"interval", NULL};
+
 static const struct tool tcpclose = {
 	.name = "tcpclose", .summary = "Trace TCP connections as they close: owner, lifetime, traffic, who closed.",
-	.examples = examples, .options = options, .handle = handle_option, .bpf_text = tcpclose_bpf_text,
+	.examples = examples, .options = options, .without = without, .handle = handle_option,
+	.bpf_text = tcpclose_bpf_text,
 	.fields = tcpclose_kernel_fields, .probes = probes, .defines = mode_defines, .loss_maps = loss_maps,
 	.what = "TCP closes", TOOL_RECORD(struct tcpclose_event, columns, NFIELDS), .name_base = F_NAMES,
 	.choose_columns = choose_columns, .fill = fill_row, .priv = &opts, .metrics = &tcpclose_metrics,

@@ -41,6 +41,7 @@ static const char examples[] =
 	"  tcpconnect -P 80,443         # only connects to ports 80 and 443\n"
 	"  tcpconnect -r                # outcome (established, refused...) and latency\n"
 	"  tcpconnect -c                # count connects per destination, print on Ctrl-C\n"
+	"  tcpconnect -i 5 3            # the same for three 5-second windows, then exit\n"
 	"  tcpconnect --netns /run/netns/pod1 -j | jq .raddr\n";
 
 static void handle_option(int key, const char *arg, struct common_opts *o, void *ctx)
@@ -132,8 +133,9 @@ static const struct column count_columns[] = {
 	{"RPORT", -6, "rport", true, K_RPORT}, {"CONNECTS", 8, "connects", true, K_CONNECTS},
 };
 
-static void fill_count(struct row *row, const void *key, uint64_t n)
+static void fill_count(const struct tool_env *env, struct row *row, const void *key, const uint64_t *n)
 {
+	(void)env;
 	const struct tcpconnect_count_key *k = key;
 	char *laddr = row_text(row, ADDR_TEXT_LEN), *raddr = row_text(row, ADDR_TEXT_LEN);
 	fmt_addr(laddr, ADDR_TEXT_LEN, k->family, k->saddr);
@@ -144,12 +146,12 @@ static void fill_count(struct row *row, const void *key, uint64_t n)
 	c[K_LADDR] = cell_str(laddr);
 	c[K_RADDR] = cell_str(raddr);
 	c[K_RPORT] = cell_u64(k->dport);
-	c[K_CONNECTS] = cell_u64(n);
+	c[K_CONNECTS] = cell_u64(n[0]);
 }
 
 static const struct count_desc counts = {
-	"counts", sizeof(struct tcpconnect_count_key), count_columns,
-	sizeof count_columns / sizeof *count_columns, fill_count,
+	.map = "counts", .key_size = sizeof(struct tcpconnect_count_key), .nvalues = 1, .cols = count_columns,
+	.ncols = sizeof count_columns / sizeof *count_columns, .nfields = K_CONNECTS + 1, .fill = fill_count,
 };
 
 /* The loader notes a kprobe that failed to attach; where kprobes are not

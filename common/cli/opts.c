@@ -34,6 +34,9 @@ enum {
 	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY, OPT_RATE_LIMIT,
 };
 
+/* -i: shorter windows than this would be mostly the map's read */
+#define MIN_INTERVAL 0.1
+
 static const struct tool_option common_options[] = {
 	{"pid", 'p', "PID[,PID...]", "only processes with these ids"},
 	{"uid", 'u', "UID", "only this user id"},
@@ -59,6 +62,8 @@ static const struct tool_option common_options[] = {
 	{"duration", OPT_DURATION, "SECONDS", "stop after this many seconds"},
 	{"max-events", OPT_MAX_EVENTS, "N", "stop after N events"},
 	{"rate-limit", OPT_RATE_LIMIT, "N", "at most N events per second leave the kernel; the rest are counted"},
+	{"interval", 'i', "SECONDS", "count (-c), printing each window of SECONDS; an argument COUNT "
+				      "after the options ends the run after COUNT windows"},
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
 	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
@@ -220,6 +225,11 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		break;
 	case OPT_METRICS_ONLY: o->metrics_only = true; break;
 	case OPT_DURATION: o->duration = parse_seconds("--duration", arg); break;
+	case 'i':
+		o->interval = parse_seconds("-i", arg);
+		if (o->interval < MIN_INTERVAL)
+			usage_error("-i: interval %s below the shortest, %g seconds", arg, MIN_INTERVAL);
+		break;
 	case OPT_MAX_EVENTS: o->max_events = parse_one("--max-events", "count", arg, 1, UINT64_MAX); break;
 	case OPT_RATE_LIMIT:
 		o->rate_limit = (uint32_t)parse_one("--rate-limit", "rate", arg, 1, RATE_LIMIT_MAX);
@@ -289,8 +299,15 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		else
 			handle_common(o, key, optarg);
 	}
+	/* bcc's top tools: "interval count"; getopt moved the arguments last */
+	if (optind < argc && o->interval > 0)
+		o->interval_count = parse_one("-i", "window count", argv[optind++], 1, UINT64_MAX);
 	if (optind < argc)
 		usage_error("unexpected argument '%s' (see --help)", argv[optind]);
+	if (o->interval > 0 && o->format == OUT_RAW)
+		usage_error("-i cannot be combined with -o raw: counts are not event records");
+	if (o->interval > 0 && o->read)
+		usage_error("--read: a recorded stream holds events, not counts (-i)");
 	if (o->filter.family == 1)
 		usage_error("-4 and -6 exclude each other: give at most one");
 	if (o->read && !filter_empty(&o->filter))

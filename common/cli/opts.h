@@ -25,6 +25,8 @@ struct common_opts {
 	double duration;             /* seconds, 0 = until Ctrl-C */
 	uint64_t max_events;         /* 0 = unlimited */
 	uint32_t rate_limit;         /* --rate-limit: records per second out of the kernel, 0 = no limit */
+	double interval;             /* -i: seconds a window of counts lasts, 0 = none (one table at exit) */
+	uint64_t interval_count;     /* -i's optional count: windows before the run ends, 0 = unlimited */
 	const char *read;            /* --read FILE ("-": stdin): replay a raw stream, no kernel */
 	/* --container, --pod: matched again every second (common/tool/namefilter.c) */
 	struct identity_query queries[MAX_NAME_QUERIES];
@@ -62,7 +64,9 @@ struct tool_desc {
 void add_ports(const char *opt, const char *arg, uint32_t *ports, int *n);
 
 /* Parses argv into *o and the tool's own context; exits on --help,
- * --version and on any usage error (--read with a kernel filter is one). */
+ * --version and on any usage error (--read with a kernel filter is one).
+ * The one positional argument is -i's count, as bcc's top tools take
+ * "interval count"; without -i any positional argument is an error. */
 void parse_options(int argc, char **argv, const struct tool_desc *tool, struct common_opts *o);
 
 #endif

@@ -17,6 +17,11 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
+void run_stop(void)
+{
+	stop_requested = 1;
+}
+
 void signals_install(void)
 {
 	struct sigaction sa = {.sa_handler = on_stop};
@@ -40,25 +45,51 @@ static void report_count(void *ctx, enum counter_kind kind, const char *reason, 
 		output_lost(ctx, n, reason);
 }
 
-void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
-		    const struct timebase *tb, const struct tick *tick)
+/* The poll's timeout in ms: at most 100, and no later than the next
+ * deadline (due seconds since the start) */
+static int until(int timeout, double due, double now)
 {
-	double last_loss_check = 0, last_tick = clock_elapsed(tb);
+	double left_ms = (due - now) * 1000;
+	if (left_ms < timeout)
+		timeout = left_ms > 0 ? (int)left_ms + 1 : 0;
+	return timeout;
+}
+
+static void run_due_ticks(struct tick *ticks, int nticks, double now)
+{
+	for (int i = 0; i < nticks && !stop_requested; i++) {
+		struct tick *t = &ticks[i];
+		if (now < t->next)
+			continue;
+		t->fn(t->ctx);
+		t->next += t->every;
+		if (t->next <= now) /* fell behind (a stopped process, a slow tick) */
+			t->next = now + t->every;
+	}
+}
+
+void run_until_done(struct stream *s, struct output *o, double duration, uint64_t max_events,
+		    const struct timebase *tb, struct tick *ticks, int nticks)
+{
+	double last_loss_check = 0, started = clock_elapsed(tb);
+	for (int i = 0; i < nticks; i++)
+		ticks[i].next = started + ticks[i].every;
 	while (!stop_requested) {
 		int timeout = 100;
+		double now = clock_elapsed(tb);
 		if (duration > 0) {
-			double left = duration - clock_elapsed(tb);
-			if (left <= 0)
+			if (duration - now <= 0)
 				break;
-			if (left * 1000 < timeout)
-				timeout = (int)(left * 1000) + 1;
+			timeout = until(timeout, duration, now);
 		}
+		for (int i = 0; i < nticks; i++)
+			timeout = until(timeout, ticks[i].next, now);
 		int n = stream_poll(s, timeout);
 		if (n < 0 && errno != EINTR && !(max_events && s->delivered >= max_events))
 			runtime_error("reading events failed: %s", strerror(errno));
 		/* the counters are read by BPF syscalls, during which the kernel
 		 * skips tracepoint programs on this CPU: a few times a second */
-		double now = clock_elapsed(tb);
+		now = clock_elapsed(tb);
 		if (now - last_loss_check >= 0.1 || n == 0) {
 			stream_take_counts(s, report_count, o);
 			last_loss_check = now;
@@ -66,10 +97,7 @@ void run_until_done(struct stream *s, struct output *o, double duration, uint64_
 		output_flush(o);
 		if (max_events && s->delivered >= max_events)
 			break;
-		if (tick->fn && now - last_tick >= 1.0) {
-			tick->fn(tick->ctx);
-			last_tick = now;
-		}
+		run_due_ticks(ticks, nticks, now);
 	}
 	while (stream_poll(s, 0) > 0 && !(max_events && s->delivered >= max_events))
 		; /* what is still in the buffer is delivered, not dropped */

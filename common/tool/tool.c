@@ -2,7 +2,7 @@
 
 #include "bpftext.h"
 #include "clock.h"
-#include "counts.h"
+#include "countwindow.h"
 #include "errors.h"
 #include "filter.h"
 #include "kfeatures.h"
@@ -32,6 +32,7 @@ struct tool_run {
 	struct identity_resolver *resolver; /* NULL: names off (--no-names, a replay) */
 	struct name_filter names;
 	struct metrics_run *metrics;        /* NULL: no --metrics-dir */
+	struct count_window counts;
 };
 
 struct output *tool_output(struct tool_run *run) { return &run->out; }
@@ -157,32 +158,12 @@ static void init_output(struct tool_run *r)
 	output_fields_shown(&r->out, &r->events, r->shown, t->nfields);
 }
 
-/* -c: the kernel's table, largest count first. */
-static void print_counts(struct tool_run *r)
-{
-	const struct count_desc *c = r->t->counts;
-	struct record_kind kind = {c->cols, c->ncols, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
-	struct count_table table;
-	counts_read(tool_map_fd(r, c->map), c->key_size, &table);
-	output_header(&r->out, &kind);
-	for (size_t i = 0; i < table.n; i++) {
-		row_reset(&r->row, NULL);
-		c->fill(&r->row, table.rows[i].key, table.rows[i].n);
-		output_record(&r->out, &kind, r->row.cells);
-	}
-	counts_free(&table);
-	output_flush(&r->out);
-}
-
-/* Once a second: the name filter's refresh, the metrics file when due. */
-static void on_tick(void *ctx)
+/* Each --metrics-interval: the metrics file. */
+static void on_metrics_tick(void *ctx)
 {
 	struct tool_run *r = ctx;
-	if (r->o.nqueries)
-		name_filter_refresh(&r->names);
-	metrics_tick(r->metrics, r, &r->stream, clock_elapsed(&r->tb), false);
+	metrics_tick(r->metrics, r, &r->stream, clock_elapsed(&r->tb), true);
 }
-
 /* --read: the records of a stream recorded with -o raw, shown as live;
  * -t counts from the first record, the wall clock from the header's anchor. */
 static void replay_run(struct tool_run *r)
@@ -218,6 +199,10 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	r->env = (struct tool_env){.o = &r->o, .tb = &r->tb, .priv = t->priv};
 	const struct tool_desc desc = {t->name, t->summary, t->examples, t->options, t->without, t->handle, t->priv};
 	parse_options(argc, argv, &desc, &r->o);
+	if (r->o.interval > 0 && !t->counting) /* a tool without counts does not list -i */
+		usage_error("-i: %s has no counting mode", t->name);
+	if (r->o.interval > 0) /* a window of counts is counting */
+		*t->counting = true;
 	if (t->validate)
 		t->validate(&r->o, t->priv);
 	if (counting(r) && r->o.format == OUT_RAW)
@@ -245,16 +230,19 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	free(text);
 	r->live = true;
 	init_output(r);
-	struct tick tick = {0};
+	struct tick ticks[3];
+	int nticks = 0;
 	if (!r->o.no_names || r->o.nqueries)
 		r->resolver = resolver_or_exit();
-	if (r->o.nqueries)
+	if (r->o.nqueries) {
 		name_filter_start(&r->names, r->o.queries, r->o.nqueries, r->o.filter.names, r->resolver,
 				  tool_map_fd(r, "name_cgroups"), tool_map_fd(r, "name_netns"));
-	if (r->metrics)
+		ticks[nticks++] = (struct tick){name_filter_refresh, &r->names, 1.0, 0};
+	}
+	if (r->metrics) {
 		metrics_set_resolver(r->metrics, r->o.no_names ? NULL : r->resolver);
-	if (r->o.nqueries || r->metrics)
-		tick = (struct tick){on_tick, r};
+		ticks[nticks++] = (struct tick){on_metrics_tick, r, metrics_interval(r->metrics), 0};
+	}
 	stream_open(&r->stream, &r->loader, ring, r->o.buffer_pages, r->o.max_events, t->loss_maps, on_record, r);
 	signals_install();
 
@@ -266,12 +254,18 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	char what[128];
 	snprintf(what, sizeof what, "%s%s", t->what_of ? t->what_of(&r->o) : t->what,
 		 r->o.metrics_only ? " (metrics only)" : counting(r) ? " (counting)" : "");
+	if (counting(r)) {
+		count_window_start(&r->counts, t->counts, &r->env, &r->out, tool_map_fd(r, t->counts->map),
+				   r->o.interval, r->o.interval_count, r->resolver);
+		if (r->o.interval > 0)
+			ticks[nticks++] = (struct tick){count_window_tick, &r->counts, r->o.interval, 0};
+	}
 	metrics_tick(r->metrics, r, &r->stream, 0, true); /* the file exists from the start */
 	announce_tracing(what);
-	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb, &tick);
+	run_until_done(&r->stream, &r->out, r->o.duration, r->o.max_events, &r->tb, ticks, nticks);
 	metrics_tick(r->metrics, r, &r->stream, clock_elapsed(&r->tb), true); /* the last values stay */
 	if (counting(r))
-		print_counts(r);
+		count_window_end(&r->counts);
 	if (t->at_end)
 		t->at_end(r);
 	output_flush(&r->out);
@@ -281,6 +275,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	loader_close(&r->loader);
 	name_filter_free(&r->names);
 	metrics_close(r->metrics);
+	count_window_free(&r->counts);
 	identity_resolver_free(r->resolver);
 	return 0;
 }

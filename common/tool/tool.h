@@ -27,13 +27,22 @@ struct tool_env {
 	void *priv;                  /* the tool's own state */
 };
 
-/* -c: a BPF hash of u64 counters, printed largest first when the run ends. */
+/* -c: a BPF hash of counters, counted in the kernel and printed from user
+ * space (common/tool/countwindow.h): once at the end, or every -i window.
+ * The value is nvalues u64 counters; the first orders the rows. */
 struct count_desc {
 	const char *map;
 	size_t key_size;
+	int nvalues;
 	const struct column *cols;
 	int ncols;
-	void (*fill)(struct row *row, const void *key, uint64_t n);
+	int nfields;                 /* fill sets cells 0..nfields-1 */
+	/* Optional: the pod of a key's network namespace (podnet), in the name
+	 * fields from name_base (recordnames.h) that cols show. */
+	uint32_t (*netns)(const void *key);
+	int name_base;
+	/* The cells of one row: key, and the growth of each counter (v[0..nvalues)). */
+	void (*fill)(const struct tool_env *env, struct row *row, const void *key, const uint64_t *v);
 };
 
 struct tool_run;
@@ -75,9 +84,10 @@ struct tool {
 	int name_base;
 	enum names_by names_by;
 
-	/* Optional: counts instead of events while *counting (-c) is true. */
+	/* Optional: counts instead of events while *counting (-c) is true;
+	 * -i sets it (a window of counts is counting). */
 	const struct count_desc *counts;
-	const bool *counting;
+	bool *counting;
 	/* Optional: side records when the run ends (read from the program's maps). */
 	void (*at_end)(struct tool_run *run);
 	/* --metrics-dir: the tool's Prometheus families (toolmetrics.h). */

@@ -79,6 +79,11 @@ void metrics_set_resolver(struct metrics_run *m, struct identity_resolver *names
 	m->names = names;
 }
 
+double metrics_interval(const struct metrics_run *m)
+{
+	return m->interval;
+}
+
 size_t metrics_max_series(const struct metrics_run *m)
 {
 	return m->max_series;

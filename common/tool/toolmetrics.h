@@ -70,11 +70,14 @@ const char *const *metrics_cgroup_names(struct metrics_run *m, uint64_t cgroup_i
 /* The same for a network namespace (podnet): its pod; container only when
  * the namespace holds one container. */
 const char *const *metrics_netns_names(struct metrics_run *m, uint64_t netns);
+/* Seconds between writes (--metrics-interval or the default). */
+double metrics_interval(const struct metrics_run *m);
 /* The configured cap on series per family (--metrics-max-series). */
 size_t metrics_max_series(const struct metrics_run *m);
 
 /* Writes the file if an interval has passed since the last write (or
- * always, with force): reads the tool's sums and the stream's counters. A
+ * always, with force; the run loop's tick every metrics_interval() forces):
+ * reads the tool's sums and the stream's counters. A
  * failed write is said on stderr once per kind of failure, and retried at
  * the next interval: the tool goes on tracing. */
 void metrics_tick(struct metrics_run *m, struct tool_run *run, const struct stream *s, double now_s, bool force);

@@ -88,4 +88,23 @@ struct podnet_event {
 };
 _Static_assert(sizeof(struct podnet_event) == 176, "podnet_event layout");
 
+/* -c (COUNT_PACKETS): packets counted in the kernel, after the filters and
+ * before the sampling, per namespace, interface, event and, for drops,
+ * reason and dropping code. */
+struct podnet_count_key {
+	__u32 netns;             /* 0: nothing at that point knew the namespace */
+	__u32 reason;            /* drop: enum skb_drop_reason; 0 otherwise */
+	__u64 location;          /* drop: address of the dropping code; 0 otherwise */
+	char ifname[IFNAMSIZ];   /* "" where the hook had no device */
+	__u8 event;              /* enum podnet_event_kind */
+	__u8 _pad[7];
+};
+_Static_assert(sizeof(struct podnet_count_key) == 40, "podnet_count_key layout");
+
+struct podnet_count_value {
+	__u64 packets;
+	__u64 bytes;             /* skb->len of each */
+};
+_Static_assert(sizeof(struct podnet_count_value) == 16, "podnet_count_value layout");
+
 #endif

@@ -84,14 +84,29 @@ def port_list_errors(opt):
 # and each tool's own
 COUNT_RAW = (["-c", "-o", "raw"], "-c cannot be combined with -o raw")
 COUNT_RATE = (["-c", "--rate-limit", "100"], "counts are never rate limited")
+# -i: the tools that count (tcpclose has no counting mode)
+INTERVAL_ERRORS = [
+    (["3"], "unexpected argument '3'"),
+    (["-i", "1", "x"], "-i: 'x' is not a valid window count"),
+    (["-i", "1", "0"], "window count 0 out of range"),
+    (["-i", "1", "2", "3"], "unexpected argument '3'"),
+    (["-i", "0"], "'0' is not a valid duration"), (["-i", "abc"], "'abc' is not a valid duration"),
+    (["-i", "-1"], "'-1' is not a valid duration"), (["-i", "0.01"], "below the shortest, 0.1 seconds"),
+    (["-i"], "needs a value"),
+    (["-i", "1", "-o", "raw"], "-i cannot be combined with -o raw"),
+    (["-i", "1", "--read", "/dev/null"], "a recorded stream holds events, not counts (-i)"),
+    (["-i", "1", "--rate-limit", "100"], "counts are never rate limited"),
+]
 UID_ERRORS = [(["-u", "x"], "'x' is not a valid UID"), (["-u", "-1"], "'-1' is not a valid UID"),
               (["-u", "4294967295"], "UID 4294967295 out of range")]
 TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, COUNT_RATE, (["-c", "-r"], "-c and -r exclude each other"),
-        (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other")],
+        (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other"),
+        (["-i", "1", "-r"], "-c and -r exclude each other")] + INTERVAL_ERRORS,
     "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
-        COUNT_RAW, COUNT_RATE, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")],
+        COUNT_RAW, COUNT_RATE, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")]
+    + INTERVAL_ERRORS,
     "podnet": port_list_errors("--port") + [
         (["-u", "0"], "unknown option '-u'"),
         (["--ip", "300.1.1.1"], "'300.1.1.1' is not an IPv4 or IPv6 address"),
@@ -103,9 +118,12 @@ TOOL_BAD_INPUT = {
         (["--container", "a/b"], "'a/b' is not a container name or id prefix"),
         (["--pod", "a/b/c"], "'a/b/c' is not a pod"),
         (["--sample", "0"], "sampling rate 0 out of range"),
-        (["--pid", "abc"], "'abc' is not a valid PID")],
+        (["--pid", "abc"], "'abc' is not a valid PID"), COUNT_RAW, COUNT_RATE,
+        (["-c", "--sample", "10"], "-c counts every packet"),
+        (["-i", "1", "--sample", "10"], "-c counts every packet")] + INTERVAL_ERRORS,
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), (["-c"], "unknown option '-c'"),
+        (["-i", "1"], "unknown option '-i'"),
         (["--max-sockets", "0"], "socket count 0 out of range"),
         (["--max-sockets", "x"], "'x' is not a valid socket count")],
 }
@@ -187,6 +205,10 @@ class CliTest(unittest.TestCase):
     def test_modes_select_their_code(self):
         self.assertIn("#define MODE_RESULT 1", run("--ebpf", "-r").stdout.decode())
         self.assertIn("#define MODE_COUNT 1", run("--ebpf", "-c").stdout.decode())
+        self.assertIn("#define MODE_COUNT 1", run("--ebpf", "-i", "5").stdout.decode())
+        podnet = run("--ebpf", "-i", "0.5", "7", name="podnet").stdout.decode()
+        self.assertIn("#define COUNT_PACKETS 1\n#define MODE_COUNT 1", podnet)
+        self.assertNotIn("COUNT_PACKETS 1", run("--ebpf", name="podnet").stdout.decode())
         self.assertIn("#define MODE_LPORT 1", run("--ebpf", "-L").stdout.decode())
         self.assertIn("#define BUFFER_PAGES 64", run("--ebpf", "--buffer-pages", "64").stdout.decode())
 

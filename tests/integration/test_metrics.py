@@ -9,7 +9,7 @@ import subprocess
 import unittest
 
 import promrig
-from lib import PYTHON, Netns, ToolTest, Tracer
+from lib import PYTHON, Netns, ToolTest, Tracer, tracepoint_has_field
 
 # Inside the test's namespace: a listener, N connects that it accepts, and
 # M connects to a port nobody listens on (refused).
@@ -59,6 +59,16 @@ time.sleep(0.5)
 for _ in clients:
     srv.accept()[0].close()
 print(srv.getsockname()[1])
+"""
+
+# N UDP datagrams to a port nobody listens on.
+DATAGRAMS = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); closed.bind(("127.0.0.1", 0))
+port = closed.getsockname()[1]; closed.close()
+for _ in range(int(sys.argv[1])):
+    s.sendto(b"x", ("127.0.0.1", port))
 """
 
 
@@ -145,6 +155,18 @@ class MetricsTest(ToolTest):
         self.value(f'sum(socklens_tcp_accept_queue_fill_ratio_count{{lport="{port}"}})', 2)
         self.check_file("tcpaccept")
         self.assertEqual(t.stop(), 0)
+
+    def test_podnet_counts_drops_by_reason(self):
+        t = self.trace("podnet", "--metrics-only", "--sample", "1000")
+        self.run_in_ns(DATAGRAMS, 7)
+        # the kernel frees each datagram to a port nobody listens on as dropped
+        self.value("sum(socklens_pod_packet_drops_total)", 7)
+        if tracepoint_has_field("skb/kfree_skb", "reason"):  # Linux 5.17 and later
+            self.value('sum(socklens_pod_packet_drops_total{reason="NO_SOCKET"})', 7)
+        self.value('sum(socklens_pod_packets_total{event="drop"})', 7)
+        self.check_file("podnet")
+        self.assertEqual(t.stop(), 0)
+        self.assertEqual(t.out, [])
 
 
 if __name__ == "__main__":

@@ -195,6 +195,18 @@ class Names(unittest.TestCase):
                 self.assertEqual((r.get("pod_name", "absent"), r.get("pod_uid", "absent")), want[r["netns"]], r)
                 self.assertNotIn("netns_pod_name", r)
 
+    def test_podnet_counts_name_the_namespaces_pod(self):
+        ours = {self.netns_a, self.netns_b, self.netns_cli}
+        recs = self.trace("podnet", "-c", "-i", "1", "--proto", "tcp", "--port", str(PORT),
+                          until=lambda rs: {r.get("netns") for r in rs} >= ours)
+        rows = [r for r in recs if r["type"] == "count" and r["netns"] in ours]
+        self.assertEqual({r["netns"] for r in rows}, ours, recs)
+        want = {self.netns_a: self.pod_a, self.netns_b: self.pod_b, self.netns_cli: "absent"}
+        for r in rows:  # as the packet records name them; no pod: no keys
+            self.assertEqual(r.get("pod_name", "absent"), want[r["netns"]], r)
+            self.assertIsNone(r.get("pod_namespace"), r)  # Podman pods: no Kubernetes namespace
+            self.assertNotIn("container_name", r)
+
     def test_filters_keep_exactly_their_records(self):
         recs = self.trace("tcpconnect", "--pod", self.pod_a, until=lambda rs: len(rs) >= 3)
         self.assertTrue(recs)

@@ -173,6 +173,29 @@ class PodnetTest(ToolTest):
             self.assertIn("udp", e["function"], e)   # the dropping function: __udp4_lib_rcv
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
 
+    def test_count_mode_counts_packets_and_drops_per_pod(self):
+        n, size = 7, 32
+        t = Tracer("podnet", "-c", "-j", "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
+                   "--proto", "udp", "--port", "7")
+        self.assertTrue(any("(counting)" in l for l in t.err), t.err)
+        udp_send(self.pods, "a", 4, B4, 7, count=n, size=size)
+        t.stop()
+        self.assertEqual(t.events("packet"), [])   # counted in the kernel, no events
+        rows = t.events("count")
+        drops = [r for r in rows if r["event"] == "drop"]
+        reason = "NO_SOCKET" if HAS_DROP_REASON else ""
+        self.assertEqual([(r["netns"], r["reason"], r["packets"]) for r in drops],
+                         [(self.netns_b, reason, n)], rows)
+        self.assertIn("udp", drops[0]["function"])   # __udp4_lib_rcv, as the events name it
+        by_kind = {(r["netns"], r["ifname"], r["event"]): r for r in rows}
+        xmit = by_kind[(self.netns_a, "veth-a", "xmit")]
+        self.assertEqual((xmit["packets"], xmit["bytes"]), (n, n * (14 + 20 + 8 + size)))
+        self.assertEqual(by_kind[(self.netns_b, "veth-b", "rx")]["packets"], n)
+        for r in rows:   # reasons only for drops; no pod owns these namespaces
+            self.assertEqual(r["reason"] is None, r["event"] != "drop", r)
+            self.assertNotIn("pod_name", r)
+            self.assertIn(r["netns"], (self.netns_a, self.netns_b))
+
     def test_a_dropped_fragmented_datagram_is_one_drop(self):
         """A 3000-byte datagram arrives in 3 fragments, is reassembled and
         dropped (no socket): its fragments, freed with it, are no drops of

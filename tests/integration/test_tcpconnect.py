@@ -2,6 +2,7 @@
 import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -10,6 +11,8 @@ import unittest
 
 from lib import (HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector,
                  closed_port, connect, into_head, listener, netns_inode, tool)
+
+RFC3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
@@ -376,6 +379,59 @@ class TcpconnectTest(ToolTest):
         t.stop()
         rows = {r["rport"]: r["connects"] for r in t.events("count")}
         self.assertEqual(rows, {pa: 3, pb: 1})
+        # one window, the whole run: the same keys as -i's windows
+        for r in t.events("count"):
+            self.assertRegex(r["window_start"], RFC3339)
+            self.assertLess(r["window_start"], r["window_end"])
+
+    def wait_for_counted(self, t, n, timeout=60):
+        """Waits until the count rows printed so far add up to n connects."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(r["connects"] for r in t.events("count")) >= n:
+                return
+            time.sleep(0.1)
+        self.fail(f"the windows never counted {n} connects: {t.events('count')}")
+
+    def test_interval_windows_count_the_connects_made_in_each(self):
+        port = listener(4).getsockname()[1]
+        t = Tracer("tcpconnect", "-c", "-i", "1", "-j", "-P", str(port))
+        first, second = 3, 2
+        for _ in range(first):
+            connect(4, "127.0.0.1", port)
+        self.wait_for_counted(t, first)
+        rows_of_first = len(t.events("count"))
+        for _ in range(second):
+            connect(4, "127.0.0.1", port)
+        self.wait_for_counted(t, first + second)
+        t.stop()
+        rows = t.events("count")
+        # the kernel's map is never cleared: each window holds only its growth
+        self.assertEqual(sum(r["connects"] for r in rows), first + second, rows)
+        self.assertEqual(sum(r["connects"] for r in rows[:rows_of_first]), first, rows)
+        self.assertEqual({(r["raddr"], r["rport"]) for r in rows}, {("127.0.0.1", port)})
+        windows = sorted({(r["window_start"], r["window_end"]) for r in rows})
+        self.assertGreaterEqual(len(windows), 2, rows)
+        for (start, end), (later_start, _) in zip(windows, windows[1:]):
+            self.assertLess(start, end)
+            self.assertLessEqual(end, later_start)  # windows never overlap
+        last_of_first = max(r["window_end"] for r in rows[:rows_of_first])
+        self.assertTrue(all(r["window_start"] >= last_of_first for r in rows[rows_of_first:]), rows)
+
+    def test_interval_count_ends_the_run_after_that_many_windows(self):
+        port = listener(4).getsockname()[1]
+        waiting = WaitingConnector(4, "127.0.0.1", port)  # started before: connects at once
+        t = Tracer("tcpconnect", "-i", "1", "2", "-P", str(port))
+        waiting.go()
+        self.assertEqual(t.proc.wait(60), 0)
+        t.stop()
+        text = b"".join(t.out).decode()
+        headings = re.findall(r"^\d\d:\d\d:\d\d to \d\d:\d\d:\d\d$", text, re.M)
+        self.assertEqual(len(headings), 2, text)
+        self.assertEqual(len(re.findall(r"^LADDR +RADDR +RPORT +CONNECTS$", text, re.M)), 2, text)
+        # in one of them, unless this machine took two seconds to connect
+        self.assertLessEqual(len(re.findall(rf"127\.0\.0\.1 +{port} +1$", text, re.M)), 1, text)
+        self.assertTrue(any(l.startswith("Tracing TCP connects (counting)") for l in t.err), t.err)
 
     def test_raw_output_decodes_to_the_json(self):
         if not RAW_DECODE:
