@@ -239,7 +239,9 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 #ifdef METRICS
 	metric_close(&ev);
 #endif
+#ifndef MODE_COUNT
 	emit(args, &ev, sizeof(ev));
+#endif
 	return 0;
 }
 

@@ -30,13 +30,18 @@ static void *grow(void *p, size_t n, size_t size)
 	return p;
 }
 
-void counts_read(int map_fd, size_t key_size, int nvalues, struct count_table *t)
+void counts_read(int map_fd, size_t key_size, size_t value_size, int nvalues, struct count_table *t)
 {
 	size_t cap = 0;
 	*t = (struct count_table){.key_size = key_size, .nvalues = nvalues};
 	char *prev = NULL, next[COUNT_MAX_KEY];
-	if (key_size > sizeof next || nvalues < 1 || nvalues > COUNT_MAX_VALUES)
-		runtime_error("internal error: count key of %zu bytes, %d values", key_size, nvalues);
+	uint64_t v[COUNT_MAX_VALUE / sizeof(uint64_t)];
+	if (!value_size)
+		value_size = (size_t)nvalues * sizeof(uint64_t);
+	if (key_size > sizeof next || nvalues < 1 || nvalues > COUNT_MAX_VALUES || value_size > sizeof v ||
+	    value_size < (size_t)nvalues * sizeof(uint64_t))
+		runtime_error("internal error: count key of %zu bytes, %d values in %zu bytes", key_size, nvalues,
+			      value_size);
 	while (bpf_get_next_key(map_fd, prev, next) == 0) {
 		if (t->n == cap) {
 			cap = cap ? 2 * cap : 256;
@@ -45,9 +50,9 @@ void counts_read(int map_fd, size_t key_size, int nvalues, struct count_table *t
 		}
 		char *key = t->keys + t->n * key_size;
 		memcpy(key, next, key_size);
-		uint64_t v[COUNT_MAX_VALUES] = {0};
 		if (bpf_lookup_elem(map_fd, key, v) == 0) {
-			memcpy(t->rows[t->n].v, v, sizeof v);
+			memset(t->rows[t->n].v, 0, sizeof t->rows[t->n].v);
+			memcpy(t->rows[t->n].v, v, (size_t)nvalues * sizeof(uint64_t));
 			t->n++;
 		}
 		prev = key;

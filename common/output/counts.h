@@ -11,6 +11,7 @@
 
 #define COUNT_MAX_VALUES 4
 #define COUNT_MAX_KEY 256   /* bytes */
+#define COUNT_MAX_VALUE 1024 /* bytes: a map value read whole */
 
 struct count_entry {
 	const void *key;     /* key_size bytes inside the table that owns the keys */
@@ -27,7 +28,9 @@ struct count_table {
 
 /* Reads every entry of the map (key_size bytes a key, nvalues u64 a value);
  * rows sorted by key, for counts_since(). Exits on a bad size or no memory. */
-void counts_read(int map_fd, size_t key_size, int nvalues, struct count_table *t);
+/* value_size: the map's value in bytes (0: nvalues u64s); its first
+ * nvalues u64s are the counters kept. */
+void counts_read(int map_fd, size_t key_size, size_t value_size, int nvalues, struct count_table *t);
 
 /* *d = the rows of now whose counters grew since then (then: an earlier
  * read of the same map, or NULL for "since nothing"), each value the

@@ -23,12 +23,12 @@ void count_window_start(struct count_window *w, const struct count_desc *c, cons
 		runtime_error("internal error: %d count columns, %d fields: more than COUNT_MAX_COLUMNS (%d) "
 			      "or ROW_MAX_FIELDS (%d)", c->ncols, base, COUNT_MAX_COLUMNS, ROW_MAX_FIELDS);
 	*w = (struct count_window){.c = c, .env = env, .out = out, .fd = fd, .windows = interval > 0,
-				   .limit = limit, .resolver = c->netns ? resolver : NULL};
+				   .limit = limit, .resolver = c->netns || c->cgroup ? resolver : NULL};
 	memcpy(w->cols, c->cols, (size_t)c->ncols * sizeof *c->cols);
 	w->cols[c->ncols] = (struct column){NULL, 0, "window_start", false, base + W_START};
 	w->cols[c->ncols + 1] = (struct column){NULL, 0, "window_end", false, base + W_END};
 	int ncols = c->ncols + W_NFIELDS;
-	if (!w->resolver && c->netns) /* --no-names: no name columns, no name keys */
+	if (!w->resolver && (c->netns || c->cgroup)) /* --no-names: no name columns, no name keys */
 		for (int f = c->name_base; f < c->name_base + NAME_NFIELDS; f++)
 			columns_drop(w->cols, ncols, f);
 	w->kind = (struct record_kind){w->cols, ncols, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
@@ -66,8 +66,12 @@ static void print_row(struct count_window *w, const struct count_entry *e, const
 	c->fill(w->env, &w->row, e->key, e->v);
 	if (w->resolver) {
 		/* the names as they are now: the window has just ended */
-		struct event_head h = {.ts_ns = clock_mono_ns(), .netns = c->netns(e->key)};
-		names_fill(w->resolver, &h, NAMES_BY_NETNS, &w->row, c->name_base);
+		struct event_head h = {.ts_ns = clock_mono_ns()};
+		if (c->netns)
+			h.netns = c->netns(e->key);
+		else
+			h.cgroup_id = c->cgroup(e->key);
+		names_fill(w->resolver, &h, c->netns ? NAMES_BY_NETNS : NAMES_BY_CGROUP, &w->row, c->name_base);
 	}
 	w->row.cells[c->nfields + W_START] = cell_str(start);
 	w->row.cells[c->nfields + W_END] = cell_str(end);
@@ -79,7 +83,7 @@ static void print_window(struct count_window *w)
 {
 	struct count_table now, gained;
 	uint64_t end_wall_ns = timebase_wall(w->env->tb, clock_mono_ns());
-	counts_read(w->fd, w->c->key_size, w->c->nvalues, &now);
+	counts_read(w->fd, w->c->key_size, w->c->value_size, w->c->nvalues, &now);
 	counts_since(&now, &w->then, &gained);
 	char start[TIME_TEXT_LEN], end[TIME_TEXT_LEN];
 	fmt_rfc3339(start, sizeof start, w->start_wall_ns);

@@ -122,9 +122,11 @@ void names_fill(struct identity_resolver *r, const struct event_head *h, enum na
 	} else if (by == NAMES_BY_PROCESS) {
 		absent(row, base + NF_NETNS_POD_NAME, base + NF_NETNS_POD_NAMESPACE + 1);
 	}
-	/* pid 0: no process was seen, so no container is named */
+	/* pid 0: no process was seen, so no container is named (a count row
+	 * has a cgroup id and no process) */
 	const struct container_identity *id =
 		by == NAMES_BY_NETNS ? (h->netns ? netns_identity(r, h->netns, h->ts_ns) : NULL)
+		: by == NAMES_BY_CGROUP ? (h->cgroup_id ? cgroup_identity(r, h->cgroup_id, 0, h->ts_ns) : NULL)
 		: h->pid ? cgroup_identity(r, h->cgroup_id, h->pid, h->ts_ns) : NULL;
 	if (!id) {
 		absent(row, base + NF_CONTAINER_ID, base + NF_RUNTIME + 1);

@@ -31,6 +31,7 @@ enum name_field {
 enum names_by {
 	NAMES_BY_PROCESS, /* TCP tools: the process's container; netns_pod_* the socket's namespace */
 	NAMES_BY_NETNS,   /* podnet: the pod of the namespace the packet was in */
+	NAMES_BY_CGROUP,  /* a count row: the container of a cgroup id, no process known */
 };
 
 /* on: names resolved (else every name column is dropped); text: the POD and

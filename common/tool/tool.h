@@ -33,13 +33,16 @@ struct tool_env {
 struct count_desc {
 	const char *map;
 	size_t key_size;
-	int nvalues;
+	size_t value_size;           /* bytes of a map value; 0: nvalues u64s */
+	int nvalues;                 /* its first nvalues u64s are shown */
 	const struct column *cols;
 	int ncols;
 	int nfields;                 /* fill sets cells 0..nfields-1 */
 	/* Optional: the pod of a key's network namespace (podnet), in the name
 	 * fields from name_base (recordnames.h) that cols show. */
 	uint32_t (*netns)(const void *key);
+	/* Or the container of a key's cgroup (tcpclose). */
+	uint64_t (*cgroup)(const void *key);
 	int name_base;
 	/* The cells of one row: key, and the growth of each counter (v[0..nvalues)). */
 	void (*fill)(const struct tool_env *env, struct row *row, const void *key, const uint64_t *v);

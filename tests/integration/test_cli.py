@@ -84,7 +84,7 @@ def port_list_errors(opt):
 # and each tool's own
 COUNT_RAW = (["-c", "-o", "raw"], "-c cannot be combined with -o raw")
 COUNT_RATE = (["-c", "--rate-limit", "100"], "counts are never rate limited")
-# -i: the tools that count (tcpclose has no counting mode)
+# -i: every tool counts
 INTERVAL_ERRORS = [
     (["3"], "unexpected argument '3'"),
     (["-i", "1", "x"], "-i: 'x' is not a valid window count"),
@@ -122,10 +122,9 @@ TOOL_BAD_INPUT = {
         (["-c", "--sample", "10"], "-c counts every packet"),
         (["-i", "1", "--sample", "10"], "-c counts every packet")] + INTERVAL_ERRORS,
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
-        (["-P", "80"], "unknown option '-P'"), (["-c"], "unknown option '-c'"),
-        (["-i", "1"], "unknown option '-i'"),
+        (["-P", "80"], "unknown option '-P'"), COUNT_RAW, COUNT_RATE,
         (["--max-sockets", "0"], "socket count 0 out of range"),
-        (["--max-sockets", "x"], "'x' is not a valid socket count")],
+        (["--max-sockets", "x"], "'x' is not a valid socket count")] + INTERVAL_ERRORS,
 }
 
 
@@ -150,8 +149,8 @@ class CliTest(unittest.TestCase):
         own = {"tcpconnect": ("--port", "--count", "--result", "--lport", "--print-uid", "-U", "-L",
                               "-r", "-P", "-c"),
                "tcpaccept": ("--port", "--count", "-P", "-c"),
-               "tcpclose": ("--lport", "--dport", "--wide", "--csv", "--max-sockets", "-L", "-D",
-                            "-w", "-s"),
+               "tcpclose": ("--lport", "--dport", "--wide", "--csv", "--count", "--max-sockets", "-L",
+                            "-D", "-w", "-s", "-c"),
                "podnet": ("--container", "--ifname", "--ip", "--proto", "--port", "--drops",
                           "--sample")}
         for name in TOOLS:

@@ -328,6 +328,31 @@ class TcpcloseTest(ToolTest):
             cli = by_ports(evs)[(inside.client["lport"], inside.served["lport"])]
             self.assertEqual((cli["tx_bytes"], cli["rx_bytes"]), (300, 200))
 
+    def test_counts_per_container_and_closer_in_windows(self):
+        # -c -i: the kernel's sums per cgroup and who closed; each transfer
+        # closes twice (client and server) inside the namespace
+        with Netns(f"nt-cnt-{os.getpid()}") as ns:
+            t = Tracer("tcpclose", "-c", "-i", "1", "-j", "--netns", ns.path)
+            for _ in range(3):
+                Transfer(4, 300, 200, prefix=ns.prefix())
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until a window has shown all six
+                if sum(r["closes"] for r in t.events("count")) >= 6:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(t.stop(), 0)
+            rows = t.events("count")
+            self.assertEqual(sum(r["closes"] for r in rows), 6)
+            self.assertEqual(sum(r["tx_bytes"] for r in rows), 3 * (300 + 200))
+            self.assertEqual(sum(r["rx_bytes"] for r in rows), 3 * (300 + 200))
+            by = {}
+            for r in rows:
+                by[r["closed_by"]] = by.get(r["closed_by"], 0) + r["closes"]
+            self.assertEqual(sum(by.values()), 6)
+            self.assertTrue(set(by) <= {"local", "remote", "reset"}, by)
+            self.assertTrue(all(r["window_start"] < r["window_end"] for r in rows))
+            self.assertEqual(t.events("close"), [])  # counting prints no events
+
     def test_full_socket_table_is_reported(self):
         """With room for one socket, the second end of a connection is not
         followed: it is reported, never silently dropped."""
