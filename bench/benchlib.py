@@ -1,6 +1,7 @@
-"""What bench/run and bench/soak share: the C helpers, tracers under test
-(ours and bcc's tcplife) with their output in files, the storm, counting
-events and losses, and the pod namespaces. See bench/README.md."""
+"""What the bench scripts share: the C helpers, tracers under test (ours
+and bcc's tcplife) with their output in files, the storm, counting events,
+losses, count records and metrics files, the pod namespaces and the UDP
+blast between them, and the background load. See bench/README.md."""
 import collections
 import importlib.machinery
 import importlib.util
@@ -247,6 +248,8 @@ class Tracer:
 # -- counting -----------------------------------------------------------------
 
 SUMMARY_RE = re.compile(r"^\S+: (\d+) events lost in all \(([^)]*)\)", re.M)
+SUPPRESSED_RE = re.compile(r"^\S+: (\d+) events suppressed in all by --rate-limit", re.M)
+TS_RE = re.compile(rb'"ts_ns":(\d+)')
 
 
 def count_ours(path, rtype, port_key, ports, stderr_text, sample_every=997):
@@ -256,7 +259,7 @@ def count_ours(path, rtype, port_key, ports, stderr_text, sample_every=997):
     of other lines, and how many sampled lines failed to parse as JSON."""
     rt = b'"type":"%s"' % rtype.encode()
     needles = None if ports is None else [b'"%s":%d,' % (port_key.encode(), p) for p in ports]
-    events = other = bad_json = checked = 0
+    events = other = bad_json = checked = suppressed = 0
     lost = collections.Counter()
     other_types = collections.Counter()
     with open(path, "rb") as f:
@@ -275,6 +278,8 @@ def count_ours(path, rtype, port_key, ports, stderr_text, sample_every=997):
             elif b'"type":"lost"' in line:
                 d = json.loads(line)
                 lost[d["reason"]] += d["lost"]
+            elif b'"type":"rate_limited"' in line:
+                suppressed += json.loads(line)["suppressed"]
             else:
                 try:
                     other_types[json.loads(line).get("type", "?")] += 1
@@ -283,9 +288,69 @@ def count_ours(path, rtype, port_key, ports, stderr_text, sample_every=997):
     summary = collections.Counter()
     for n, reason in SUMMARY_RE.findall(stderr_text):
         summary[reason] += int(n)
+    sup = SUPPRESSED_RE.findall(stderr_text)
     return dict(events=events, lost_stream=dict(lost), lost_summary=dict(summary),
                 lost=lost.get(LOSS_REASON, 0), other_lines=other,
-                other_records=dict(other_types), json_checked=checked, bad_json=bad_json)
+                other_records=dict(other_types), json_checked=checked, bad_json=bad_json,
+                suppressed=suppressed, suppressed_summary=sum(int(n) for n in sup) if sup else None)
+
+
+def events_per_second(path, rtype, port_key, ports):
+    """Events of type rtype for ports, by whole second of their ts_ns (the
+    seconds --rate-limit keeps to): {second: events}."""
+    rt = b'"type":"%s"' % rtype.encode()
+    needles = [b'"%s":%d,' % (port_key.encode(), p) for p in ports]
+    per = collections.Counter()
+    with open(path, "rb") as f:
+        for line in f:
+            if rt in line and any(n in line for n in needles):
+                per[int(TS_RE.search(line).group(1)) // 1000000000] += 1
+    return dict(per)
+
+
+def count_records(path, stderr_text):
+    """What a tool's -c -j run printed at exit: its count records (parsed),
+    the losses the stream reported (by reason) and the stderr summary."""
+    records, lost, summary = [], collections.Counter(), collections.Counter()
+    other = collections.Counter()
+    with open(path, "rb") as f:
+        for line in f:
+            d = json.loads(line)
+            if d.get("type") == "count":
+                records.append(d)
+            elif d.get("type") == "lost":
+                lost[d["reason"]] += d["lost"]
+            else:
+                other[d.get("type", "?")] += 1
+    for n, reason in SUMMARY_RE.findall(stderr_text):
+        summary[reason] += int(n)
+    return dict(records=records, lost_stream=dict(lost), lost_summary=dict(summary),
+                lost=lost.get(LOSS_REASON, 0), other_records=dict(other))
+
+
+PROM_RE = re.compile(r'^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$')
+PROM_LABEL_RE = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def read_prom(path):
+    """The samples of a Prometheus text file: [(name, {label: value}, value)]."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = PROM_RE.match(line)
+            if not m:
+                raise ValueError("%s: not a sample line: %r" % (path, line))
+            labels = dict(PROM_LABEL_RE.findall(m.group(2) or ""))
+            out.append((m.group(1), labels, float(m.group(3))))
+    return out
+
+
+def prom_sum(samples, name, skip=lambda labels: False):
+    """The sum of metric name over its label sets (those skip() leaves in)."""
+    return sum(v for n, labels, v in samples if n == name and not skip(labels))
 
 
 LIFE_LOST_RE = re.compile(r"Possibly lost (\d+) samples")
@@ -399,6 +464,30 @@ class PodPair:
         self.close()
 
 
+def udp_blast(udpblast_exe, pods, port, seconds, cpu):
+    """udpblast recv in pod b, then udpblast send from pod a to it for
+    seconds, pinned to cpu: the sender's JSON result (sent, pps, ...) with
+    the receiver's count added as "received"."""
+    recv = subprocess.Popen(pods.exec_b() + [udpblast_exe, "recv", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait for "receiving" so the first packets find the socket
+    line = recv.stderr.readline()
+    if "receiving" not in line:
+        recv.kill()
+        raise RuntimeError("udpblast recv: " + line)
+    try:
+        send = subprocess.run(pods.exec_a() + [udpblast_exe, "send", "--to", pods.addr_b, "--port", str(port),
+                                               "--seconds", str(seconds), "--cpu", str(cpu)],
+                              capture_output=True, text=True, check=True)
+    finally:
+        time.sleep(0.3)
+        recv.send_signal(signal.SIGTERM)
+        out, _ = recv.communicate(timeout=10)
+    r = json.loads(send.stdout)
+    r["received"] = json.loads(out)["received"]
+    return r
+
+
 class Load:
     """CPU the machine spent between start and done() on work that is not ours
     (not this process nor any descendant already reaped), and steal time.
@@ -429,6 +518,26 @@ class Load:
                     other_s=max(busy - ours, 0.0), steal_s=m1["steal"] - self.m0["steal"])
 
 
+def busy_note(bg):
+    """A warning when other processes took more than a tenth of a CPU."""
+    if bg["wall_s"] > 0 and bg["other_s"] / bg["wall_s"] > 0.10:
+        return "  [other work: %.1f CPU]" % (bg["other_s"] / bg["wall_s"])
+    return ""
+
+
+def wait_quiet(log, limit):
+    """Wait (up to limit s) until other work takes under a tenth of a CPU for 5 s."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        load = Load()
+        time.sleep(5)
+        bg = load.done()
+        if bg["other_s"] / bg["wall_s"] < 0.10:
+            return
+        log("waiting for a quiet machine: other work takes %.2f CPUs" % (bg["other_s"] / bg["wall_s"]))
+    log("machine still busy after %.0f s: measuring anyway" % limit)
+
+
 def process_cpu_snapshot():
     """pid -> (command, utime+stime s) of every process now."""
     snap = {}
@@ -445,6 +554,26 @@ def process_cpu_snapshot():
     return snap
 
 
+def bpf_holders(exclude=()):
+    """Processes (not in exclude) holding BPF programs now: pid -> command.
+    Another session's tracer on the same tracepoints makes every storm
+    dearer, traced or not; it shows nowhere in CPU accounting but here."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) in exclude:
+            continue
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+            for fd in fds:
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == "anon_inode:bpf-prog":
+                    with open("/proc/%s/comm" % pid) as f:
+                        out[int(pid)] = f.read().strip()
+                    break
+        except OSError:
+            pass
+    return out
+
+
 def busiest_others(before, after, exclude, top=5, floor_s=1.0):
     """Processes not in exclude that used the most CPU between two snapshots."""
     rows = []
@@ -455,6 +584,11 @@ def busiest_others(before, after, exclude, top=5, floor_s=1.0):
         if d >= floor_s:
             rows.append(dict(pid=pid, comm=comm, cpu_s=round(d, 1)))
     return sorted(rows, key=lambda r: -r["cpu_s"])[:top]
+
+
+def acc(events, lost, connects):
+    """events+lost=connects, or != where they differ."""
+    return "%d+%d%s%d" % (events, lost, "=" if events + lost == connects else "!=", connects)
 
 
 def median(xs):
