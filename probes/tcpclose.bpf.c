@@ -151,6 +151,10 @@ static __always_inline void metric_close(const struct tcpclose_event *ev)
 	struct tcpclose_metric_key key = {};
 	key.cgroup_id = ev->head.cgroup_id;
 	key.closed_by = ev->closed_by;
+#ifdef METRICS_RADDR
+	__builtin_memcpy(key.raddr, ev->tuple.daddr, 16);
+	key.family = ev->tuple.family;
+#endif
 	int zero = 0;
 	struct tcpclose_metric *z = close_metric_zero.lookup(&zero);
 	struct tcpclose_metric *m = z ? close_metrics.lookup_or_try_init(&key, z) : NULL;

@@ -61,6 +61,10 @@ static __always_inline void metric_connect(const struct tcpconnect_event *ev)
 	key.cgroup_id = ev->head.cgroup_id;
 	key.result = ev->result;
 	key.error = ev->result == TCPCONNECT_ESTABLISHED ? 0 : ev->error;
+#ifdef METRICS_RADDR
+	__builtin_memcpy(key.raddr, ev->tuple.daddr, 16);
+	key.family = ev->tuple.family;
+#endif
 	int zero = 0;
 	struct tcpconnect_metric *z = connect_metric_zero.lookup(&zero);
 	struct tcpconnect_metric *m = z ? connect_metrics.lookup_or_try_init(&key, z) : NULL;

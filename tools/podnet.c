@@ -48,7 +48,7 @@ static const struct tool_option options[] = {
 };
 
 /* podnet follows packets, not a user's processes */
-static const char *const without[] = {"uid", NULL};
+static const char *const without[] = {"uid", "metrics-raddr", NULL};
 
 static const char examples[] =
 	"  podnet --netns /run/netns/pod1        # every packet event of one pod\n"

@@ -204,8 +204,12 @@ static void choose_columns(struct column *cols, int ncols, const struct common_o
 
 static struct tcpaccept_opts opts;
 
+/* accepts are labelled by listening port, not by client */
+static const char *const without[] = {"metrics-raddr", NULL};
+
 static const struct tool tcpaccept = {
 	.name = "tcpaccept", .summary = "Trace accepted TCP connections: which process accepted whom.",
+	.without = without,
 	.examples = examples, .options = options, .handle = handle_option, .priv = &opts, .what = "TCP accepts",
 	.bpf_text = tcpaccept_bpf_text, .fields = tcpaccept_kernel_fields, .probes = probes, .defines = mode_defines,
 	.notes = note_unseen, .counts = &counts, .counting = &opts.count, .metrics = &tcpaccept_metrics, .fill = fill_row,

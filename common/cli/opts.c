@@ -31,7 +31,8 @@
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
 	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
-	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY, OPT_RATE_LIMIT,
+	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY,
+	OPT_METRICS_RADDR, OPT_RATE_LIMIT,
 };
 
 /* -i: shorter windows than this would be mostly the map's read */
@@ -59,6 +60,8 @@ static const struct tool_option common_options[] = {
 	{"metrics-max-series", OPT_METRICS_MAX_SERIES, "N",
 	 "at most N label sets per metric; the others are counted as overflow (default 2000)"},
 	{"metrics-only", OPT_METRICS_ONLY, NULL, "with --metrics-dir: no event records, only the metrics"},
+	{"metrics-raddr", OPT_METRICS_RADDR, NULL,
+	 "label the metrics with the remote address too (capped by --metrics-max-series)"},
 	{"duration", OPT_DURATION, "SECONDS", "stop after this many seconds"},
 	{"max-events", OPT_MAX_EVENTS, "N", "stop after N events"},
 	{"rate-limit", OPT_RATE_LIMIT, "N", "at most N events per second leave the kernel; the rest are counted"},
@@ -224,6 +227,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		o->metrics_max_series = parse_one("--metrics-max-series", "series count", arg, 1, 1000000);
 		break;
 	case OPT_METRICS_ONLY: o->metrics_only = true; break;
+	case OPT_METRICS_RADDR: o->metrics_raddr = true; break;
 	case OPT_DURATION: o->duration = parse_seconds("--duration", arg); break;
 	case 'i':
 		o->interval = parse_seconds("-i", arg);
@@ -318,8 +322,9 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	if (o->read && o->names_text)
 		usage_error("--read: names are resolved from this node's live state, not from a recording "
 			    "(--names)");
-	if ((o->metrics_interval || o->metrics_max_series || o->metrics_only) && !o->metrics_dir)
-		usage_error("--metrics-interval, --metrics-max-series and --metrics-only need --metrics-dir");
+	if ((o->metrics_interval || o->metrics_max_series || o->metrics_only || o->metrics_raddr) && !o->metrics_dir)
+		usage_error("--metrics-interval, --metrics-max-series, --metrics-only and --metrics-raddr need "
+			    "--metrics-dir");
 	if (o->metrics_only && (o->format == OUT_RAW || o->max_events || o->rate_limit))
 		usage_error("--metrics-only writes no events: -o raw, --max-events and --rate-limit have nothing "
 			    "to act on");

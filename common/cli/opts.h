@@ -37,6 +37,7 @@ struct common_opts {
 	double metrics_interval;     /* --metrics-interval seconds, 0: the default */
 	uint64_t metrics_max_series; /* --metrics-max-series, 0: the default */
 	bool metrics_only;           /* --metrics-only: no event records at all */
+	bool metrics_raddr;          /* --metrics-raddr: a raddr label (tcpconnect, tcpclose) */
 };
 
 /* A tool-specific option. key is the short option character, or a value

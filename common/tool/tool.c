@@ -94,7 +94,8 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	char *tool_defines = t->defines ? t->defines(o, t->priv) : strdup("");
 	if (o->metrics_dir && tool_defines) {
 		char *with = NULL, *m = metrics_defines(t->metrics);
-		if (asprintf(&with, "%s%s%s", tool_defines, m, o->metrics_only ? "#define NO_EVENTS 1\n" : "") < 0)
+		if (asprintf(&with, "%s%s%s%s", tool_defines, m, o->metrics_only ? "#define NO_EVENTS 1\n" : "",
+			     o->metrics_raddr ? "#define METRICS_RADDR 1\n" : "") < 0)
 			runtime_error("out of memory");
 		free(m);
 		free(tool_defines);

@@ -59,9 +59,11 @@ _Static_assert(sizeof(struct tcpclose_conn) == 48, "tcpclose_conn layout");
 struct tcpclose_metric_key {
 	__u64 cgroup_id;            /* the owner's; 0 if no owner was seen */
 	__u32 closed_by;            /* enum tcpclose_closed_by */
-	__u32 _pad;
+	__u16 family;               /* --metrics-raddr: AF_INET or AF_INET6; else 0 */
+	__u16 _pad;
+	__u8 raddr[16];             /* --metrics-raddr: the remote address; else zeros */
 };
-_Static_assert(sizeof(struct tcpclose_metric_key) == 16, "metric key layout");
+_Static_assert(sizeof(struct tcpclose_metric_key) == 32, "metric key layout");
 
 #define TCPCLOSE_RTT_BUCKETS 15       /* the RTT histogram's bounds and +Inf */
 #define TCPCLOSE_DURATION_BUCKETS 12  /* the duration histogram's bounds and +Inf */

@@ -40,8 +40,11 @@ struct tcpconnect_metric_key {
 	__u64 cgroup_id;            /* the caller's; 0 for an attempt begun before tracing */
 	__s32 error;                /* 0 for established, else as in the event */
 	__u32 result;               /* enum tcpconnect_result */
+	__u8 raddr[16];             /* --metrics-raddr: the destination; else zeros */
+	__u16 family;               /* --metrics-raddr: AF_INET or AF_INET6; else 0 */
+	__u8 _pad[6];
 };
-_Static_assert(sizeof(struct tcpconnect_metric_key) == 16, "metric key layout");
+_Static_assert(sizeof(struct tcpconnect_metric_key) == 40, "metric key layout");
 
 #define TCPCONNECT_LATENCY_BUCKETS 20  /* the latency histogram's bounds and +Inf */
 struct tcpconnect_metric {

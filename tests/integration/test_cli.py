@@ -59,7 +59,7 @@ BAD_INPUT = [
     (["--metrics-dir", "/nonexistent/socklens-metrics"], "--metrics-dir: metrics directory"),
     (["--metrics-dir", "/etc/hostname"], "--metrics-dir:"),
     (["--metrics-dir", ""], "--metrics-dir: give a directory"),
-    (["--metrics-interval", "5"], "--metrics-interval, --metrics-max-series and --metrics-only need --metrics-dir"),
+    (["--metrics-interval", "5"], "--metrics-interval, --metrics-max-series, --metrics-only and --metrics-raddr need"),
     (["--metrics-dir", "/tmp", "--metrics-interval", "0.5"], "under 1 second"),
     (["--metrics-dir", "/tmp", "--metrics-max-series", "0"], "series count 0 out of range"),
     (["--metrics-dir", "/tmp", "--read", "/dev/null"], "--read: metrics are counted in the kernel"),
@@ -103,9 +103,11 @@ TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, COUNT_RATE, (["-c", "-r"], "-c and -r exclude each other"),
         (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other"),
+        (["--metrics-raddr"], "need --metrics-dir"),
         (["-i", "1", "-r"], "-c and -r exclude each other")] + INTERVAL_ERRORS,
     "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
-        COUNT_RAW, COUNT_RATE, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'")]
+        COUNT_RAW, COUNT_RATE, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'"),
+        (["--metrics-raddr"], "unknown option '--metrics-raddr'")]
     + INTERVAL_ERRORS,
     "podnet": port_list_errors("--port") + [
         (["-u", "0"], "unknown option '-u'"),

@@ -71,6 +71,15 @@ for _ in range(int(sys.argv[1])):
     s.sendto(b"x", ("127.0.0.1", port))
 """
 
+# One refused connect to each address given (nothing listens on port 9).
+REFUSED_TO = """
+import socket, sys
+for addr in sys.argv[1:]:
+    c = socket.socket()
+    assert c.connect_ex((addr, 9)) != 0
+    c.close()
+"""
+
 
 class MetricsTest(ToolTest):
     @classmethod
@@ -131,6 +140,20 @@ class MetricsTest(ToolTest):
         self.assertLess(events, 8)
         # the file written at exit holds the tool's final count
         self.value('socklens_events_rate_limited_total{tool="tcpconnect"}', suppressed)
+
+    def test_remote_address_label_is_capped_and_overflow_counted(self):
+        # three destinations, a cap of two label sets per family: two series,
+        # and the third address's updates counted as overflow
+        t = self.trace("tcpconnect", "--metrics-only", "--metrics-raddr", "--metrics-max-series", "2")
+        self.run_in_ns(REFUSED_TO, "127.0.0.2", "127.0.0.3", "127.0.0.4")
+        self.rig.wait_for('socklens_series_overflow_total{family="socklens_tcp_connects_total"}',
+                          lambda v: v and v[0] >= 1)
+        series = self.rig.query("socklens_tcp_connects_total")
+        self.assertEqual(len(series), 2)
+        self.assertTrue({s["metric"]["raddr"] for s in series} < {"127.0.0.2", "127.0.0.3", "127.0.0.4"})
+        self.assertTrue(all(s["value"] == 1.0 and s["metric"]["result"] == "refused" for s in series))
+        self.check_file("tcpconnect")
+        self.assertEqual(t.stop(), 0)
 
     def test_tcpclose_counts_closes_and_bytes_with_metrics_only(self):
         t = self.trace("tcpclose", "--metrics-only")

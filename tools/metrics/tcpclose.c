@@ -4,11 +4,13 @@
 #include "metrics.h"
 
 #include "errors.h"
+#include "fmt.h"
 #include "mapwalk.h"
 #include "tcpclose.h"
 #include "tool.h"
 
 #define NAMES METRICS_NAME_LABELS
+static bool raddr_label; /* --metrics-raddr */
 
 /* seconds: the smoothed RTT at close (loopback ~10 us, a region ~1 ms,
  * across the world ~300 ms) */
@@ -30,9 +32,12 @@ static struct metric_family *closes, *sent, *received, *retransmits, *rtt, *dura
 
 static void setup(struct metrics_run *m, struct metric_registry *r, const struct common_opts *o, void *priv)
 {
-	(void)o, (void)priv;
+	(void)priv;
 	size_t cap = metrics_max_series(m);
-	const char *const by[] = {"closed_by", NAMES, NULL}, *const names[] = {NAMES, NULL};
+	raddr_label = o->metrics_raddr;
+	/* the raddr label, when asked for, comes last (NULL ends the list otherwise) */
+	const char *const by[] = {"closed_by", NAMES, raddr_label ? "raddr" : NULL, NULL};
+	const char *const names[] = {NAMES, raddr_label ? "raddr" : NULL, NULL};
 	closes = metric_counter(r, "socklens_tcp_closes_total",
 				"TCP connections closed, by who closed them: local, remote, reset (either side) "
 				"or unknown.", by, cap);
@@ -57,8 +62,10 @@ static void add_entry(const void *key, const void *value, void *ctx)
 	const struct tcpclose_metric_key *k = key;
 	const struct tcpclose_metric *v = value;
 	const char *const *n = metrics_cgroup_names(ctx, k->cgroup_id);
-	const char *const names[] = {n[0], n[1], n[2]};
-	const char *const by[] = {tcpclose_closed_by_name(k->closed_by), n[0], n[1], n[2]};
+	char raddr[ADDR_TEXT_LEN];
+	fmt_addr(raddr, sizeof raddr, k->family, k->raddr);
+	const char *const names[] = {n[0], n[1], n[2], raddr};
+	const char *const by[] = {tcpclose_closed_by_name(k->closed_by), n[0], n[1], n[2], raddr};
 	metric_counter_add(metric_series(closes, by), v->closes);
 	metric_counter_add(metric_series(sent, names), v->tx_bytes);
 	metric_counter_add(metric_series(received, names), v->rx_bytes);

@@ -4,11 +4,13 @@
 #include "metrics.h"
 
 #include "errors.h"
+#include "fmt.h"
 #include "mapwalk.h"
 #include "tcpconnect.h"
 #include "tool.h"
 
 #define LABELS "result", METRICS_NAME_LABELS
+static bool raddr_label; /* --metrics-raddr */
 
 /* seconds: loopback handshakes take tens of microseconds, a SYN lost
  * once waits 1 s, and Linux gives up after about 127 s */
@@ -26,15 +28,18 @@ static struct metric_family *connects, *latency;
 
 static void setup(struct metrics_run *m, struct metric_registry *r, const struct common_opts *o, void *priv)
 {
-	(void)o, (void)priv;
+	(void)priv;
 	size_t cap = metrics_max_series(m);
+	raddr_label = o->metrics_raddr;
+	const char *const *labels = raddr_label ? (const char *const[]){LABELS, "raddr", NULL}
+						: (const char *const[]){LABELS, NULL};
 	connects = metric_counter(r, "socklens_tcp_connects_total",
 				  "TCP connect attempts by how they resolved: established, refused, timeout, reset, "
 				  "aborted, or the error connect() returned.",
-				  (const char *const[]){LABELS, NULL}, cap);
+				  labels, cap);
 	latency = metric_histogram(r, "socklens_tcp_connect_latency_seconds",
 				   "From connect() to the handshake's resolution, for attempts seen from their start.",
-				   (const char *const[]){LABELS, NULL}, latency_bounds,
+				   labels, latency_bounds,
 				   TCPCONNECT_LATENCY_BUCKETS - 1, cap);
 	if (!connects || !latency)
 		runtime_error("internal error: tcpconnect's metric families cannot be registered");
@@ -45,7 +50,10 @@ static void add_entry(const void *key, const void *value, void *ctx)
 	const struct tcpconnect_metric_key *k = key;
 	const struct tcpconnect_metric *v = value;
 	const char *const *names = metrics_cgroup_names(ctx, k->cgroup_id);
-	const char *const labels[] = {tcpconnect_result_name(k->result, k->error), names[0], names[1], names[2]};
+	char raddr[ADDR_TEXT_LEN];
+	fmt_addr(raddr, sizeof raddr, k->family, k->raddr);
+	const char *const labels[] = {tcpconnect_result_name(k->result, k->error), names[0], names[1], names[2],
+				      raddr};
 	metric_counter_add(metric_series(connects, labels), v->connects);
 	metric_histogram_add(metric_series(latency, labels), (const uint64_t *)v->latency_buckets, v->latency_ns_sum / 1e9);
 }
