@@ -185,6 +185,8 @@ static void set_format(struct common_opts *o, const char *arg)
 	usage_error("-o: unknown output format '%s' (expected text, json, csv or raw)", arg);
 }
 
+static bool buffer_pages_given; /* --buffer-pages, whatever its value */
+
 static void handle_common(struct common_opts *o, int key, const char *arg)
 {
 	switch (key) {
@@ -240,6 +242,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		break;
 	case OPT_BUFFER_PAGES:
 		o->buffer_pages = (unsigned)parse_one("--buffer-pages", "page count", arg, 1, 262144);
+		buffer_pages_given = true;
 		if (o->buffer_pages & (o->buffer_pages - 1))
 			usage_error("--buffer-pages: %s is not a power of 2", arg);
 		break;
@@ -332,6 +335,9 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		usage_error("--read: metrics are counted in the kernel, not from a recording (--metrics-dir)");
 	if (o->read && o->rate_limit)
 		usage_error("--read: a recorded stream is not rate limited (--rate-limit runs in the kernel)");
+	if (o->read && (o->duration || buffer_pages_given || o->perf_buffer || o->no_kprobes))
+		usage_error("--read replays a recorded stream: --duration, --buffer-pages, --perf-buffer and "
+			    "--no-kprobes apply to tracing only");
 	if (o->read && o->ebpf)
 		usage_error("--read replays a recorded stream: there is no BPF program to print (--ebpf)");
 }

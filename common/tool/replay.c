@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void bad(const struct replay *r, const char *why)
 {
@@ -17,6 +18,9 @@ void replay_open(struct replay *r, const char *path, const char *tool, size_t re
 	r->f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!r->f)
 		usage_error("--read: cannot open '%s': %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+		bad(r, "a directory, not a stream recorded with -o raw");
 	struct raw_stream_header h;
 	char name[sizeof h.tool + 1] = "";
 	if (fread(&h, sizeof h, 1, r->f) != 1)
