@@ -18,6 +18,7 @@ import time
 import unittest
 import uuid
 
+import promrig
 from lib import Tracer, stop_all
 from podmanrig import BUSYBOX, needs_podman, podman, podman_setup, remove
 from pods import Pods, ip
@@ -224,6 +225,34 @@ class Names(unittest.TestCase):
         recs = [r for r in recs if r["type"] == "packet"]
         self.assertTrue(recs)
         self.assertEqual({r["netns"] for r in recs}, {self.netns_b})
+
+    def test_metrics_label_the_pods_and_containers(self):
+        # the label sets Prometheus stores are the pods' and containers' own
+        # names; the host process's series has none
+        with promrig.PromRig() as rig:
+            tracers = [Tracer(tool, "--metrics-dir", rig.textfile_dir, "--metrics-interval", "1",
+                              "--metrics-only", ready_timeout=120)
+                       for tool in ("tcpconnect", "tcpclose", "podnet")]
+
+            def labels(query):
+                return {(r["metric"].get("pod", ""), r["metric"].get("container", ""))
+                        for r in rig.query(query)}
+
+            client, server = (self.pod_a, self.client), (self.pod_b, self.server)
+            rig.wait_for('sum(socklens_tcp_connects_total{pod="%s",container="%s"})' % (self.pod_a, self.client),
+                         lambda v: v and v[0] > 0)
+            self.assertIn(client, labels("socklens_tcp_connects_total"))
+            self.assertIn(("", ""), labels("socklens_tcp_connects_total"))  # the host process
+            self.assertNotIn(server, labels("socklens_tcp_connects_total"))  # the server makes none
+            rig.wait_for('sum(socklens_tcp_closes_total{pod="%s",container="%s"})' % server,
+                         lambda v: v and v[0] > 0)
+            self.assertTrue({client, server} <= labels("socklens_tcp_closes_total"))
+            # podnet: the pod of the namespace; a pod's namespace holds two
+            # containers (infra and one of ours), so no container label
+            rig.wait_for('sum(socklens_pod_packets_total{pod="%s"})' % self.pod_b, lambda v: v and v[0] > 0)
+            self.assertTrue({(self.pod_a, ""), (self.pod_b, "")} <= labels("socklens_pod_packets_total"))
+            for t in tracers:
+                self.assertEqual(t.stop(), 0, "".join(t.err))
 
     def test_container_started_later_is_traced(self):
         late = f"sl-late-{self.tag}"
