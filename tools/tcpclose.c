@@ -127,7 +127,7 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 	c[F_SRTT] = cell_u64(e->srtt_us);
 	if (seen && row_shown(row, F_MS)) {
 		char *ms = row_text(row, 32);
-		snprintf(ms, 32, "%.2f", (double)e->duration_ns / 1e6);
+		fmt_ms2(ms, 32, e->duration_ns);
 		c[F_MS] = cell_str(ms);
 	}
 	c[F_DURATION] = seen ? cell_u64(e->duration_ns) : cell_null();
