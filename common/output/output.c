@@ -1,50 +1,60 @@
 #include "output.h"
 
 #include "errors.h"
+#include "fmt.h"
 #include "json.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "event_common.h"
 
 void output_init(struct output *o, enum out_format format, bool header)
 {
-	*o = (struct output){.format = format, .header = header, .f = stdout};
+	o->format = format;
+	o->header = header;
+	sink_init(&o->sink, stdout);
 }
 
 static bool in_text(const struct column *c) { return c->header && c->text; }
 
-void text_safe(FILE *f, const char *s, size_t len, int width)
+/* s for a text column: control bytes become '?', so one event stays one
+ * line; padded to width (negative: left-aligned). */
+static void text_safe(struct sink *out, const char *s, size_t len, int width)
 {
 	size_t n = 0;
 	while (n < len && s[n])
 		n++;
-	int pad = (width < 0 ? -width : width) - (int)n;
+	size_t w = (size_t)(width < 0 ? -width : width), pad = w > n ? w - n : 0;
 	if (width > 0)
-		for (; pad > 0; pad--)
-			fputc(' ', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+		for (; pad; pad--)
+			sink_putc(out, ' ');
+	for (size_t i = 0; i < n;) {
+		size_t chunk = n - i < SINK_RESERVE_MAX ? n - i : SINK_RESERVE_MAX;
+		char *p = sink_reserve(out, chunk);
+		for (size_t j = 0; j < chunk; j++) {
+			unsigned char c = (unsigned char)s[i + j];
+			p[j] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		}
+		sink_commit(out, chunk);
+		i += chunk;
 	}
-	for (; pad > 0; pad--)
-		fputc(' ', f);
+	for (; pad; pad--)
+		sink_putc(out, ' ');
 }
 
-/* Is column i the last one shown in the text table? It is not padded. */
-static bool last_in_text(const struct record_kind *k, int i)
+/* The last column shown in the text table is not padded when left-aligned. */
+static int last_in_text(const struct record_kind *k)
 {
-	for (int j = i + 1; j < k->ncols; j++)
-		if (in_text(&k->cols[j]))
-			return false;
-	return true;
+	int last = -1;
+	for (int i = 0; i < k->ncols; i++)
+		if (in_text(&k->cols[i]))
+			last = i;
+	return last;
 }
 
-static int text_width(const struct record_kind *k, int i)
+static int text_width(const struct record_kind *k, int i, int last)
 {
-	return last_in_text(k, i) && k->cols[i].width < 0 ? 0 : k->cols[i].width;
+	return i == last && k->cols[i].width < 0 ? 0 : k->cols[i].width;
 }
 
 void output_header(struct output *o, const struct record_kind *k)
@@ -52,20 +62,24 @@ void output_header(struct output *o, const struct record_kind *k)
 	if (!o->header || !(k->rows & FORMAT_BIT(o->format)))
 		return;
 	const char *sep = "";
+	int last = last_in_text(k);
 	for (int i = 0; i < k->ncols; i++) {
 		const struct column *c = &k->cols[i];
 		if (o->format == OUT_TEXT && in_text(c)) {
-			fputs(sep, o->f);
-			text_safe(o->f, c->header, strlen(c->header), text_width(k, i));
+			sink_put(&o->sink, sep, strlen(sep));
+			text_safe(&o->sink, c->header, strlen(c->header), text_width(k, i, last));
 		} else if (o->format == OUT_CSV && c->key) {
-			fprintf(o->f, "%s%s", sep, c->key);
+			sink_put(&o->sink, sep, strlen(sep));
+			sink_put(&o->sink, c->key, strlen(c->key));
 		} else {
 			continue;
 		}
 		sep = o->format == OUT_CSV ? "," : " ";
 	}
-	if (o->format == OUT_TEXT || o->format == OUT_CSV)
-		fputc('\n', o->f);
+	if (o->format == OUT_TEXT || o->format == OUT_CSV) {
+		sink_putc(&o->sink, '\n');
+		sink_end_line(&o->sink);
+	}
 }
 
 void output_raw_header(struct output *o, const char *tool, size_t record_size, uint64_t wall_minus_mono_ns)
@@ -74,111 +88,135 @@ void output_raw_header(struct output *o, const char *tool, size_t record_size, u
 				      .wall_minus_mono_ns = wall_minus_mono_ns};
 	memcpy(h.magic, RAW_MAGIC, sizeof h.magic);
 	strncpy(h.tool, tool, sizeof h.tool - 1);
-	fwrite(&h, sizeof h, 1, o->f);
+	sink_put(&o->sink, (const char *)&h, sizeof h);
 }
 
-static void text_cell(FILE *f, const struct cell *c, int width)
+/* A number, in decimal; negative with its sign. */
+static void put_number(struct sink *out, const struct cell *c)
 {
-	char num[32];
+	char *p = sink_reserve(out, 21);
+	if (c->type == CELL_U64) {
+		sink_commit(out, fmt_u64(p, c->u));
+	} else if (c->i < 0) {
+		*p = '-';
+		sink_commit(out, 1 + fmt_u64(p + 1, 0 - (uint64_t)c->i));
+	} else {
+		sink_commit(out, fmt_u64(p, (uint64_t)c->i));
+	}
+}
+
+static void text_cell(struct sink *out, const struct cell *c, int width)
+{
+	char num[24];
 	if (c->type == CELL_NULL || c->type == CELL_ABSENT) {
-		text_safe(f, "-", 1, width);
+		text_safe(out, "-", 1, width);
 		return;
 	}
 	if (c->type == CELL_STR) {
-		text_safe(f, c->s, c->len, width);
+		text_safe(out, c->s, c->len, width);
 		return;
 	}
 	if (c->type == CELL_BOOL) {
-		text_safe(f, c->u ? "yes" : "no", 3, width);
+		text_safe(out, c->u ? "yes" : "no", 3, width);
 		return;
 	}
-	if (c->type == CELL_U64)
-		snprintf(num, sizeof num, "%llu", (unsigned long long)c->u);
-	else
-		snprintf(num, sizeof num, "%lld", (long long)c->i);
-	text_safe(f, num, sizeof num, width);
+	size_t n;
+	if (c->type == CELL_U64) {
+		n = fmt_u64(num, c->u);
+	} else if (c->i < 0) {
+		num[0] = '-';
+		n = 1 + fmt_u64(num + 1, 0 - (uint64_t)c->i);
+	} else {
+		n = fmt_u64(num, (uint64_t)c->i);
+	}
+	text_safe(out, num, n, width);
 }
 
-/* A number without printf: the JSON rows' keys and numbers are most of a
- * record, and a format string parsed per key cost more than the record's
- * other work (bench/names). */
-static void put_u64(FILE *f, uint64_t v, bool negative)
-{
-	char buf[24];
-	char *p = buf + sizeof buf;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (negative)
-		*--p = '-';
-	fwrite(p, 1, (size_t)(buf + sizeof buf - p), f);
-}
-
-static void json_cell(FILE *f, const struct cell *c)
+static void json_cell(struct sink *out, const struct cell *c)
 {
 	if (c->type == CELL_NULL)
-		fputs("null", f);
+		sink_put(out, "null", 4);
 	else if (c->type == CELL_STR)
-		json_string(f, c->s, c->len);
+		json_string(out, c->s, c->len);
 	else if (c->type == CELL_BOOL)
-		fputs(c->u ? "true" : "false", f);
-	else if (c->type == CELL_U64)
-		put_u64(f, c->u, 0);
+		sink_put(out, c->u ? "true" : "false", c->u ? 4 : 5);
 	else
-		put_u64(f, c->i < 0 ? 0 - (uint64_t)c->i : (uint64_t)c->i, c->i < 0);
+		put_number(out, c);
 }
 
 /* RFC 4180 quoting; control bytes become '?' so a record stays one line. */
-static void csv_cell(FILE *f, const struct cell *c)
+static void csv_cell(struct sink *out, const struct cell *c)
 {
 	if (c->type == CELL_NULL || c->type == CELL_ABSENT)
 		return; /* an empty field */
 	if (c->type != CELL_STR) {
-		json_cell(f, c);
+		json_cell(out, c);
 		return;
 	}
 	size_t n = 0;
-	while (n < c->len && c->s[n])
+	bool quote = false;
+	while (n < c->len && c->s[n]) {
+		quote |= c->s[n] == ',' || c->s[n] == '"';
 		n++;
-	bool quote = strcspn(c->s, ",\"") < n;
+	}
 	if (quote)
-		fputc('"', f);
+		sink_putc(out, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)c->s[i];
 		if (ch == '"')
-			fputc('"', f);
-		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+			sink_putc(out, '"');
+		sink_putc(out, ch < 0x20 || ch == 0x7f ? '?' : (char)ch);
 	}
 	if (quote)
-		fputc('"', f);
+		sink_putc(out, '"');
+}
+
+static void json_key(struct sink *out, const char *sep, const char *key)
+{
+	size_t n = strlen(key);
+	char *p = sink_reserve(out, n + 4);
+	size_t at = 0;
+	if (*sep)
+		p[at++] = ',';
+	p[at++] = '"';
+	memcpy(p + at, key, n);
+	at += n;
+	p[at++] = '"';
+	p[at++] = ':';
+	sink_commit(out, at);
 }
 
 static void row(struct output *o, const struct record_kind *k, const struct cell *cells)
 {
+	struct sink *out = &o->sink;
 	const char *sep = "";
+	int last = o->format == OUT_TEXT ? last_in_text(k) : -1;
 	if (o->format == OUT_JSON)
-		fputc('{', o->f);
+		sink_putc(out, '{');
 	for (int i = 0; i < k->ncols; i++) {
 		const struct column *c = &k->cols[i];
 		if (o->format == OUT_TEXT ? !in_text(c) : !c->key)
 			continue;
 		if (o->format == OUT_JSON && cells[c->field].type == CELL_ABSENT)
 			continue; /* the key is left out */
-		fputs(sep, o->f);
 		if (o->format == OUT_TEXT) {
-			text_cell(o->f, &cells[c->field], text_width(k, i));
+			if (*sep)
+				sink_putc(out, ' ');
+			text_cell(out, &cells[c->field], text_width(k, i, last));
 		} else if (o->format == OUT_JSON) {
-			fputc('"', o->f);
-			fputs(c->key, o->f);
-			fputs("\":", o->f);
-			json_cell(o->f, &cells[c->field]);
+			json_key(out, sep, c->key);
+			json_cell(out, &cells[c->field]);
 		} else {
-			csv_cell(o->f, &cells[c->field]);
+			if (*sep)
+				sink_putc(out, ',');
+			csv_cell(out, &cells[c->field]);
 		}
-		sep = o->format == OUT_TEXT ? " " : ",";
+		sep = ",";
 	}
-	fputs(o->format == OUT_JSON ? "}\n" : "\n", o->f);
+	if (o->format == OUT_JSON)
+		sink_putc(out, '}');
+	sink_putc(out, '\n');
+	sink_end_line(out);
 }
 
 void output_record(struct output *o, const struct record_kind *k, const struct cell *cells)
@@ -192,7 +230,7 @@ void output_record(struct output *o, const struct record_kind *k, const struct c
 
 void output_raw(struct output *o, const void *rec, size_t size)
 {
-	fwrite(rec, size, 1, o->f);
+	sink_put(&o->sink, rec, size);
 }
 
 static void lost_note(const struct cell *c)
@@ -268,9 +306,5 @@ void output_fields_shown(const struct output *o, const struct record_kind *k, bo
 
 void output_flush(struct output *o)
 {
-	if (fflush(o->f) == 0)
-		return;
-	if (errno == EPIPE)
-		_exit(0); /* the reader is gone (| head): nothing more to say */
-	runtime_error("cannot write output: %s", strerror(errno));
+	sink_flush(&o->sink);
 }

@@ -7,6 +7,7 @@
 #define SOCKLENS_OUTPUT_H
 
 #include "format.h"
+#include "sink.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,7 +62,7 @@ struct record_kind {
 struct output {
 	enum out_format format;
 	bool header;         /* print header lines (text, csv) */
-	FILE *f;
+	struct sink sink;    /* stdout, through our own buffer */
 };
 
 void output_init(struct output *o, enum out_format format, bool header);
@@ -108,9 +109,5 @@ void output_rate_limited(struct output *o, uint64_t suppressed);
 
 /* Flushes the output; a closed pipe ends the tool quietly with status 0. */
 void output_flush(struct output *o);
-
-/* Writes s for a text column: control bytes become '?', so one event stays
- * one line. */
-void text_safe(FILE *f, const char *s, size_t len, int width);
 
 #endif
