@@ -87,7 +87,8 @@ struct row {
 	size_t used;
 };
 
-void row_reset(struct row *r, const bool *shown);
+/* Clears the cells of fields 0..nfields-1 (null) for the next record. */
+void row_reset(struct row *r, const bool *shown, int nfields);
 static inline bool row_shown(const struct row *r, int field) { return !r->shown || r->shown[field]; }
 /* size bytes inside r->text for a cell's text (exits if the row is full). */
 char *row_text(struct row *r, size_t size);
