@@ -23,14 +23,22 @@ enum cell_type {
 
 struct cell {
 	enum cell_type type;
+	bool plain;          /* CELL_STR made by us (cell_plain): goes out as it is */
 	const char *s;       /* CELL_STR: may hold any bytes; rendered safely */
-	size_t len;          /* CELL_STR: at most this many bytes (stops at NUL) */
+	size_t len;          /* CELL_STR: at most this many bytes (stops at NUL); plain: exactly */
 	uint64_t u;
 	int64_t i;
 };
 
 static inline struct cell cell_str(const char *s) { return (struct cell){.type = CELL_STR, .s = s, .len = (size_t)-1}; }
 static inline struct cell cell_strn(const char *s, size_t n) { return (struct cell){.type = CELL_STR, .s = s, .len = n}; }
+/* Text the tool made itself, of exactly n bytes of printable ASCII without
+ * '"', '\\' or ',' (a time, an address, a name from a table): needs no
+ * escaping, quoting or length scan in any format. */
+static inline struct cell cell_plain(const char *s, size_t n)
+{
+	return (struct cell){.type = CELL_STR, .plain = true, .s = s, .len = n};
+}
 static inline struct cell cell_u64(uint64_t u) { return (struct cell){.type = CELL_U64, .u = u}; }
 static inline struct cell cell_i64(int64_t i) { return (struct cell){.type = CELL_I64, .i = i}; }
 static inline struct cell cell_null(void) { return (struct cell){.type = CELL_NULL}; }
@@ -59,10 +67,25 @@ struct record_kind {
 	void (*note)(const struct cell *cells);
 };
 
+/* How a kind's row is written in one format (output.c, plan_of). */
+#define PLAN_MAX_COLUMNS 96
+struct plan_col {
+	int field, width;
+	unsigned char keylen;
+	char key[40];        /* JSON: ,"key": */
+};
+struct output_plan {
+	const struct record_kind *kind;
+	const struct column *cols;
+	int ncols, n;
+	struct plan_col col[PLAN_MAX_COLUMNS];
+};
+
 struct output {
 	enum out_format format;
 	bool header;         /* print header lines (text, csv) */
 	struct sink sink;    /* stdout, through our own buffer */
+	struct output_plan plan; /* of the kind written last */
 };
 
 void output_init(struct output *o, enum out_format format, bool header);
