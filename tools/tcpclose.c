@@ -127,13 +127,13 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 	c[F_SRTT] = cell_u64(e->srtt_us);
 	if (seen && row_shown(row, F_MS)) {
 		char *ms = row_text(row, 32);
-		snprintf(ms, 32, "%.2f", (double)e->duration_ns / 1e6);
-		c[F_MS] = cell_str(ms);
+		c[F_MS] = cell_plain(ms, fmt_ms2(ms, 32, e->duration_ns));
 	}
 	c[F_DURATION] = seen ? cell_u64(e->duration_ns) : cell_null();
 	c[F_START_SEEN] = cell_bool(seen);
-	c[F_STATE] = cell_str(state_name(e->state));
-	c[F_CLOSED_BY] = cell_str(tcpclose_closed_by_name(e->closed_by));
+	const char *state = state_name(e->state), *by = tcpclose_closed_by_name(e->closed_by);
+	c[F_STATE] = cell_plain(state, strlen(state));
+	c[F_CLOSED_BY] = cell_plain(by, strlen(by));
 }
 
 static void choose_columns(struct column *cols, int ncols, const struct common_opts *o, void *priv)

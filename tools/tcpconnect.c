@@ -118,7 +118,8 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 		 * null, never a made-up "aborted" */
 		row->cells[F_RESULT] = row->cells[F_LATENCY] = cell_null();
 	} else {
-		row->cells[F_RESULT] = cell_str(tcpconnect_result_name(e->result, e->error));
+		const char *result = tcpconnect_result_name(e->result, e->error);
+		row->cells[F_RESULT] = cell_plain(result, strlen(result));
 		/* a handshake already on when tracing began: no latency to give */
 		row->cells[F_LATENCY] = e->start_seen ? cell_u64(e->latency_ns / 1000) : cell_null();
 	}

@@ -6,6 +6,7 @@
 
 const char *tool_name = "socklens";
 void (*tool_exit)(int status) = exit;
+void (*output_pending)(void);
 
 /* One line, whatever bytes a user's value brought into the message. */
 static void vsay(const char *fmt, va_list ap)
@@ -15,6 +16,8 @@ static void vsay(const char *fmt, va_list ap)
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
+	if (output_pending)
+		output_pending();
 	fflush(stdout);
 	fprintf(stderr, "%s: %s\n", tool_name, msg);
 }

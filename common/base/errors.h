@@ -12,6 +12,10 @@ extern const char *tool_name;
  * a function that does not return to the caller, e.g. longjmp. */
 extern void (*tool_exit)(int status);
 
+/* Writes out what the output stage holds for stdout, so that data printed
+ * before a message reaches a terminal before it (set by the output stage). */
+extern void (*output_pending)(void);
+
 void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 void runtime_error(const char *fmt, ...)

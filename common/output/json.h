@@ -3,10 +3,11 @@
 #ifndef SOCKLENS_JSON_H
 #define SOCKLENS_JSON_H
 
+#include "sink.h"
+
 #include <stddef.h>
-#include <stdio.h>
 
 /* Writes "s" (at most len bytes, stopping at NUL) with quotes. */
-void json_string(FILE *f, const char *s, size_t len);
+void json_string(struct sink *out, const char *s, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #define SOCKLENS_OUTPUT_H
 
 #include "format.h"
+#include "sink.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,16 +21,33 @@ enum cell_type {
 	CELL_ABSENT, /* nothing to say: the JSON key is left out; an empty CSV field, "-" in text */
 };
 
+/* 16 bytes, so that a cell is made in two registers and stored: a larger
+ * one was built on the stack and copied, and those copies stalled on the
+ * stores just made (store forwarding): a quarter of a live record's time. */
 struct cell {
-	enum cell_type type;
-	const char *s;       /* CELL_STR: may hold any bytes; rendered safely */
-	size_t len;          /* CELL_STR: at most this many bytes (stops at NUL) */
-	uint64_t u;
-	int64_t i;
+	uint8_t type;        /* enum cell_type */
+	bool plain;          /* CELL_STR made by us (cell_plain): goes out as it is */
+	uint32_t len;        /* CELL_STR: at most this many bytes (stops at NUL); plain: exactly */
+	union {
+		const char *s;   /* CELL_STR: may hold any bytes; rendered safely */
+		uint64_t u;      /* CELL_U64, CELL_BOOL */
+		int64_t i;       /* CELL_I64 */
+	};
 };
+_Static_assert(sizeof(struct cell) == 16, "a cell fits two registers");
 
-static inline struct cell cell_str(const char *s) { return (struct cell){.type = CELL_STR, .s = s, .len = (size_t)-1}; }
-static inline struct cell cell_strn(const char *s, size_t n) { return (struct cell){.type = CELL_STR, .s = s, .len = n}; }
+static inline struct cell cell_str(const char *s) { return (struct cell){.type = CELL_STR, .len = UINT32_MAX, .s = s}; }
+static inline struct cell cell_strn(const char *s, size_t n)
+{
+	return (struct cell){.type = CELL_STR, .len = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX, .s = s};
+}
+/* Text the tool made itself, of exactly n bytes of printable ASCII without
+ * '"', '\\' or ',' (a time, an address, a name from a table): needs no
+ * escaping, quoting or length scan in any format. */
+static inline struct cell cell_plain(const char *s, size_t n)
+{
+	return (struct cell){.type = CELL_STR, .plain = true, .len = (uint32_t)n, .s = s};
+}
 static inline struct cell cell_u64(uint64_t u) { return (struct cell){.type = CELL_U64, .u = u}; }
 static inline struct cell cell_i64(int64_t i) { return (struct cell){.type = CELL_I64, .i = i}; }
 static inline struct cell cell_null(void) { return (struct cell){.type = CELL_NULL}; }
@@ -58,10 +76,25 @@ struct record_kind {
 	void (*note)(const struct cell *cells);
 };
 
+/* How a kind's row is written in one format (output.c, plan_of). */
+#define PLAN_MAX_COLUMNS 96
+struct plan_col {
+	int field, width;
+	unsigned char keylen;
+	char key[40];        /* JSON: ,"key": */
+};
+struct output_plan {
+	const struct record_kind *kind;
+	const struct column *cols;
+	int ncols, n;
+	struct plan_col col[PLAN_MAX_COLUMNS];
+};
+
 struct output {
 	enum out_format format;
 	bool header;         /* print header lines (text, csv) */
-	FILE *f;
+	struct sink sink;    /* stdout, through our own buffer */
+	struct output_plan plan; /* of the kind written last */
 };
 
 void output_init(struct output *o, enum out_format format, bool header);
@@ -86,7 +119,8 @@ struct row {
 	size_t used;
 };
 
-void row_reset(struct row *r, const bool *shown);
+/* Clears the cells of fields 0..nfields-1 (null) for the next record. */
+void row_reset(struct row *r, const bool *shown, int nfields);
 static inline bool row_shown(const struct row *r, int field) { return !r->shown || r->shown[field]; }
 /* size bytes inside r->text for a cell's text (exits if the row is full). */
 char *row_text(struct row *r, size_t size);
@@ -108,9 +142,5 @@ void output_rate_limited(struct output *o, uint64_t suppressed);
 
 /* Flushes the output; a closed pipe ends the tool quietly with status 0. */
 void output_flush(struct output *o);
-
-/* Writes s for a text column: control bytes become '?', so one event stays
- * one line. */
-void text_safe(FILE *f, const char *s, size_t len, int width);
 
 #endif

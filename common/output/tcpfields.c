@@ -1,14 +1,15 @@
 #include "tcpfields.h"
 
+#include <string.h>
+
 /* The text of a time cell, computed only where the field is shown. */
 static struct cell time_cell(struct row *r, int field, const struct timebase *tb, uint64_t ts,
-			     void (*fmt)(char *, size_t, uint64_t))
+			     size_t (*fmt)(char *, size_t, uint64_t))
 {
 	if (!row_shown(r, field))
 		return cell_null();
 	char *s = row_text(r, TIME_TEXT_LEN);
-	fmt(s, TIME_TEXT_LEN, timebase_wall(tb, ts));
-	return cell_str(s);
+	return cell_plain(s, fmt(s, TIME_TEXT_LEN, timebase_wall(tb, ts)));
 }
 
 static struct cell addr_cell(struct row *r, int field, unsigned family, const uint8_t *addr)
@@ -16,8 +17,7 @@ static struct cell addr_cell(struct row *r, int field, unsigned family, const ui
 	if (!row_shown(r, field))
 		return cell_null();
 	char *s = row_text(r, ADDR_TEXT_LEN);
-	fmt_addr(s, ADDR_TEXT_LEN, family, addr);
-	return cell_str(s);
+	return cell_plain(s, fmt_addr(s, ADDR_TEXT_LEN, family, addr));
 }
 
 void tcp_row_fill(struct row *r, const struct timebase *tb, const char *type, const struct event_head *h,
@@ -26,11 +26,10 @@ void tcp_row_fill(struct row *r, const struct timebase *tb, const char *type, co
 	struct cell *c = r->cells;
 	if (row_shown(r, F_TIME_REL)) {
 		char *rel = row_text(r, TIME_TEXT_LEN);
-		fmt_since(rel, TIME_TEXT_LEN, h->ts_ns, tb);
-		c[F_TIME_REL] = cell_str(rel);
+		c[F_TIME_REL] = cell_plain(rel, fmt_since(rel, TIME_TEXT_LEN, h->ts_ns, tb));
 	}
 	c[F_TIME_CLOCK] = time_cell(r, F_TIME_CLOCK, tb, h->ts_ns, fmt_clock);
-	c[F_TYPE] = cell_str(type);
+	c[F_TYPE] = cell_plain(type, strlen(type));
 	c[F_TIME] = time_cell(r, F_TIME, tb, h->ts_ns, fmt_rfc3339);
 	c[F_TS] = cell_u64(h->ts_ns);
 	c[F_PID] = cell_u64(h->pid);

@@ -62,7 +62,7 @@ static void window_heading(struct count_window *w, uint64_t end_wall_ns)
 static void print_row(struct count_window *w, const struct count_entry *e, const char *start, const char *end)
 {
 	const struct count_desc *c = w->c;
-	row_reset(&w->row, w->shown);
+	row_reset(&w->row, w->shown, c->nfields + W_NFIELDS);
 	c->fill(w->env, &w->row, e->key, e->v);
 	if (w->resolver) {
 		/* the names as they are now: the window has just ended */

@@ -70,7 +70,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 		output_raw(&r->out, data, r->t->record_size);
 		return 0;
 	}
-	row_reset(&r->row, r->shown);
+	row_reset(&r->row, r->shown, r->t->nfields);
 	r->t->fill(&r->env, data, &r->row);
 	names_fill(r->resolver, data, r->t->names_by, &r->row, r->t->name_base); /* every record begins with event_head */
 	output_record(&r->out, &r->events, r->row.cells);

@@ -2,7 +2,9 @@
 #include "check.h"
 #include "fmt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(void)
 {
@@ -38,5 +40,46 @@ int main(void)
 	fmt_since(buf, sizeof buf, t0 - 5, &tb); /* before start: never negative */
 	CHECK_STR(buf, "0.000000");
 	CHECK_EQ(timebase_wall(&tb, t0), 1795316646000000000ULL);
+
+	/* the second's text is kept: the next record of the same second, then
+	 * another second, then the first again */
+	fmt_rfc3339(buf, sizeof buf, 1795316645999999999ULL);
+	CHECK_STR(buf, "2026-11-22T03:04:05.999999Z");
+	fmt_rfc3339(buf, sizeof buf, 1795316646000001000ULL);
+	CHECK_STR(buf, "2026-11-22T03:04:06.000001Z");
+	fmt_rfc3339(buf, sizeof buf, 1795316645000000000ULL);
+	CHECK_STR(buf, "2026-11-22T03:04:05.000000Z");
+	fmt_clock(buf, sizeof buf, 1795316646000000000ULL);
+	CHECK_STR(buf, "03:04:06");
+
+	/* numbers without printf */
+	static const uint64_t nums[] = {0, 9, 10, 99, 100, 12345, 4026531833ULL, UINT64_MAX};
+	for (unsigned i = 0; i < sizeof nums / sizeof *nums; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "%llu", (unsigned long long)nums[i]);
+		buf[fmt_u64(buf, nums[i])] = '\0';
+		CHECK_STR(buf, want);
+	}
+	uint8_t v4b[4] = {10, 0, 255, 99};
+	fmt_addr(buf, sizeof buf, 2, v4b);
+	CHECK_STR(buf, "10.0.255.99");
+
+	/* milliseconds: what printf's "%.2f" of ns / 1e6 gives, ties included
+	 * (5000 ns rounds up, 15000 down: the double lies either side) */
+	uint64_t seed = 88172645463325252ULL;
+	for (uint64_t i = 0; i < 400000; i++) {
+		uint64_t ns = i < 200000 ? i * 2500 + (i % 3) : 0;
+		if (i >= 200000) { /* xorshift: lifetimes of every size */
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			ns = seed >> (seed % 64);
+		}
+		char want[64];
+		snprintf(want, sizeof want, "%.2f", (double)ns / 1e6);
+		fmt_ms2(buf, sizeof buf, ns);
+		if (strcmp(buf, want) != 0) {
+			CHECK_STR(buf, want);
+			break;
+		}
+	}
 	return CHECK_DONE();
 }

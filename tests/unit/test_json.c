@@ -8,9 +8,11 @@ static void escaped(const char *in, size_t len, const char *want)
 {
 	char *buf = NULL;
 	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	json_string(f, in, len);
-	fclose(f);
+	static struct sink out;
+	sink_init(&out, open_memstream(&buf, &size));
+	json_string(&out, in, len);
+	sink_flush(&out);
+	fclose(out.f);
 	CHECK_STR(buf, want);
 	free(buf);
 }

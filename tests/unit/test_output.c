@@ -25,10 +25,11 @@ static char *render(enum out_format fmt, const struct cell *row)
 	size_t size = 0;
 	struct output o;
 	output_init(&o, fmt, true);
-	o.f = open_memstream(&buf, &size);
+	o.sink.f = open_memstream(&buf, &size);
 	output_header(&o, &events);
 	output_record(&o, &events, row);
-	fclose(o.f);
+	output_flush(&o);
+	fclose(o.sink.f);
 	return buf;
 }
 
@@ -72,38 +73,42 @@ int main(void)
 	char *buf = NULL;
 	size_t size = 0;
 	output_init(&o, OUT_JSON, true);
-	o.f = open_memstream(&buf, &size);
+	o.sink.f = open_memstream(&buf, &size);
 	output_lost(&o, 3, "buffer full");
-	fclose(o.f);
+	output_flush(&o);
+	fclose(o.sink.f);
 	CHECK_STR(buf, "{\"type\":\"lost\",\"lost\":3,\"reason\":\"buffer full\"}\n");
 	free(buf);
 
 	/* records held back by --rate-limit: the same, with their own type */
 	buf = NULL;
 	output_init(&o, OUT_JSON, true);
-	o.f = open_memstream(&buf, &size);
+	o.sink.f = open_memstream(&buf, &size);
 	output_rate_limited(&o, 41);
-	fclose(o.f);
+	output_flush(&o);
+	fclose(o.sink.f);
 	CHECK_STR(buf, "{\"type\":\"rate_limited\",\"suppressed\":41}\n");
 	free(buf);
 
 	/* in text they go to stderr only: stdout stays the table */
 	buf = NULL;
 	output_init(&o, OUT_TEXT, true);
-	o.f = open_memstream(&buf, &size);
+	o.sink.f = open_memstream(&buf, &size);
 	output_rate_limited(&o, 41);
-	fclose(o.f);
+	output_flush(&o);
+	fclose(o.sink.f);
 	CHECK_STR(buf, "");
 	free(buf);
 
 	/* raw: 40-byte header with the clock anchor, then records as they are */
 	buf = NULL;
 	output_init(&o, OUT_RAW, true);
-	o.f = open_memstream(&buf, &size);
+	o.sink.f = open_memstream(&buf, &size);
 	struct tcpconnect_event e = {.head.pid = 99};
 	output_raw_header(&o, "tcpconnect", sizeof e, 12345);
 	output_raw(&o, &e, sizeof e);
-	fclose(o.f);
+	output_flush(&o);
+	fclose(o.sink.f);
 	CHECK_EQ(size, sizeof(struct raw_stream_header) + sizeof e);
 	const struct raw_stream_header *h = (const void *)buf;
 	CHECK(memcmp(h->magic, RAW_MAGIC, 8) == 0);

@@ -1,0 +1,46 @@
+#include "sink.h"
+
+#include "errors.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static struct sink *stdout_sink;
+
+static void push_stdout(void)
+{
+	sink_push(stdout_sink);
+}
+
+void sink_init(struct sink *s, FILE *f)
+{
+	s->f = f;
+	s->len = 0;
+	s->line_flush = isatty(fileno(f)) == 1; /* stdio line-buffers a terminal: so do we */
+	if (f == stdout) {
+		stdout_sink = s;
+		output_pending = push_stdout;
+	}
+}
+
+static void failed(void)
+{
+	if (errno == EPIPE)
+		_exit(0); /* the reader is gone (| head): nothing more to say */
+	runtime_error("cannot write output: %s", strerror(errno));
+}
+
+void sink_push(struct sink *s)
+{
+	size_t n = s->len;
+	s->len = 0; /* first: the error message pushes stdout again */
+	if (n && fwrite(s->buf, 1, n, s->f) != n)
+		failed();
+}
+
+void sink_flush(struct sink *s)
+{
+	sink_push(s);
+	if (fflush(s->f) != 0)
+		failed();
+}
