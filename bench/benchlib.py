@@ -1,7 +1,9 @@
-"""What the bench scripts share: the C helpers, tracers under test (ours
-and bcc's tcplife) with their output in files, the storm, counting events,
-losses, count records and metrics files, the pod namespaces and the UDP
-blast between them, and the background load. See bench/README.md."""
+"""What the bench scripts share: the C helpers, tracers under test (ours,
+bcc's tcplife and libbpf-tools' tcplife and tcpstates) with their output in
+files, the peers and how to read them, the storm, counting events, losses
+(in NDJSON, text and CSV), count records and metrics files, the pod
+namespaces and the UDP blast between them, and the background load. See
+bench/README.md."""
 import collections
 import importlib.machinery
 import importlib.util
@@ -88,6 +90,96 @@ def proc_status_mb(pid, key):
     raise RuntimeError("no %s for pid %d" % (key, pid))
 
 
+def perf_event_fds(pid):
+    """How many perf events the process holds open (tracepoint links, perf
+    buffers); None once it is gone."""
+    n = 0
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:[perf_event]":
+                    n += 1
+            except OSError:
+                pass
+    except OSError:
+        return None
+    return n
+
+
+def rss_parts_mb(pid):
+    """Resident memory by what holds it (from smaps): "buffer", the event
+    buffer the kernel shares with the tool (the BPF ring buffer, mapped
+    twice, or perf buffers); "files", pages of libraries and the program
+    (LLVM's code, mostly, for libbcc's tools); "private", the rest (heap,
+    stacks)."""
+    parts = dict(buffer=0, files=0, private=0)
+    name = ""
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
+                name = head[5] if len(head) > 5 else ""
+            elif head[0] == "Rss:":
+                kb = int(head[1])
+                if name.startswith("anon_inode:bpf-map") or name.startswith("anon_inode:[perf_event]"):
+                    parts["buffer"] += kb
+                elif name.startswith("/"):
+                    parts["files"] += kb
+                else:
+                    parts["private"] += kb
+    return {k: v / 1024.0 for k, v in parts.items()}
+
+
+# -- the peers ------------------------------------------------------------------
+
+class Peer:
+    """A tool of others that the bench holds ours against.
+
+    Peers print text into a block-buffered file, so readiness is read from
+    their file descriptors: the tracepoint's perf event plus `buffers` perf
+    buffers per CPU. Their text lines are counted by the column of the remote
+    port (counted from the end: COMM may hold spaces), and their losses by
+    the stderr line the tool prints for them."""
+
+    def __init__(self, name, family, label, rport_col, lost_re, buffers, per_connect=1, close=True,
+                 bcc=False):
+        self.name, self.family, self.label = name, family, label
+        self.rport_col, self.lost_re, self.buffers = rport_col, re.compile(lost_re, re.M), buffers
+        self.per_connect = per_connect  # records the storm's one connect makes
+        self.close = close              # reports closes: expects connects - unclosed
+        self.bcc = bcc                  # bcc's Python front end: needs BCC_KERNEL_SOURCE
+
+    def path(self, peer_dir):
+        return os.path.join(peer_dir, self.name)
+
+    def cmd(self, peer_dir, ports):
+        return [self.path(peer_dir), "-D", ",".join(str(p) for p in ports)]
+
+    def ready_fds(self):
+        return 1 + self.buffers * online_cpus()
+
+    def count(self, path, ports, stderr_text):
+        return count_text(path, ports, stderr_text, self.rport_col, self.lost_re)
+
+    def expected(self, storm):
+        """Records the storm's connects should give (see bench/storm.c's unclosed)."""
+        return self.per_connect * storm["connects"] - (storm["unclosed"] if self.close else 0)
+
+
+# bcc's tcplife has two event maps (IPv4, IPv6), one perf buffer per CPU each;
+# libbcc prints "Possibly lost N samples" when no lost callback is set.
+# libbpf-tools' tools have one, and their lost callback prints
+# "lost N events on CPU #C" on stderr.
+PEERS = collections.OrderedDict((p.name, p) for p in (
+    Peer("tcplife-bpfcc", "bcc", "bcc tcplife-bpfcc", -4, r"Possibly lost (\d+) samples", 2, bcc=True),
+    Peer("tcplife", "libbpf-tools", "libbpf-tools tcplife", -4, r"^lost (\d+) events on CPU", 1),
+    # one record per state change: CLOSE->SYN_SENT, SYN_SENT->ESTABLISHED,
+    # ESTABLISHED->CLOSE for each of the storm's connects
+    Peer("tcpstates", "libbpf-tools", "libbpf-tools tcpstates", -5, r"^lost (\d+) events on CPU", 1,
+         per_connect=3),
+))
+
+
 class ToolError(Exception):
     pass
 
@@ -95,15 +187,13 @@ class ToolError(Exception):
 class Tracer:
     """One tracer run: stdout to a file, stderr to a file, stopped with SIGINT.
 
-    kind "ours": ready when stderr has a line starting with "Tracing".
-    kind "tcplife": bcc's Python tool writes its header into a block-buffered
-    file, so readiness is read from its file descriptors instead: the
-    tracepoint's perf event plus one perf buffer per CPU for each of its two
-    event maps.
+    ready_fds None (ours): ready when stderr has a line starting with
+    "Tracing". A number (a peer): ready once the tool holds that many perf
+    events (Peer.ready_fds): it writes its header into a block-buffered file.
     """
 
-    def __init__(self, name, cmd, workdir, tag, kind="ours", env=None):
-        self.name, self.cmd, self.kind = name, cmd, kind
+    def __init__(self, name, cmd, workdir, tag, ready_fds=None, env=None):
+        self.name, self.cmd, self.ready_fds = name, cmd, ready_fds
         self.env = env or os.environ.copy()
         self.out = os.path.join(workdir, "%s.%s.out" % (name, tag))
         self.err = os.path.join(workdir, "%s.%s.err" % (name, tag))
@@ -130,20 +220,10 @@ class Tracer:
                                                            self.stderr_text()[-2000:]))
 
     def _ready(self):
-        if self.kind == "ours":
+        if self.ready_fds is None:
             with open(self.err, "rb") as f:
                 return any(line.startswith(b"Tracing") for line in f)
-        n = 0
-        try:
-            for fd in os.listdir("/proc/%d/fd" % self.proc.pid):
-                try:
-                    if os.readlink("/proc/%d/fd/%s" % (self.proc.pid, fd)) == "anon_inode:[perf_event]":
-                        n += 1
-                except OSError:
-                    pass
-        except OSError:
-            return False
-        return n >= 1 + 2 * online_cpus()
+        return (perf_event_fds(self.proc.pid) or 0) >= self.ready_fds
 
     @property
     def pid(self):
@@ -159,26 +239,7 @@ class Tracer:
         return proc_status_mb(self.pid, "VmHWM")
 
     def rss_parts_mb(self):
-        """Resident memory by what holds it (from smaps): "buffer", the event
-        buffer the kernel shares with the tool (the BPF ring buffer, mapped
-        twice, or perf buffers); "files", pages of libraries and the program
-        (LLVM's code, mostly); "private", the rest (heap, stacks)."""
-        parts = dict(buffer=0, files=0, private=0)
-        name = ""
-        with open("/proc/%d/smaps" % self.pid) as f:
-            for line in f:
-                head = line.split()
-                if re.match(r"^[0-9a-f]+-[0-9a-f]+$", head[0]):
-                    name = head[5] if len(head) > 5 else ""
-                elif head[0] == "Rss:":
-                    kb = int(head[1])
-                    if name.startswith("anon_inode:bpf-map") or name.startswith("anon_inode:[perf_event]"):
-                        parts["buffer"] += kb
-                    elif name.startswith("/"):
-                        parts["files"] += kb
-                    else:
-                        parts["private"] += kb
-        return {k: v / 1024.0 for k, v in parts.items()}
+        return rss_parts_mb(self.pid)
 
     def wakeups(self):
         """Voluntary context switches: each is one sleep, so one wake-up."""
@@ -353,25 +414,60 @@ def prom_sum(samples, name, skip=lambda labels: False):
     return sum(v for n, labels, v in samples if n == name and not skip(labels))
 
 
-LIFE_LOST_RE = re.compile(r"Possibly lost (\d+) samples")
-
-
-def count_tcplife(path, ports, stderr_text):
-    """tcplife's text lines whose RPORT is one of ports; its losses are the
-    'Possibly lost N samples' lines libbcc prints without a lost callback."""
+def count_text(path, ports, stderr_text, rport_col, lost_re):
+    """Text lines whose column rport_col (counted from the end) is one of
+    ports; the losses are the sum of lost_re's number in stderr_text (a
+    peer's lost-sample lines). A header line counts as nothing."""
     want = {str(p).encode() for p in ports}
     events = other = 0
     with open(path, "rb") as f:
         for line in f:
             cols = line.split()
-            # PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS (COMM may hold spaces)
-            if len(cols) >= 9 and cols[-4] in want:
+            if len(cols) >= -rport_col + 4 and cols[rport_col] in want:
                 events += 1
-            elif cols and cols[0] != b"PID":
+            elif cols and b"RPORT" not in cols:  # not the header
                 other += 1
-    lost = sum(int(n) for n in LIFE_LOST_RE.findall(stderr_text))
-    return dict(events=events, lost_stream={}, lost_summary={"Possibly lost": lost} if lost else {},
+    lost = sum(int(n) for n in lost_re.findall(stderr_text))
+    return dict(events=events, lost_stream={}, lost_summary={"lost lines": lost} if lost else {},
                 lost=lost, other_lines=other, other_records={}, json_checked=0, bad_json=0)
+
+
+OUR_LOST_RE = re.compile(r"^\S+: lost (\d+) events \(([^)]*)\)", re.M)
+
+
+def count_ours_format(fmt, path, rtype, port_key, ports, stderr_text, text_rport_col=-4):
+    """count_ours for any of our output formats. "json": the stream's lost
+    records. "text" and "csv": the records counted the same way (text: by the
+    remote port's column, text_rport_col from the end; csv: by the header's
+    type and port_key columns), and the losses from the stderr lines
+    "TOOL: lost N events (REASON)" that stand in for the lost records. In
+    every format the exit summary on stderr is parsed apart, to be compared."""
+    if fmt == "json":
+        return count_ours(path, rtype, port_key, ports, stderr_text)
+    if fmt == "text":
+        c = count_text(path, ports, "", text_rport_col, OUR_LOST_RE)
+    elif fmt == "csv":
+        want = {str(p) for p in ports}
+        events = other = 0
+        with open(path) as f:
+            cols = next(f).rstrip("\n").split(",")
+            ti, pi = cols.index("type"), cols.index(port_key)
+            for line in f:
+                v = line.rstrip("\n").split(",")  # the storm's records hold no quoted commas
+                if len(v) > pi and v[ti] == rtype and v[pi] in want:
+                    events += 1
+                else:
+                    other += 1
+        c = dict(events=events, other_lines=other, other_records={}, json_checked=0, bad_json=0)
+    else:
+        raise ValueError("format " + fmt)
+    lost, summary = collections.Counter(), collections.Counter()
+    for n, reason in OUR_LOST_RE.findall(stderr_text):
+        lost[reason] += int(n)
+    for n, reason in SUMMARY_RE.findall(stderr_text):
+        summary[reason] += int(n)
+    c.update(lost_stream=dict(lost), lost_summary=dict(summary), lost=lost.get(LOSS_REASON, 0))
+    return c
 
 
 # -- the storm ------------------------------------------------------------------
@@ -414,6 +510,16 @@ def merge_storms(results):
                 target_rate=sum(r["target_rate"] for r in results),
                 port=[r["port"] for r in results], cpu=[r["cpu"] for r in results],
                 storms=results)
+
+
+def add_tails(storm, tails):
+    """A storm result with the small storms made after it (see bench/run's
+    tail) added to its counts; its rate and seconds stay the main storm's."""
+    m = dict(storm)
+    for k in ("connects", "failed", "accepted", "unclosed", "cpu_s", "ivcsw"):
+        m[k] = storm[k] + sum(t[k] for t in tails)
+    m["tails"] = tails
+    return m
 
 
 # -- pods ------------------------------------------------------------------------
