@@ -30,7 +30,7 @@
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
-	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_NO_CACHE, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
 	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY, OPT_RATE_LIMIT,
 };
 
@@ -67,6 +67,7 @@ static const struct tool_option common_options[] = {
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
 	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
+	{"no-cache", OPT_NO_CACHE, NULL, "compile the BPF program, neither using nor storing a cached one"},
 	{"read", OPT_READ, "FILE", "format a stream recorded with -o raw ('-': stdin); no kernel, no root"},
 	{"verbose", 'v', NULL, "say on stderr which probes are attached"},
 	{"ebpf", OPT_EBPF, NULL, "print the BPF program and exit (needs no privilege)"},
@@ -241,6 +242,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		break;
 	case OPT_PERF_BUFFER: o->perf_buffer = true; break;
 	case OPT_NO_KPROBES: o->no_kprobes = true; break;
+	case OPT_NO_CACHE: o->no_cache = true; break;
 	case 'v': o->verbose = true; break;
 	case OPT_EBPF: o->ebpf = true; break;
 	case OPT_READ: o->read = arg; break;
