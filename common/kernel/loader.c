@@ -138,35 +138,56 @@ static void create_maps(struct loader *l)
 	}
 }
 
-/* Loads one program with this run's map fds patched in; the fd or -1. */
-static int load_prog(struct loader *l, const struct image_prog *ip, enum bpf_prog_type type, char *log, size_t size)
+/* Loads one program with this run's map fds patched in; the fd, or -1
+ * with errno. With log, the verifier's log goes there (for a message). */
+static int load_prog(const struct loader *l, const struct image_prog *ip, enum bpf_prog_type type, char *log,
+		     size_t size)
 {
 	struct bpf_insn *insns = malloc(ip->ninsns * sizeof *insns);
-	if (!insns)
-		runtime_error("out of memory");
+	if (!insns) {
+		errno = ENOMEM;
+		return -1;
+	}
 	memcpy(insns, ip->insns, ip->ninsns * sizeof *insns);
 	for (uint32_t r = 0; r < ip->nrelocs; r++)
 		insns[ip->relocs[r].insn].imm = l->map_fds[ip->relocs[r].map];
 	char kname[BPF_OBJ_NAME_LEN];
 	kernel_name(kname, ip->name);
-	log[0] = '\0';
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .kern_version = l->img.kern_version);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .kern_version = l->img.kern_version, .log_level = log ? 1 : 0,
+		    .log_buf = log, .log_size = log ? (uint32_t)size : 0);
 	int fd = bpf_prog_load(type, kname, l->img.license, insns, ip->ninsns, &opts);
-	if (fd < 0 && errno != EPERM) { /* again, with the verifier's log for the message */
-		int err = errno;
-		LIBBPF_OPTS(bpf_prog_load_opts, again, .kern_version = l->img.kern_version, .log_level = 1,
-			    .log_buf = log, .log_size = (uint32_t)size);
-		bpf_prog_load(type, kname, l->img.license, insns, ip->ninsns, &again);
-		errno = err;
-	}
+	int err = errno;
 	free(insns);
+	errno = err;
 	return fd < 0 ? -1 : fd;
 }
 
-void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
+/* One program to load; the kernel verifies each on load, which is most of
+ * a start from the cache (podnet's packet programs take 50-90 ms each
+ * here), and verifies loads from several threads at once. */
+struct load_job {
+	const struct loader *l;
+	const struct probe *p;
+	const struct image_prog *ip;
+	int fd, err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *run_load_job(void *arg)
 {
-	static char log[1 << 16];
-	create_maps(l);
+	struct load_job *j = arg;
+	j->fd = load_prog(j->l, j->ip, prog_type(j->p->kind), NULL, 0);
+	j->err = errno;
+	return NULL;
+}
+
+/* The probes to load: their function is in this mode's program, and
+ * kprobes only if use_kprobes. */
+static int plan_loads(const struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose,
+		      struct load_job *jobs)
+{
+	int n = 0;
 	for (const struct probe *p = probes; p->fn; p++) {
 		const struct image_prog *ip = image_prog(&l->img, p->fn);
 		if (!ip)
@@ -176,9 +197,30 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 				note("not using kprobe:%s (--no-kprobes)", p->target);
 			continue;
 		}
-		if (l->nprobes == MAX_PROBES)
+		if (n == MAX_PROBES)
 			runtime_error("internal error: more than %d probes", MAX_PROBES);
-		int fd = load_prog(l, ip, prog_type(p->kind), log, sizeof log);
+		jobs[n++] = (struct load_job){.l = l, .p = p, .ip = ip, .fd = -1};
+	}
+	return n;
+}
+
+void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
+{
+	static char log[1 << 16];
+	struct load_job jobs[MAX_PROBES];
+	create_maps(l);
+	int n = plan_loads(l, probes, use_kprobes, verbose, jobs);
+	for (int i = 0; i < n; i++)
+		if (!(jobs[i].started = pthread_create(&jobs[i].thread, NULL, run_load_job, &jobs[i]) == 0))
+			run_load_job(&jobs[i]);
+	for (int i = 0; i < n; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+	/* attached in the table's order, as before */
+	for (int i = 0; i < n; i++) {
+		const struct probe *p = jobs[i].p;
+		int fd = jobs[i].fd;
+		errno = jobs[i].err;
 		int link = fd >= 0 ? attach_one(p, fd) : -1;
 		if (link < 0) {
 			int err = errno;
@@ -190,6 +232,12 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 					     p->target, strerror(err), p->covers);
 				continue;
 			}
+			log[0] = '\0';
+			if (fd < 0 && err != EPERM) { /* again, for the verifier's log */
+				int again = load_prog(l, jobs[i].ip, prog_type(p->kind), log, sizeof log);
+				if (again >= 0)
+					close(again);
+			}
 			if (log[0])
 				fprintf(stderr, "%s\n", log);
 			runtime_error("cannot %s %s:%s: %s", fd < 0 ? "load the program for" : "attach",
@@ -200,6 +248,7 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 		if (verbose)
 			note("attached %s:%s", kind_name(p->kind), p->target);
 	}
+	/* programs loaded but not attached (a required one failed) close on exit */
 }
 
 int loader_map_fd(struct loader *l, const char *name)
