@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <bcc/bcc_version.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
@@ -12,11 +13,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAGIC "SOCKLENS"
 #define FORMAT 1
 #define MAX_ENTRY (64u << 20)   /* far above any program: a larger file is not ours */
+/* Entries kept: each filter (-p PID, -P PORT...) is an entry of its own, so
+ * without a bound the directory would only grow. The least recently used go. */
+#define MAX_ENTRIES 64
+#define STALE_TMP_S 3600        /* a temporary file this old was left by a crash */
 
 struct header {
 	char magic[8];
@@ -165,6 +171,8 @@ out:
 	return buf;
 }
 
+static void touch(const struct progcache *c);
+
 static const char *check_header(const struct progcache *c, const unsigned char *buf, size_t len)
 {
 	struct header h;
@@ -209,7 +217,73 @@ int progcache_load(const struct progcache *c, struct prog_image *img)
 		return -1;
 	}
 	say(c, "loading the compiled program from %s/%s", c->dir, c->file);
+	touch(c);
 	return 0;
+}
+
+/* Marks the entry used (its mtime), for the pruning below. */
+static void touch(const struct progcache *c)
+{
+	const char *why;
+	int dir = open_dir(c, false, &why);
+	if (dir >= 0) {
+		utimensat(dir, c->file, NULL, AT_SYMLINK_NOFOLLOW);
+		close(dir);
+	}
+}
+
+struct aged {
+	char name[256];
+	struct timespec mtime;
+};
+
+static int older_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct aged *)a)->mtime, *y = &((const struct aged *)b)->mtime;
+	return x->tv_sec != y->tv_sec ? (x->tv_sec < y->tv_sec ? -1 : 1)
+				      : (x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Keeps the MAX_ENTRIES most recently used entries and removes temporary
+ * files a crashed writer left. Only names this module writes are touched. */
+static void prune(int dir)
+{
+	int fd = dup(dir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	static struct aged entries[4 * MAX_ENTRIES];
+	size_t n = 0;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (struct dirent *e; (e = readdir(d));) {
+		struct stat st;
+		if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (e->d_name[0] == '.' && ends_with(e->d_name, ".tmp")) {
+			if (now.tv_sec - st.st_mtim.tv_sec > STALE_TMP_S)
+				unlinkat(dir, e->d_name, 0);
+		} else if (ends_with(e->d_name, ".bpf") && n < sizeof entries / sizeof *entries &&
+			   strlen(e->d_name) < sizeof entries[0].name) {
+			snprintf(entries[n].name, sizeof entries[0].name, "%s", e->d_name);
+			entries[n++].mtime = st.st_mtim;
+		}
+	}
+	closedir(d);
+	if (n <= MAX_ENTRIES)
+		return;
+	qsort(entries, n, sizeof *entries, older_first);
+	for (size_t i = 0; i < n - MAX_ENTRIES; i++)
+		unlinkat(dir, entries[i].name, 0);
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -258,6 +332,7 @@ int progcache_store(const struct progcache *c, const struct prog_image *img)
 		goto fail;
 	}
 	say(c, "stored the compiled program in %s/%s", c->dir, c->file);
+	prune(dir);
 	free(body);
 	close(dir);
 	return 0;

@@ -198,6 +198,31 @@ class CacheTest(ToolTest):
         err, *_ = self.trace_connect("--no-cache")
         self.assertNotIn(LOADED, err)
 
+    def test_least_recently_used_entries_are_pruned(self):
+        """Each filter is an entry: the directory keeps the 64 most recently
+        used, and temporary files a crash left behind go after an hour."""
+        self.trace_connect()
+        (mine,) = self.entries()
+        old = 1_000_000_000  # 2001: older than anything stored now
+        for i in range(70):
+            path = os.path.join(self.dir, f"tcpconnect-{i:064x}.bpf")
+            with open(path, "wb") as f:
+                f.write(b"x")
+            os.utime(path, (old + i, old + i))
+        os.utime(os.path.join(self.dir, mine), (old - 1, old - 1))
+        tmp = os.path.join(self.dir, ".tcpconnect-crashed.bpf.1.tmp")
+        open(tmp, "wb").close()
+        os.utime(tmp, (old, old))
+        err, *_ = self.trace_connect()  # loads mine: it becomes the newest
+        self.assertIn(LOADED, err)
+        self.trace_connect("-P", "1")   # stores another, which prunes
+        names = self.entries()
+        self.assertEqual(64, len(names))
+        self.assertIn(os.path.basename(mine), names)
+        self.assertNotIn(f"tcpconnect-{0:064x}.bpf", names)  # the oldest went
+        self.assertIn(f"tcpconnect-{69:064x}.bpf", names)
+        self.assertFalse(os.path.exists(tmp))
+
     def test_missing_directory_is_created_private(self):
         os.rmdir(self.dir)
         self.trace_connect()
