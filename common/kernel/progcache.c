@@ -1,5 +1,6 @@
 #include "progcache.h"
 
+#include "embedded.h"
 #include "errors.h"
 
 #include <bcc/bcc_version.h>
@@ -76,6 +77,11 @@ void progcache_init(struct progcache *c, const char *tool, const char *text, boo
 	snprintf(num, sizeof num, "%lld", (long long)btf.st_size);
 	hash_str(&h, num);
 	hash_str(&h, real_headers ? "kernel headers" : "stub headers");
+	/* what the text #includes: the embedded tree changes with this build */
+	for (const struct embedded_file *f = kernel_header_tree; !real_headers && f->path; f++) {
+		hash_str(&h, f->path);
+		sha256_update(&h, f->size, (const uint8_t *)f->data);
+	}
 	hash_str(&h, text);
 	sha256_digest(&h, sizeof c->key, c->key);
 

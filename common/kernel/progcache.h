@@ -7,7 +7,8 @@
  *
  * The key hashes everything the compiled code depends on: the tool, its
  * version, the libbcc it was built against, the kernel (release, build,
- * BTF size) and the full rendered text (filter, modes, layout). An entry is
+ * BTF size), the header tree the text includes and the full rendered text
+ * (filter, modes, layout). An entry is
  * used only if the directory and the file are owned by root and writable
  * by no one else, and header, key, checksum, body and the compiler
  * libraries it was made with all check out; anything else is ignored
