@@ -13,7 +13,7 @@
 #include "pods.h"
 #include "tool.h"
 
-#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,7 +412,7 @@ bool podnet_skipped(struct tool_run *run, uint64_t totals[2])
 	int ncpus = possible_cpus();
 	for (int key = 0; key < 2; key++) {
 		uint64_t vals[ncpus > 0 ? ncpus : 1];
-		if (bpf_lookup_elem(fd, &key, vals) == 0)
+		if (bpf_map_lookup_elem(fd, &key, vals) == 0)
 			for (int i = 0; i < ncpus; i++)
 				totals[key] += vals[i];
 	}

@@ -30,7 +30,7 @@
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
-	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_NO_CACHE, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
 	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY,
 	OPT_METRICS_RADDR, OPT_RATE_LIMIT,
 };
@@ -67,9 +67,10 @@ static const struct tool_option common_options[] = {
 	{"rate-limit", OPT_RATE_LIMIT, "N", "at most N events per second leave the kernel; the rest are counted"},
 	{"interval", 'i', "SECONDS", "count (-c), printing each window of SECONDS; an argument COUNT "
 				      "after the options ends the run after COUNT windows"},
-	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 1024)"},
+	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 256)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
 	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
+	{"no-cache", OPT_NO_CACHE, NULL, "compile the BPF program, neither using nor storing a cached one"},
 	{"read", OPT_READ, "FILE", "format a stream recorded with -o raw ('-': stdin); no kernel, no root"},
 	{"verbose", 'v', NULL, "say on stderr which probes are attached"},
 	{"ebpf", OPT_EBPF, NULL, "print the BPF program and exit (needs no privilege)"},
@@ -248,6 +249,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		break;
 	case OPT_PERF_BUFFER: o->perf_buffer = true; break;
 	case OPT_NO_KPROBES: o->no_kprobes = true; break;
+	case OPT_NO_CACHE: o->no_cache = true; break;
 	case 'v': o->verbose = true; break;
 	case OPT_EBPF: o->ebpf = true; break;
 	case OPT_READ: o->read = arg; break;
@@ -265,7 +267,10 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 	 * installs the tools as <tool>-socklens. */
 	const char *slash = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
 	tool_name = slash ? slash + 1 : argc > 0 && argv[0] && *argv[0] ? argv[0] : tool->name;
-	*o = (struct common_opts){.buffer_pages = 1024};
+	/* 256 pages (1 MiB): a ring buffer's pages are mapped twice into the
+	 * reader and count twice in its RSS, so 4 MiB cost 8 MB; 1 MiB keeps the
+	 * bench's full single-core storm free of loss (bench/README.md). */
+	*o = (struct common_opts){.buffer_pages = 256};
 	for (const struct tool_option *t = common_options; t->long_name; t++)
 		if (!overridden(t, tool))
 			add_getopt(longs, &nl, shorts, &ns, t);

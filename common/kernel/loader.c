@@ -1,14 +1,12 @@
 #include "loader.h"
 
+#include "attach.h"
+#include "compiler.h"
 #include "errors.h"
 #include "kfeatures.h"
-#include "khdr.h"
-#include "ksymstub.h"
-#include "memtrim.h"
+#include "progcache.h"
 
-#include <bcc/bcc_common.h>
-#include <bcc/bcc_elf.h>
-#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -60,19 +58,22 @@ static void ensure_tracefs(void)
 			      "mount -t tracefs nodev /sys/kernel/tracing", strerror(errno));
 }
 
-void loader_compile(struct loader *l, const char *text, bool real_headers)
+void loader_prepare(struct loader *l, const struct program_source *src)
 {
 	memset(l, 0, sizeof *l);
 	ensure_tracefs();
-	if (!real_headers)
-		setenv("BCC_KERNEL_SOURCE", khdr_write(), 1);
-	ksymstub_begin();
-	l->mod = bpf_module_create_c_from_string(text, 0, NULL, 0, true, NULL);
-	ksymstub_end();
-	khdr_remove();
-	if (!l->mod)
-		runtime_error("the BPF program did not compile (see the compiler's message above)%s",
-			      real_headers ? "; this kernel has no BTF: install its linux-headers package" : "");
+	struct progcache cache;
+	if (src->use_cache) {
+		progcache_init(&cache, src->tool, src->text, src->real_headers, src->verbose);
+		if (progcache_load(&cache, &l->img) == 0)
+			return;
+	} else if (src->verbose) {
+		note("cache: not used (--no-cache)");
+	}
+	compiler_compile(src->text, src->real_headers, &l->img);
+	l->compiled = true;
+	if (src->use_cache)
+		progcache_store(&cache, &l->img);
 }
 
 static const char *kind_name(enum probe_kind k)
@@ -81,7 +82,7 @@ static const char *kind_name(enum probe_kind k)
 	return names[k];
 }
 
-static int prog_type(enum probe_kind k)
+static enum bpf_prog_type prog_type(enum probe_kind k)
 {
 	switch (k) {
 	case PROBE_TRACEPOINT: return BPF_PROG_TYPE_TRACEPOINT;
@@ -90,74 +91,137 @@ static int prog_type(enum probe_kind k)
 	}
 }
 
-static int attach_one(const struct probe *p, int prog_fd, char *kprobe_event, size_t size)
+static int attach_one(const struct probe *p, int prog_fd)
 {
-	char category[64];
-	const char *colon;
 	switch (p->kind) {
 	case PROBE_TRACEPOINT:
-		colon = strchr(p->target, ':');
-		snprintf(category, sizeof category, "%.*s", (int)(colon - p->target), p->target);
-		return bpf_attach_tracepoint(prog_fd, category, colon + 1);
+		return attach_tracepoint(prog_fd, p->target);
 	case PROBE_RAW_TRACEPOINT:
-		return bpf_attach_raw_tracepoint(prog_fd, p->target);
+		return attach_raw_tracepoint(prog_fd, p->target);
 	case PROBE_KPROBE:
-	case PROBE_KRETPROBE: {
+	case PROBE_KRETPROBE:
 		if (!kernel_has_kprobes()) {
-			errno = EOPNOTSUPP; /* asking libbcc would only print its own error */
+			errno = EOPNOTSUPP;
 			return -1;
 		}
-		snprintf(kprobe_event, size, "socklens_%d_%s", getpid(), p->target);
-		return bpf_attach_kprobe(prog_fd, p->kind == PROBE_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN,
-					 kprobe_event, p->target, 0, 0);
+		return attach_kprobe(prog_fd, p->target, p->kind == PROBE_KRETPROBE);
 	}
-	}
+	errno = EINVAL;
 	return -1;
 }
 
-/* Our own dup of every map, so they outlive the module. */
-static void keep_maps(struct loader *l)
+/* The kernel keeps 15 bytes of a map's or program's name (bpftool shows them). */
+static void kernel_name(char dst[BPF_OBJ_NAME_LEN], const char *name)
 {
-	size_t n = bpf_num_tables(l->mod);
-	for (size_t id = 0; id < n; id++) {
-		int fd = bpf_table_fd_id(l->mod, id);
+	size_t n = strnlen(name, BPF_OBJ_NAME_LEN - 1);
+	memcpy(dst, name, n);
+	dst[n] = '\0';
+}
+
+/* Every map the program declares, named as in the text. */
+static void create_maps(struct loader *l)
+{
+	if (l->img.nmaps > MAX_MAPS)
+		runtime_error("internal error: the program has more than %d maps (MAX_MAPS)", MAX_MAPS);
+	for (uint32_t i = 0; i < l->img.nmaps; i++) {
+		const struct image_map *m = &l->img.maps[i];
+		char kname[BPF_OBJ_NAME_LEN];
+		kernel_name(kname, m->name);
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m->flags);
+		int fd = bpf_map_create((enum bpf_map_type)m->type, kname, m->key_size, m->value_size,
+					m->max_entries, &opts);
 		if (fd < 0)
-			continue;
-		if (l->nmaps == MAX_MAPS)
-			runtime_error("internal error: the program has more than %d maps (MAX_MAPS)", MAX_MAPS);
-		fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			runtime_error("dup: %s", strerror(errno));
-		const char *name = bpf_table_name(l->mod, id);
-		if (strlen(name) >= sizeof l->map_names[0])
-			runtime_error("internal error: map name '%s' longer than %zu bytes", name,
-				      sizeof l->map_names[0] - 1);
-		snprintf(l->map_names[l->nmaps], sizeof l->map_names[0], "%s", name);
-		l->map_fds[l->nmaps++] = fd;
+			runtime_error("cannot create map %s: %s", m->name, strerror(errno));
+		snprintf(l->map_names[i], sizeof l->map_names[0], "%s", m->name);
+		l->map_fds[i] = fd;
+		l->nmaps = (int)i + 1;
 	}
 }
 
-void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
+/* Loads one program with this run's map fds patched in; the fd, or -1
+ * with errno. With log, the verifier's log goes there (for a message). */
+static int load_prog(const struct loader *l, const struct image_prog *ip, enum bpf_prog_type type, char *log,
+		     size_t size)
 {
-	static char log[1 << 16];
+	struct bpf_insn *insns = malloc(ip->ninsns * sizeof *insns);
+	if (!insns) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(insns, ip->insns, ip->ninsns * sizeof *insns);
+	for (uint32_t r = 0; r < ip->nrelocs; r++)
+		insns[ip->relocs[r].insn].imm = l->map_fds[ip->relocs[r].map];
+	char kname[BPF_OBJ_NAME_LEN];
+	kernel_name(kname, ip->name);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .kern_version = l->img.kern_version, .log_level = log ? 1 : 0,
+		    .log_buf = log, .log_size = log ? (uint32_t)size : 0);
+	int fd = bpf_prog_load(type, kname, l->img.license, insns, ip->ninsns, &opts);
+	int err = errno;
+	free(insns);
+	errno = err;
+	return fd < 0 ? -1 : fd;
+}
+
+/* One program to load; the kernel verifies each on load, which is most of
+ * a start from the cache (podnet's packet programs take 50-90 ms each
+ * here), and verifies loads from several threads at once. */
+struct load_job {
+	const struct loader *l;
+	const struct probe *p;
+	const struct image_prog *ip;
+	int fd, err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *run_load_job(void *arg)
+{
+	struct load_job *j = arg;
+	j->fd = load_prog(j->l, j->ip, prog_type(j->p->kind), NULL, 0);
+	j->err = errno;
+	return NULL;
+}
+
+/* The probes to load: their function is in this mode's program, and
+ * kprobes only if use_kprobes. */
+static int plan_loads(const struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose,
+		      struct load_job *jobs)
+{
+	int n = 0;
 	for (const struct probe *p = probes; p->fn; p++) {
-		void *start = bpf_function_start(l->mod, p->fn);
-		if (!start)
+		const struct image_prog *ip = image_prog(&l->img, p->fn);
+		if (!ip)
 			continue; /* not part of this mode's program */
 		if (!use_kprobes && (p->kind == PROBE_KPROBE || p->kind == PROBE_KRETPROBE)) {
 			if (verbose)
 				note("not using kprobe:%s (--no-kprobes)", p->target);
 			continue;
 		}
-		if (l->nprobes == MAX_PROBES)
+		if (n == MAX_PROBES)
 			runtime_error("internal error: more than %d probes", MAX_PROBES);
-		log[0] = '\0';
-		int fd = bcc_func_load(l->mod, prog_type(p->kind), p->fn, start,
-				       (int)bpf_function_size(l->mod, p->fn), bpf_module_license(l->mod),
-				       bpf_module_kern_version(l->mod), 0, log, sizeof log, NULL, -1);
-		char *kev = l->kprobe_events[l->nprobes];
-		kev[0] = '\0';
-		int link = fd >= 0 ? attach_one(p, fd, kev, sizeof l->kprobe_events[0]) : -1;
+		jobs[n++] = (struct load_job){.l = l, .p = p, .ip = ip, .fd = -1};
+	}
+	return n;
+}
+
+void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
+{
+	static char log[1 << 16];
+	struct load_job jobs[MAX_PROBES];
+	create_maps(l);
+	int n = plan_loads(l, probes, use_kprobes, verbose, jobs);
+	for (int i = 0; i < n; i++)
+		if (!(jobs[i].started = pthread_create(&jobs[i].thread, NULL, run_load_job, &jobs[i]) == 0))
+			run_load_job(&jobs[i]);
+	for (int i = 0; i < n; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+	/* attached in the table's order, as before */
+	for (int i = 0; i < n; i++) {
+		const struct probe *p = jobs[i].p;
+		int fd = jobs[i].fd;
+		errno = jobs[i].err;
+		int link = fd >= 0 ? attach_one(p, fd) : -1;
 		if (link < 0) {
 			int err = errno;
 			if (fd >= 0)
@@ -167,6 +231,12 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 					note("%s:%s unavailable (%s): %s are not seen", kind_name(p->kind),
 					     p->target, strerror(err), p->covers);
 				continue;
+			}
+			log[0] = '\0';
+			if (fd < 0 && err != EPERM) { /* again, for the verifier's log */
+				int again = load_prog(l, jobs[i].ip, prog_type(p->kind), log, sizeof log);
+				if (again >= 0)
+					close(again);
 			}
 			if (log[0])
 				fprintf(stderr, "%s\n", log);
@@ -178,8 +248,7 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 		if (verbose)
 			note("attached %s:%s", kind_name(p->kind), p->target);
 	}
-	bcc_free_memory();
-	keep_maps(l);
+	/* programs loaded but not attached (a required one failed) close on exit */
 }
 
 int loader_map_fd(struct loader *l, const char *name)
@@ -192,13 +261,10 @@ int loader_map_fd(struct loader *l, const char *name)
 
 void loader_release_compiler(struct loader *l)
 {
-	if (!l->mod)
-		return;
-	bpf_module_destroy(l->mod);
-	l->mod = NULL;
-	memtrim_release();
+	image_free(&l->img);
+	if (l->compiled)
+		compiler_release();
 }
-
 static void *close_fd(void *fd)
 {
 	close((int)(intptr_t)fd);
@@ -230,17 +296,11 @@ static void close_links(struct loader *l)
 void loader_close(struct loader *l)
 {
 	close_links(l);
-	for (int i = 0; i < l->nprobes; i++) {
-		/* Kernels without the kprobe PMU keep kprobe_events entries past close. */
-		if (l->kprobe_events[i][0])
-			bpf_detach_kprobe(l->kprobe_events[i]);
+	for (int i = 0; i < l->nprobes; i++)
 		close(l->prog_fds[i]);
-	}
 	l->nprobes = 0;
 	for (int i = 0; i < l->nmaps; i++)
 		close(l->map_fds[i]);
 	l->nmaps = 0;
-	if (l->mod)
-		bpf_module_destroy(l->mod);
-	l->mod = NULL;
+	image_free(&l->img);
 }

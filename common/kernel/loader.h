@@ -1,7 +1,12 @@
-/* libbcc in one place: compile the program text, load and attach the
- * probes the running kernel supports, hand out map fds, detach on exit. */
+/* From program text to attached probes: the compiled program comes from
+ * the cache (progcache.c) or from libbcc (compiler.c), and both are loaded
+ * the same way, from the stored form (progimage.h) through libbpf: maps
+ * created, map fds patched in, programs loaded, the probes the running
+ * kernel supports attached. Hands out map fds, detaches on exit. */
 #ifndef SOCKLENS_LOADER_H
 #define SOCKLENS_LOADER_H
+
+#include "progimage.h"
 
 #include <stdbool.h>
 
@@ -35,32 +40,42 @@ struct probe {
 #define MAX_MAPS 16   /* more is an error at start-up, never a map dropped */
 
 struct loader {
-	void *mod;                  /* libbcc module, until loader_release_compiler() */
+	struct prog_image img;      /* the compiled program, until loader_release_compiler() */
+	bool compiled;              /* this run compiled it (else it came from the cache) */
 	int prog_fds[MAX_PROBES];
 	int link_fds[MAX_PROBES];   /* perf event / raw tracepoint fds: closing detaches */
-	char kprobe_events[MAX_PROBES][64];  /* legacy kprobe_events names to remove */
 	int nprobes;
 	char map_names[MAX_MAPS][32];
-	int map_fds[MAX_MAPS];      /* our own dups of every map: they outlive the module */
+	int map_fds[MAX_MAPS];
 	int nmaps;
 };
 
 /* Exits 1 naming what is missing when we may not load BPF programs. */
 void require_bpf_privileges(void);
 
-/* Compiles text (with the embedded header tree when real_headers is false). */
-void loader_compile(struct loader *l, const char *text, bool real_headers);
+/* How to get the compiled program of a text. */
+struct program_source {
+	const char *tool;           /* part of the cache key and the entry's name */
+	const char *text;
+	bool real_headers;          /* compile against the kernel's headers, not the embedded tree */
+	bool use_cache;             /* false: --no-cache, compile and store nothing */
+	bool verbose;               /* -v: say where the program came from */
+};
 
-/* Loads and attaches every probe (terminated by a zeroed entry) whose function
- * exists (kprobes only if use_kprobes); -v prints each attach point. Exits
- * when a required one fails. */
+/* The compiled program: from a valid cache entry, else compiled (and then
+ * stored). Exits when the text does not compile. */
+void loader_prepare(struct loader *l, const struct program_source *src);
+
+/* Creates the maps, then loads and attaches every probe (terminated by a
+ * zeroed entry) whose function exists (kprobes only if use_kprobes); -v
+ * prints each attach point. Exits when a required one fails. */
 void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose);
 
-/* A map's fd (valid after loader_attach, also past loader_release_compiler());
- * -1 if the program has no such map. */
+/* A map's fd (valid after loader_attach); -1 if the program has no such map. */
 int loader_map_fd(struct loader *l, const char *name);
 
-/* Frees the compiler (LLVM) memory once everything is loaded. */
+/* Frees the compiled program, and the compiler's memory if it was used,
+ * once everything is loaded. */
 void loader_release_compiler(struct loader *l);
 
 /* Detaches every probe and closes every fd. */

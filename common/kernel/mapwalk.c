@@ -1,6 +1,6 @@
 #include "mapwalk.h"
 
-#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <string.h>
 
@@ -14,9 +14,9 @@ long map_walk(int fd, size_t key_size, size_t value_size,
 	}
 	long n = 0;
 	const void *prev = NULL;
-	for (int k = 0; bpf_get_next_key(fd, (void *)prev, key[k]) == 0; k ^= 1) {
+	for (int k = 0; bpf_map_get_next_key(fd, (void *)prev, key[k]) == 0; k ^= 1) {
 		prev = key[k];
-		if (bpf_lookup_elem(fd, key[k], value) != 0)
+		if (bpf_map_lookup_elem(fd, key[k], value) != 0)
 			continue; /* deleted meanwhile (a table the kernel evicts from) */
 		fn(key[k], value, ctx);
 		n++;

@@ -3,8 +3,8 @@
 #include "errors.h"
 #include "kfeatures.h"
 
-#include <bcc/libbpf.h>
-#include <bcc/perf_reader.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,35 +22,27 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	return deliver(ctx, data, size);
 }
 
-static void on_perf_record(void *ctx, void *data, int size)
+static void on_perf_record(void *ctx, int cpu, void *data, __u32 size)
 {
-	deliver(ctx, data, (size_t)size);
+	(void)cpu;
+	deliver(ctx, data, size);
 }
 
 /* A record perf_submit could not place is already counted by the probe
  * (its "lost" map): counting it here too would report it twice. Without a
- * callback libbcc would print its own message. */
-static void on_perf_lost(void *ctx, uint64_t lost)
+ * callback libbpf would count nothing either, but say nothing. */
+static void on_perf_lost(void *ctx, int cpu, __u64 lost)
 {
-	(void)ctx, (void)lost;
+	(void)ctx, (void)cpu, (void)lost;
 }
 
+/* One perf buffer per online CPU, installed in the map by libbpf (an
+ * offline CPU has no buffer and emits nothing). */
 static void open_perf(struct stream *s, int map_fd, unsigned pages)
 {
-	s->readers = calloc((size_t)s->ncpus, sizeof *s->readers);
-	if (!s->readers)
-		runtime_error("out of memory");
-	for (int cpu = 0; cpu < s->ncpus; cpu++) {
-		void *r = bpf_open_perf_buffer(on_perf_record, on_perf_lost, s, -1, cpu, (int)pages);
-		if (!r)
-			continue; /* an offline CPU has no buffer and emits nothing */
-		int fd = perf_reader_fd(r);
-		if (bpf_update_elem(map_fd, &cpu, &fd, 0) != 0)
-			runtime_error("cannot install the perf buffer of CPU %d: %s", cpu, strerror(errno));
-		s->readers[s->nreaders++] = r;
-	}
-	if (s->nreaders == 0)
-		runtime_error("cannot open any perf buffer: %s", strerror(errno));
+	s->perf = perf_buffer__new(map_fd, pages, on_perf_record, on_perf_lost, s, NULL);
+	if (!s->perf)
+		runtime_error("cannot open the perf buffers: %s", strerror(errno));
 }
 
 /* Runs of our programs that the kernel skipped (6.7+ counts them): a
@@ -95,7 +87,7 @@ void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 	if (fd < 0)
 		runtime_error("internal error: the program has no events map");
 	if (ring) {
-		s->ring = bpf_new_ringbuf(fd, on_ring_record, s);
+		s->ring = ring_buffer__new(fd, on_ring_record, s, NULL);
 		if (!s->ring)
 			runtime_error("cannot open the ring buffer: %s", strerror(errno));
 	} else {
@@ -106,10 +98,10 @@ void stream_open(struct stream *s, struct loader *l, bool ring, unsigned pages,
 int stream_poll(struct stream *s, int timeout_ms)
 {
 	if (s->ring) {
-		int n = bpf_poll_ringbuf(s->ring, timeout_ms);
-		return n == 0 ? bpf_consume_ringbuf(s->ring) : n; /* records written without a wake-up */
+		int n = ring_buffer__poll(s->ring, timeout_ms);
+		return n == 0 ? ring_buffer__consume(s->ring) : n; /* records written without a wake-up */
 	}
-	return perf_reader_poll(s->nreaders, (struct perf_reader **)s->readers, timeout_ms);
+	return perf_buffer__poll(s->perf, timeout_ms);
 }
 
 static uint64_t skipped_runs(const struct stream_counter *c)
@@ -118,7 +110,7 @@ static uint64_t skipped_runs(const struct stream_counter *c)
 	for (int i = 0; i < *c->nprogs; i++) {
 		struct bpf_prog_info info = {0};
 		uint32_t len = sizeof info;
-		if (c->prog_fds[i] >= 0 && bpf_obj_get_info(c->prog_fds[i], &info, &len) == 0)
+		if (c->prog_fds[i] >= 0 && bpf_obj_get_info_by_fd(c->prog_fds[i], &info, &len) == 0)
 			sum += info.recursion_misses;
 	}
 	return sum;
@@ -131,7 +123,7 @@ static uint64_t counter_total(const struct stream *s, const struct stream_counte
 	int fd = c->fd;
 	uint64_t *vals = calloc((size_t)s->ncpus, sizeof *vals), sum = 0;
 	int key = 0;
-	if (vals && bpf_lookup_elem(fd, &key, vals) == 0)
+	if (vals && bpf_map_lookup_elem(fd, &key, vals) == 0)
 		for (int i = 0; i < s->ncpus; i++)
 			sum += vals[i];
 	free(vals);
@@ -161,10 +153,7 @@ uint64_t stream_total(const struct stream *s, enum counter_kind kind)
 
 void stream_close(struct stream *s)
 {
-	if (s->ring)
-		bpf_free_ringbuf(s->ring);
-	for (int i = 0; i < s->nreaders; i++)
-		perf_reader_free(s->readers[i]);
-	free(s->readers);
+	ring_buffer__free(s->ring);
+	perf_buffer__free(s->perf);
 	memset(s, 0, sizeof *s);
 }

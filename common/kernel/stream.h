@@ -6,6 +6,7 @@
 
 #include "loader.h"
 
+#include <bpf/libbpf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,9 +34,8 @@ struct stream_counter {
 #define MAX_STREAM_COUNTERS 6
 
 struct stream {
-	void *ring;                 /* struct ring_buffer * */
-	void **readers;             /* struct perf_reader *[nreaders] */
-	int nreaders;
+	struct ring_buffer *ring;   /* libbpf's; NULL on the perf buffer */
+	struct perf_buffer *perf;
 	struct stream_counter counters[MAX_STREAM_COUNTERS];
 	int ncounters;
 	int ncpus;

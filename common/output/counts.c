@@ -2,7 +2,7 @@
 
 #include "errors.h"
 
-#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +42,7 @@ void counts_read(int map_fd, size_t key_size, size_t value_size, int nvalues, st
 	    value_size < (size_t)nvalues * sizeof(uint64_t))
 		runtime_error("internal error: count key of %zu bytes, %d values in %zu bytes", key_size, nvalues,
 			      value_size);
-	while (bpf_get_next_key(map_fd, prev, next) == 0) {
+	while (bpf_map_get_next_key(map_fd, prev, next) == 0) {
 		if (t->n == cap) {
 			cap = cap ? 2 * cap : 256;
 			t->keys = grow(t->keys, cap, key_size);
@@ -50,7 +50,7 @@ void counts_read(int map_fd, size_t key_size, size_t value_size, int nvalues, st
 		}
 		char *key = t->keys + t->n * key_size;
 		memcpy(key, next, key_size);
-		if (bpf_lookup_elem(map_fd, key, v) == 0) {
+		if (bpf_map_lookup_elem(map_fd, key, v) == 0) {
 			memset(t->rows[t->n].v, 0, sizeof t->rows[t->n].v);
 			memcpy(t->rows[t->n].v, v, (size_t)nvalues * sizeof(uint64_t));
 			t->n++;

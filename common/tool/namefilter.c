@@ -2,7 +2,7 @@
 
 #include "errors.h"
 
-#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +41,7 @@ static void sync_map(int fd, size_t key_size, const struct keyset *want)
 	do { /* deleting while walking restarts the walk: collect, then delete */
 		nstale = 0;
 		void *prev = NULL;
-		while (nstale < 64 && bpf_get_next_key(fd, prev, &next) == 0) {
+		while (nstale < 64 && bpf_map_get_next_key(fd, prev, &next) == 0) {
 			key = 0;
 			memcpy(&key, &next, key_size);
 			if (!keyset_has(want, key))
@@ -49,12 +49,12 @@ static void sync_map(int fd, size_t key_size, const struct keyset *want)
 			prev = &key;
 		}
 		for (size_t i = 0; i < nstale; i++)
-			bpf_delete_elem(fd, &stale[i]);
+			bpf_map_delete_elem(fd, &stale[i]);
 	} while (nstale == 64);
 	uint8_t one = 1;
 	for (size_t i = 0; i < want->n; i++) {
 		uint64_t k = want->v[i];
-		bpf_update_elem(fd, &k, &one, BPF_ANY);
+		bpf_map_update_elem(fd, &k, &one, BPF_ANY);
 	}
 }
 

@@ -132,11 +132,12 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	return text;
 }
 
-/* privileges -> compile -> attach -> notes */
+/* privileges -> compiled program (cache or compiler) -> attach -> notes */
 static void start(struct tool_run *r, const char *text, bool real_headers)
 {
 	require_bpf_privileges();
-	loader_compile(&r->loader, text, real_headers);
+	const struct program_source src = {r->t->name, text, real_headers, !r->o.no_cache, r->o.verbose};
+	loader_prepare(&r->loader, &src);
 	loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose);
 	loader_release_compiler(&r->loader);
 	if (r->t->notes)

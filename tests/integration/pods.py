@@ -3,6 +3,7 @@ joined by veth pairs or a bridge, with addresses that exist only inside
 them. Everything is removed on exit, also when a test fails."""
 import os
 import subprocess
+import time
 
 
 def ip(*args, check=True):
@@ -40,6 +41,19 @@ class Pods:
                     ip("-n", self.ns(pod), "addr", "add", addr, "dev", ifname,
                        *(["nodad"] if ":" in addr else []))
             ip("-n", self.ns(pod), "link", "set", ifname, "up")
+
+    def settle(self, timeout=10):
+        """Waits until no IPv6 address of any pod is tentative (the
+        link-local ones run duplicate address detection for about a second
+        after the link comes up). A tool that starts within that second
+        would otherwise see the test's first IPv6 packets take another path
+        than the test expects."""
+        deadline = time.monotonic() + timeout
+        while any(ip("-n", self.ns(n), "-6", "addr", "show", "tentative").stdout.strip()
+                  for n in self.names):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"IPv6 addresses of {self.prefix} still tentative after {timeout} s")
+            time.sleep(0.1)
 
     def bridge(self, pod, name, ports):
         """A bridge in pod with these interfaces (already in pod) as ports."""

@@ -98,6 +98,7 @@ class PodnetTest(ToolTest):
             cls.pods.add("a")
             cls.pods.add("b")
             cls.pods.veth("a", "veth-a", f"{A4}/24,{A6}/64", "b", "veth-b", f"{B4}/24,{B6}/64")
+            cls.pods.settle()
         except Exception:
             cls.pods.close()
             raise
