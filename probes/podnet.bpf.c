@@ -470,22 +470,28 @@ static __always_inline void read_vlan_tag(const char *skb, struct podnet_event *
 /* The packet: where its IP header is depends on the hook. Received
  * packets have had the link header pulled (data is the IP header); packets
  * on their way out, and those being dropped, have it at network_header. */
-static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at_data)
+static __always_inline void read_skb_where(void *skb, struct podnet_event *ev)
 {
 	const char *s = skb;
-	void *head = read_ptr(skb, OFF_SKB_HEAD);
-	void *data = read_ptr(skb, OFF_SKB_DATA);
-	u16 network = NO_HEADER, protocol = 0;
 	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), s + OFF_SKB_LEN);
-	bpf_probe_read_kernel(&network, sizeof(network), s + OFF_SKB_NETWORK_HEADER);
-	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SKB_PROTOCOL);
-	protocol = __builtin_bswap16(protocol);
 	/* the namespace: the device's, else the owning socket's, else the route's */
 	read_dev(read_ptr(skb, OFF_SKB_DEV), ev);
 	if (!ev->head.netns)
 		ev->head.netns = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
 	if (!ev->head.netns)
 		ev->head.netns = dst_netns(skb);
+}
+
+/* Its headers (after read_skb_where): VLAN tags, IP, transport, tunnel. */
+static __always_inline void read_skb_packet(void *skb, struct podnet_event *ev, bool at_data)
+{
+	const char *s = skb;
+	void *head = read_ptr(skb, OFF_SKB_HEAD);
+	void *data = read_ptr(skb, OFF_SKB_DATA);
+	u16 network = NO_HEADER, protocol = 0;
+	bpf_probe_read_kernel(&network, sizeof(network), s + OFF_SKB_NETWORK_HEADER);
+	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SKB_PROTOCOL);
+	protocol = __builtin_bswap16(protocol);
 	read_vlan_tag(s, ev);
 	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6 && !is_vlan(protocol))
 		return;
@@ -496,6 +502,12 @@ static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at
 		l3 = skip_vlan_tags(l3, &protocol, ev);
 	if (l3)
 		parse_packet(l3, ev);
+}
+
+static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at_data)
+{
+	read_skb_where(skb, ev);
+	read_skb_packet(skb, ev, at_data);
 }
 
 #ifdef COUNT_PACKETS
@@ -560,13 +572,30 @@ static __always_inline int report(void *ctx, struct podnet_event *ev)
 #endif
 }
 
+/* A packet event with a device: its namespace first, so that a packet of
+ * a namespace the filters leave out is passed over before its headers are
+ * read (NETNS_FILTERED: the namespace part of the filters; the full
+ * filters in report() would drop it the same). Counting alone, with no
+ * filter on the headers, reads them only where a drop may later need them
+ * (a UDP arrival). */
 static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data)
 {
 	struct podnet_event ev = {};
 	ev.event = event;
 	ev.hook = hook;
-	read_skb(skb, &ev, at_data);
-	if (event == EVENT_RX || event == EVENT_DELIVER)
+	read_skb_where(skb, &ev);
+#ifdef NETNS_FILTERED
+	if (NETNS_FILTERED(ev.head.netns)) {
+		count_skipped(SKIPPED_FILTER);
+		return 0;
+	}
+#endif
+	bool arrival = event == EVENT_RX || event == EVENT_DELIVER;
+#ifdef HEADERS_UNUSED
+	if (arrival)
+#endif
+		read_skb_packet(skb, &ev, at_data);
+	if (arrival)
 		note_arrival(skb, &ev);
 	return report(ctx, &ev);
 }

@@ -5,6 +5,7 @@
 #include "metrics.h"
 
 #include "errors.h"
+#include "filter.h"
 #include "fmt.h"
 #include "kfeatures.h"
 #include "ksyms.h"
@@ -482,17 +483,22 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 {
 	struct podnet_opts *t = priv;
 	t->nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &t->reasons);
-	char *defines = NULL;
+	char *defines = NULL, *netns = filter_netns_macro(&o->filter);
+	/* no event leaves the kernel and no filter reads the headers: only
+	 * counts, which key on namespace, device, event and drop */
+	bool headers_unused = (t->count || o->metrics_only) && !filter_on_headers(&o->filter);
 	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later;
 	 * -c counts (COUNT_PACKETS) and emits nothing (MODE_COUNT); the metrics
 	 * are read from the same counts */
-	if (asprintf(&defines, "%s%s#define SAMPLE_EVERY %u\n%s%s%s",
+	if (!netns ||
+	    asprintf(&defines, "%s%s%s#define SAMPLE_EVERY %u\n%s%s%s%s",
 		     t->count || o->metrics_dir ? "#define COUNT_PACKETS 1\n" : "",
-		     t->count ? "#define MODE_COUNT 1\n" : "", t->sample,
-		     t->nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
+		     t->count ? "#define MODE_COUNT 1\n" : "", headers_unused ? "#define HEADERS_UNUSED 1\n" : "",
+		     t->sample, t->nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
 		     layout_tracepoint_nargs("tcp_send_reset") == 2 ? "#define SEND_RESET_SOCKET_ONLY 1\n" : "",
-		     layout_tracepoint_nargs("kfree_skb") >= 4 ? "#define HAVE_RX_SK 1\n" : "") < 0)
-		return NULL;
+		     layout_tracepoint_nargs("kfree_skb") >= 4 ? "#define HAVE_RX_SK 1\n" : "", netns) < 0)
+		defines = NULL;
+	free(netns);
 	return defines;
 }
 

@@ -70,6 +70,37 @@ char *filter_text(const struct filter_spec *s)
 	return text;
 }
 
+char *filter_netns_macro(const struct filter_spec *s)
+{
+	char *text = NULL;
+	size_t size = 0;
+	if (!s->nnetns && s->names != FILTER_NAMES_NETNS)
+		return calloc(1, 1);
+	FILE *f = open_memstream(&text, &size);
+	if (!f)
+		return NULL;
+	fprintf(f, "#define NETNS_FILTERED(netns) (");
+	if (s->nnetns) {
+		fprintf(f, "!(");
+		for (int i = 0; i < s->nnetns; i++)
+			fprintf(f, "%s(netns) == %uU", i ? " || " : "", s->netns[i]);
+		fprintf(f, ")");
+	}
+	if (s->names == FILTER_NAMES_NETNS)
+		fprintf(f, "%s!name_netns_in(netns)", s->nnetns ? " || " : "");
+	fprintf(f, ")\n");
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+bool filter_on_headers(const struct filter_spec *s)
+{
+	return s->family || s->ip_family || s->proto || s->nports || s->npids || s->nlports || s->nrports;
+}
+
 #define STR(x) #x
 #define XSTR(x) STR(x)
 const char *filter_defines(const struct filter_spec *s)

@@ -61,4 +61,13 @@ const char *filter_defines(const struct filter_spec *spec);
 /* Does the spec ask for nothing? */
 bool filter_empty(const struct filter_spec *spec);
 
+/* podnet: "#define NETNS_FILTERED(netns) (...)", true when the namespace
+ * part of the filters (--netns, and pods by name) leaves the namespace out,
+ * so a probe can pass a packet over before reading its headers; "" when
+ * they select no namespace. Malloc'd; NULL if out of memory. */
+char *filter_netns_macro(const struct filter_spec *spec);
+/* Whether any filter looks at a packet's headers (family, addresses,
+ * protocol, ports). */
+bool filter_on_headers(const struct filter_spec *spec);
+
 #endif

@@ -44,6 +44,12 @@ HAS_KPROBES = any(os.path.exists(p) for p in (
 def tracepoint_has_field(event, field):
     """Whether the tracepoint ("category/name") passes field: kernels add
     fields over time (kfree_skb's reason in 5.17, tcp_send_reset's in 6.10)."""
+    # The tools mount tracefs where it is missing (common/kernel/loader.c); a
+    # test that asks before any tool ran must not mistake a fresh boot for a
+    # kernel without the event, so it does the same.
+    if not os.path.exists("/sys/kernel/tracing/events") and os.geteuid() == 0:
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for root in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"):
         try:
             with open(f"{root}/events/{event}/format") as f:
