@@ -99,10 +99,18 @@ static __always_inline void count_connect(const struct tcp_tuple *t)
 #endif
 
 /* --- connect() calls refused before any SYN ---------------------------
- * Entry (the syscall, or __inet_stream_connect where kprobes exist, which
- * io_uring and in-kernel callers reach too) remembers, per thread, what
- * the caller asked; CLOSE->SYN_SENT marks it; the return reports it if it
- * failed with no SYN_SENT in between: nothing else will. */
+ * Entry remembers, per thread, that a call is under way; CLOSE->SYN_SENT
+ * marks it; the return reports it if it failed with no SYN_SENT in
+ * between: nothing else will. Such a refusal is rare and every connect
+ * pays for the entry, so the syscall's entry keeps only the socket (if it
+ * could start an attempt: a socket still connecting, or whose attempt
+ * failed, answers with that attempt's outcome, and is unconnected again
+ * by the return) and the caller's sockaddr pointer (struct call); its
+ * return reads the rest, still the caller's then, only for a call that
+ * failed that way.
+ * Where kprobes exist, __inet_stream_connect (which io_uring and in-kernel
+ * callers reach too) keeps the whole attempt at its entry (struct attempt),
+ * as its sockaddr is a kernel copy gone by the return. */
 #define SS_UNCONNECTED 1
 #define SOCK_STREAM 1
 #define EBADF 9
@@ -116,8 +124,26 @@ struct attempt {
 	u64 sk;
 	u64 syn_sent;                /* the handshake began: the state path reports it */
 };
+#ifdef HAVE_KPROBES
 /* One entry per thread inside connect(): a full table is counted as lost. */
 BPF_HASH(attempts, u32, struct attempt, 16384);
+#endif
+
+/* A connect() (or TCP Fast Open sendto()/sendmsg()) call, per thread. */
+struct call {
+	u64 uaddr;                   /* the caller's struct sockaddr * */
+	u64 socket;                  /* its struct socket *, held by the call */
+	u64 ts_ns;                   /* when the call began */
+	u8 active;                   /* inside a call that may start an attempt */
+	u8 syn_sent;                 /* the handshake began: the state path reports it */
+};
+/* A thread's entry is kept after its call and rewritten in place by its
+ * next one: an insert costs several times a lookup, and a thread that
+ * connects once tends to connect again. The least recently used entries
+ * make room: only a thread still inside its call when 16384 other threads
+ * have begun one since could lose its entry, and then only a refusal
+ * before a SYN (nothing else reads it) would go unreported. */
+BPF_TABLE("lru_hash", u32, struct call, calls, 16384);
 
 /* A connect() on this socket is a new attempt: a TCP stream socket neither
  * connecting nor connected (else connect() answers EALREADY or EISCONN, or
@@ -166,41 +192,87 @@ static __always_inline bool read_destination(struct tcp_tuple *t, const char *sa
 	return true;
 }
 
-/* A connect() starts: remember it unless it is no new attempt or the
- * thread's call is already followed (the syscall's entry came first).
- * The syscall's entry drops whatever the thread left (a missed return). */
-static __always_inline void begin_attempt(const void *socket, const char *sa, bool syscall)
+/* Fills a with what the caller asked of socket (sa: user memory when
+ * user); false when it is no new TCP attempt or the filters drop it. */
+static __always_inline bool make_attempt(struct attempt *a, const void *socket, const char *sa, bool user)
+{
+	void *sk = read_ptr(socket, OFF_SOCKET_SK);
+	if (!new_tcp_attempt(socket, sk))
+		return false;
+	if (!read_destination(&a->ev.tuple, sa, user))
+		return false;
+	fill_head(&a->ev.head);
+	a->ev.start_seen = 1; /* the call itself is seen from its start */
+	a->ev.head.netns = sock_netns(sk);
+	a->sk = (u64)sk;
+	return !filtered(a->ev.head.pid, a->ev.head.uid, a->ev.tuple.family, 0, a->ev.tuple.dport,
+			 a->ev.head.netns, a->ev.head.cgroup_id);
+}
+
+/* A connect() syscall (or a Fast Open send) starts: keep its arguments.
+ * It replaces whatever the thread left (a missed return). */
+static __always_inline void begin_call(long fd, const char *uaddr)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	void *sk = read_ptr(socket, OFF_SOCKET_SK);
-	struct attempt *old = attempts.lookup(&tid);
-	if (syscall)
-		attempts.delete(&tid);
-	else if (old && old->sk == (u64)sk)
+#ifdef HAVE_KPROBES
+	attempts.delete(&tid); /* a missed kretprobe's leftover */
+#endif
+	struct call *p = calls.lookup(&tid);
+	void *socket = fd_to_socket(fd);
+	u32 sstate = 0;
+	if (socket)
+		bpf_probe_read_kernel(&sstate, sizeof(sstate), (const char *)socket + OFF_SOCKET_STATE);
+	if (sstate != SS_UNCONNECTED) {
+		if (p)
+			p->active = 0;
 		return;
-	if (!new_tcp_attempt(socket, sk))
+	}
+	if (p) {
+		p->uaddr = (u64)uaddr;
+		p->socket = (u64)socket;
+		p->ts_ns = bpf_ktime_get_ns();
+		p->syn_sent = 0;
+		p->active = 1;
+		return;
+	}
+	struct call c = {};
+	c.uaddr = (u64)uaddr;
+	c.socket = (u64)socket;
+	c.ts_ns = bpf_ktime_get_ns();
+	c.active = 1;
+	if (calls.update(&tid, &c) != 0)
+		count_lost();
+}
+
+#ifdef HAVE_KPROBES
+/* __inet_stream_connect starts: remember the whole attempt unless the
+ * thread's call on this socket is already followed. */
+static __always_inline void begin_attempt(const void *socket, const char *sa)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct attempt *old = attempts.lookup(&tid);
+	if (old && old->sk == (u64)read_ptr(socket, OFF_SOCKET_SK))
 		return;
 	struct attempt a = {};
-	if (!read_destination(&a.ev.tuple, sa, syscall))
+	if (!make_attempt(&a, socket, sa, false))
 		return;
-	fill_head(&a.ev.head);
-	a.ev.start_seen = 1; /* the call itself is seen from its start */
-	a.ev.head.netns = sock_netns(sk);
-	if (filtered(a.ev.head.pid, a.ev.head.uid, a.ev.tuple.family, 0, a.ev.tuple.dport,
-		     a.ev.head.netns, a.ev.head.cgroup_id))
-		return;
-	a.sk = (u64)sk;
 	if (attempts.update(&tid, &a) != 0)
 		count_lost();
 }
+#endif
 
 /* CLOSE->SYN_SENT in the thread's call: the state path reports this one. */
 static __always_inline void mark_syn_sent(u64 sk)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct call *c = calls.lookup(&tid);
+	if (c && c->active)
+		c->syn_sent = 1; /* inside a connect(), the thread's SYN_SENT is its socket's */
+#ifdef HAVE_KPROBES
 	struct attempt *a = attempts.lookup(&tid);
 	if (a && a->sk == sk)
 		a->syn_sent = 1;
+#endif
 }
 
 /* Errors that say the call made no attempt, or that one is under way. */
@@ -210,19 +282,11 @@ static __always_inline bool no_new_attempt(long ret)
 	       ret == -EBADF || ret == -ENOTSOCK;
 }
 
-/* The call returns ret: report it if the kernel refused it before a SYN. */
-static __always_inline void finish_attempt(void *ctx, long ret)
+/* The attempt in a was refused before a SYN with ret: report it. */
+static __always_inline void report_refused(void *ctx, struct attempt *a, long ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct attempt *p = attempts.lookup(&tid);
-	if (!p)
-		return;
-	struct attempt a = *p;
-	attempts.delete(&tid);
-	if (a.syn_sent || no_new_attempt(ret))
-		return;
-	struct tcpconnect_event *ev = &a.ev;
-	const char *sk = (const char *)a.sk;
+	struct tcpconnect_event *ev = &a->ev;
+	const char *sk = (const char *)a->sk;
 	u16 sport = 0;
 	/* a bound local address and port, else zeros */
 	bpf_probe_read_kernel(&sport, sizeof(sport), sk + OFF_INET_SPORT);
@@ -246,9 +310,28 @@ static __always_inline void finish_attempt(void *ctx, long ret)
 #endif
 }
 
+/* The syscall returns ret: if the kernel refused it before a SYN, read
+ * the attempt now, at its start's time. */
+static __always_inline void finish_call(void *ctx, long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct call *p = calls.lookup(&tid);
+	if (!p || !p->active)
+		return;
+	struct call c = *p;
+	p->active = 0;
+	if (c.syn_sent || no_new_attempt(ret))
+		return;
+	struct attempt a = {};
+	if (!make_attempt(&a, (const void *)c.socket, (const char *)c.uaddr, true))
+		return;
+	a.ev.head.ts_ns = c.ts_ns;
+	report_refused(ctx, &a, ret);
+}
+
 TRACEPOINT_PROBE(syscalls, sys_enter_connect)
 {
-	begin_attempt(fd_to_socket(args->fd), (const char *)args->uservaddr, true);
+	begin_call(args->fd, (const char *)args->uservaddr);
 	return 0;
 }
 
@@ -258,14 +341,26 @@ TRACEPOINT_PROBE(syscalls, sys_enter_connect)
  * sendmsg), the cgroup-BPF check included. */
 int kprobe____inet_stream_connect(struct pt_regs *ctx)
 {
-	begin_attempt((void *)PT_REGS_PARM1(ctx), (const char *)PT_REGS_PARM2(ctx), false);
+	begin_attempt((void *)PT_REGS_PARM1(ctx), (const char *)PT_REGS_PARM2(ctx));
 	return 0;
 }
 
-/* int-returning: only the low half of rax is its */
+/* int-returning: only the low half of rax is its. It reports for the
+ * syscall too: the syscall's return then finds nothing left. */
 int kretprobe____inet_stream_connect(struct pt_regs *ctx)
 {
-	finish_attempt(ctx, (int)PT_REGS_RC(ctx));
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	long ret = (int)PT_REGS_RC(ctx);
+	struct call *c = calls.lookup(&tid);
+	if (c)
+		c->active = 0; /* reported here, not at the syscall's return */
+	struct attempt *p = attempts.lookup(&tid);
+	if (!p)
+		return 0;
+	struct attempt a = *p;
+	attempts.delete(&tid);
+	if (!a.syn_sent && !no_new_attempt(ret))
+		report_refused(ctx, &a, ret);
 	return 0;
 }
 #endif
@@ -441,16 +536,17 @@ int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 static __always_inline void begin_fastopen(int fd, const char *uaddr, u64 flags)
 {
 	if (flags & MSG_FASTOPEN)
-		begin_attempt(fd_to_socket(fd), uaddr, true);
+		begin_call(fd, uaddr);
 }
 
 static __always_inline void finish_fastopen(void *ctx, long ret)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	if (ret == -EOPNOTSUPP)
-		attempts.delete(&tid);
+	struct call *c = calls.lookup(&tid);
+	if (ret == -EOPNOTSUPP && c)
+		c->active = 0; /* no attempt */
 	else
-		finish_attempt(ctx, ret);
+		finish_call(ctx, ret);
 #ifdef AWAIT_OUTCOME
 	on_connect_return(ctx, ret); /* a SYN sent with data: this call is its connect() */
 #endif
@@ -473,7 +569,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_sendmsg)
 
 TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 {
-	finish_attempt(args, args->ret);
+	finish_call(args, args->ret);
 #ifdef AWAIT_OUTCOME
 	on_connect_return(args, args->ret);
 #endif
