@@ -1,5 +1,5 @@
 /* tcpconnect: every TCP connect attempt, attributed to the caller.
- * sock:inet_sock_set_state CLOSE->SYN_SENT runs inside connect(), in the
+ * inet_sock_set_state CLOSE->SYN_SENT runs inside connect(), in the
  * caller's context. Modes (#defines from user space):
  *   MODE_COUNT   count per (saddr, daddr, dport) in the kernel, emit nothing
  *   MODE_RESULT  emit when the handshake resolves: result, latency, lport
@@ -21,6 +21,7 @@
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
 #include "tcpstate.bpf.h"
+#include "sock.bpf.h"
 #include "fd.bpf.h"
 
 /* What tcpconnect reads of a socket itself (fd.bpf.h declares the walk) */
@@ -405,19 +406,23 @@ static __always_inline bool began_before_tracing(struct tcpconnect_event *ev, u6
 }
 #endif
 
-TRACEPOINT_PROBE(sock, inet_sock_set_state)
+/* The raw tracepoint, not the sock:inet_sock_set_state record: every
+ * connect changes state six times (both ends), the probe wants one or two
+ * of them, and the raw form has the kernel fill no record for the rest.
+ * Its arguments: (const struct sock *sk, int oldstate, int newstate). */
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 {
-	if (args->protocol != IPPROTO_TCP)
-		return 0;
-	u64 sk = (u64)args->skaddr;
+	u64 sk = ctx->args[0];
+	int oldstate = (int)ctx->args[1], newstate = (int)ctx->args[2];
 
-	if (args->oldstate == TCP_CLOSE && args->newstate == TCP_SYN_SENT) {
-		mark_syn_sent(sk);
+	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		struct tcpconnect_event ev = {};
+		if (!sock_tuple((void *)sk, &ev.tuple)) /* sport is still 0 here, unless bound */
+			return 0;
+		mark_syn_sent(sk);
 		fill_head(&ev.head);
 		ev.start_seen = 1;
 		ev.head.netns = sock_netns((void *)sk);
-		TUPLE_FROM_STATE_ARGS(&ev.tuple, args); /* sport is still 0 here */
 		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
 			     ev.head.netns, ev.head.cgroup_id))
 			return 0;
@@ -430,18 +435,18 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		connecting.update(&tid, &sk);
 #endif
 #if !defined(MODE_COUNT) && !defined(EMIT_AT_OUTCOME)
-		emit(args, &ev, sizeof(ev));
+		emit(ctx, &ev, sizeof(ev));
 #endif
 		return 0;
 	}
 
 #ifdef AWAIT_OUTCOME
-	if (args->oldstate != TCP_SYN_SENT)
+	if (oldstate != TCP_SYN_SENT)
 		return 0;
 	struct tcpconnect_event ev = {};
 	struct tcpconnect_event *p = pending.lookup(&sk);
 	if (p) {
-		if (args->newstate == TCP_CLOSE && closed_inside_connect(sk)) {
+		if (newstate == TCP_CLOSE && closed_inside_connect(sk)) {
 			p->result = TCPCONNECT_FAILED; /* connect() returning reports it, with its error */
 			return 0;
 		}
@@ -450,18 +455,19 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 			return 0; /* connect() returning reported it on another CPU */
 	} else {
 #ifdef TRACK_RESULT
-		TUPLE_FROM_STATE_ARGS(&ev.tuple, args);
-		if (!began_before_tracing(&ev, sk))
+		if (!sock_tuple((void *)sk, &ev.tuple) || !began_before_tracing(&ev, sk))
 			return 0;
 #else
 		return 0; /* -L reports connect() calls; this one was made before tracing began */
 #endif
 	}
-	ev.tuple.sport = args->sport;
+	u16 sport = 0;
+	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
+	ev.tuple.sport = __builtin_bswap16(sport);
 #ifdef TRACK_RESULT
 	if (ev.start_seen)
 		ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
-	if (args->newstate == TCP_ESTABLISHED) {
+	if (newstate == TCP_ESTABLISHED) {
 		ev.result = TCPCONNECT_ESTABLISHED;
 	} else {
 		ev.result = TCPCONNECT_FAILED;
@@ -472,7 +478,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	metric_connect(&ev);
 #endif
 #ifdef EMIT_AT_OUTCOME
-	emit(args, &ev, sizeof(ev));
+	emit(ctx, &ev, sizeof(ev));
 #endif
 #endif
 	return 0;

@@ -187,7 +187,7 @@ class CliTest(unittest.TestCase):
         # kernel offsets come from BTF as plain numbers
         self.assertRegex(text, r"#define OFF_SOCK_NET \d+\n")
         self.assertRegex(text, r"#define OFF_SOCK_ERR \d+\n")
-        self.assertIn("TRACEPOINT_PROBE(sock, inet_sock_set_state)", text)
+        self.assertIn("RAW_TRACEPOINT_PROBE(inet_sock_set_state)", text)
 
     def test_ebpf_without_filters_has_an_empty_stub(self):
         text = run("--ebpf").stdout.decode()

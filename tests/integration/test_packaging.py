@@ -28,7 +28,7 @@ class PackagingTest(unittest.TestCase):
         # the installed binary carries its BPF program: it runs without the source tree
         r = subprocess.run([f"{prefix}/sbin/tcpconnect", "--ebpf"], capture_output=True, cwd="/")
         self.assertEqual(r.returncode, 0)
-        self.assertIn(b"TRACEPOINT_PROBE(sock, inet_sock_set_state)", r.stdout)
+        self.assertIn(b"RAW_TRACEPOINT_PROBE(inet_sock_set_state)", r.stdout)
 
     def test_installed_headers_decode_raw_output_alone(self):
         prefix = tempfile.mkdtemp(prefix="socklens-prefix-")
