@@ -385,6 +385,20 @@ static __always_inline bool closed_inside_connect(u64 sk)
 	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
 	return skp && *skp == sk && err == 0;
 }
+
+/* An attempt's outcome is known: its local port is chosen by now. */
+static __always_inline void report_outcome(void *ctx, struct tcpconnect_event *ev, u64 sk)
+{
+	u16 sport = 0;
+	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
+	ev->tuple.sport = __builtin_bswap16(sport);
+#ifdef METRICS
+	metric_connect(ev);
+#endif
+#ifdef EMIT_AT_OUTCOME
+	emit(ctx, ev, sizeof(*ev));
+#endif
+}
 #endif
 
 #ifdef TRACK_RESULT
@@ -461,9 +475,6 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		return 0; /* -L reports connect() calls; this one was made before tracing began */
 #endif
 	}
-	u16 sport = 0;
-	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
-	ev.tuple.sport = __builtin_bswap16(sport);
 #ifdef TRACK_RESULT
 	if (ev.start_seen)
 		ev.latency_ns = bpf_ktime_get_ns() - ev.head.ts_ns;
@@ -474,12 +485,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		bpf_probe_read_kernel(&ev.error, sizeof(ev.error), (const char *)sk + OFF_SOCK_ERR);
 	}
 #endif
-#ifdef METRICS
-	metric_connect(&ev);
-#endif
-#ifdef EMIT_AT_OUTCOME
-	emit(ctx, &ev, sizeof(ev));
-#endif
+	report_outcome(ctx, &ev, sk);
 #endif
 	return 0;
 }
@@ -507,15 +513,7 @@ static __always_inline int on_connect_return(void *ctx, long ret)
 #endif
 	if (pending.delete(&sk) != 0)
 		return 0; /* the handshake resolved on another CPU and reported it */
-	u16 sport = 0;
-	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
-	ev.tuple.sport = __builtin_bswap16(sport);
-#ifdef METRICS
-	metric_connect(&ev);
-#endif
-#ifdef EMIT_AT_OUTCOME
-	emit(ctx, &ev, sizeof(ev));
-#endif
+	report_outcome(ctx, &ev, sk);
 	return 0;
 }
 
