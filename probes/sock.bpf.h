@@ -9,15 +9,23 @@
 /* KFIELD OFF_SOCK_V6_RCV_SADDR sock __sk_common.skc_v6_rcv_saddr 16 net/sock.h */
 /* KFIELD OFF_SOCK_V6_DADDR sock __sk_common.skc_v6_daddr 16 net/sock.h */
 
+/* The socket's family if it is a TCP socket of AF_INET or AF_INET6, else 0. */
+static __always_inline u16 sock_tcp_family(const void *sk)
+{
+	const char *s = sk;
+	u16 family = 0, protocol = 0;
+	bpf_probe_read_kernel(&family, sizeof(family), s + OFF_SOCK_FAMILY);
+	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SOCK_PROTOCOL);
+	return (family == AF_INET || family == AF_INET6) && protocol == IPPROTO_TCP ? family : 0;
+}
+
 /* Family, local and remote address and port; false unless a TCP socket of
  * AF_INET or AF_INET6. */
 static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
 {
 	const char *s = sk;
-	u16 family = 0, protocol = 0, sport = 0, dport = 0;
-	bpf_probe_read_kernel(&family, sizeof(family), s + OFF_SOCK_FAMILY);
-	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SOCK_PROTOCOL);
-	if ((family != AF_INET && family != AF_INET6) || protocol != IPPROTO_TCP)
+	u16 family = sock_tcp_family(sk), sport = 0, dport = 0;
+	if (!family)
 		return false;
 	t->family = family;
 	/* inet_sport, not skc_num: a socket closed by a reset has released its

@@ -1,5 +1,5 @@
 /* tcpclose: one event when a TCP connection closes, with what it did.
- * sock:inet_sock_set_state follows every socket. The final change to CLOSE
+ * inet_sock_set_state follows every socket. The final change to CLOSE
  * usually runs in softirq, where the current task is a bystander, so the
  * owner is remembered per socket at the changes only a system call makes,
  * in its caller's context (connect: CLOSE->SYN_SENT; close or shutdown:
@@ -179,16 +179,22 @@ static __always_inline void metric_close(const struct tcpclose_event *ev)
 }
 #endif
 
-TRACEPOINT_PROBE(sock, inet_sock_set_state)
+/* The raw tracepoint, not the sock:inet_sock_set_state record: the kernel
+ * builds no record of fields the probe reads itself, at six changes of
+ * every connection. Its arguments: (const struct sock *sk, int oldstate,
+ * int newstate). */
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 {
-	if (args->protocol != IPPROTO_TCP)
-		return 0;
-	u64 sk = (u64)args->skaddr;
-	int old = args->oldstate, new = args->newstate;
-	u64 now = bpf_ktime_get_ns();
+	u64 sk = ctx->args[0];
+	int old = (int)ctx->args[1], new = (int)ctx->args[2];
+	u16 protocol = 0;
 
 	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE))
 		return 0; /* listeners carry no connection */
+	bpf_probe_read_kernel(&protocol, sizeof(protocol), (const char *)sk + OFF_SOCK_PROTOCOL);
+	if (protocol != IPPROTO_TCP)
+		return 0;
+	u64 now = bpf_ktime_get_ns();
 
 	if (new != TCP_CLOSE) {
 		struct tcpclose_conn *c = conn_of(sk);
@@ -210,9 +216,12 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 		return 0;
 	}
 	struct tcpclose_event ev = {};
+	if (!sock_tuple((void *)sk, &ev.tuple)) {
+		conns.delete(&sk);
+		return 0;
+	}
 	ev.head.ts_ns = now;
 	ev.head.netns = sock_netns((void *)sk);
-	TUPLE_FROM_STATE_ARGS(&ev.tuple, args);
 	ev.state = old;
 	ev.closed_by = closed_by_state(old);
 	bool reset = false;
@@ -244,7 +253,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 	metric_close(&ev);
 #endif
 #ifndef MODE_COUNT
-	emit(args, &ev, sizeof(ev));
+	emit(ctx, &ev, sizeof(ev));
 #endif
 	return 0;
 }
@@ -276,9 +285,8 @@ RAW_TRACEPOINT_PROBE(tcp_send_reset)
 static __always_inline struct tcpclose_conn *claim(long fd)
 {
 	void *sk = fd < 0 ? NULL : fd_to_sock(fd);
-	struct tcp_tuple t = {};
 	u8 state = 0;
-	if (!sk || !sock_tuple(sk, &t))
+	if (!sk || !sock_tcp_family(sk))
 		return NULL; /* not TCP */
 	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
 	if (state == TCP_CLOSE || state == TCP_LISTEN)

@@ -60,7 +60,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 }
 
 static const struct probe probes[] = {
-	TRACEPOINT(sock, inet_sock_set_state),
+	RAW_TRACEPOINT(inet_sock_set_state),
 	RAW_TRACEPOINT(tcp_receive_reset),
 	RAW_TRACEPOINT(tcp_send_reset),
 	TRACEPOINT(syscalls, sys_exit_accept4),
