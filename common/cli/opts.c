@@ -340,9 +340,9 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		usage_error("--read: metrics are counted in the kernel, not from a recording (--metrics-dir)");
 	if (o->read && o->rate_limit)
 		usage_error("--read: a recorded stream is not rate limited (--rate-limit runs in the kernel)");
-	if (o->read && (o->duration || buffer_pages_given || o->perf_buffer || o->no_kprobes))
-		usage_error("--read replays a recorded stream: --duration, --buffer-pages, --perf-buffer and "
-			    "--no-kprobes apply to tracing only");
+	if (o->read && (o->duration || buffer_pages_given || o->perf_buffer || o->no_kprobes || o->no_cache))
+		usage_error("--read replays a recorded stream: --duration, --buffer-pages, --perf-buffer, "
+			    "--no-kprobes and --no-cache apply to tracing only");
 	if (o->read && o->ebpf)
 		usage_error("--read replays a recorded stream: there is no BPF program to print (--ebpf)");
 }

@@ -1,5 +1,6 @@
 #include "kfeatures.h"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +8,38 @@
 
 bool kernel_has_ringbuf(void)
 {
-	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	int probed = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	if (probed == 1 || geteuid() == 0)
+		return probed == 1;
+	/* A user may not make a map, and libbpf then answers "no" (--ebpf
+	 * needs no privilege): the kernel's own BTF, readable by all, tells
+	 * whether it has the ring buffer, so --ebpf prints what root loads. */
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	bool has = btf__find_by_name_kind(btf, "bpf_ringbuf_output", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return has;
+}
+
+/* Whether the kernel's BTF has struct trace_event_raw_NAME (the record of
+ * tracepoint CATEGORY/NAME) with a member FIELD. */
+static bool btf_tracepoint_has_field(const char *event, const char *field)
+{
+	const char *name = strchr(event, '/');
+	char type[128];
+	snprintf(type, sizeof type, "trace_event_raw_%s", name ? name + 1 : event);
+	struct btf *btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	bool found = false;
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+	for (unsigned i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = strcmp(btf__name_by_offset(btf, m[i].name_off), field) == 0;
+	btf__free(btf);
+	return found;
 }
 
 bool kernel_has_tracepoint_helper(int helper)
@@ -38,7 +70,9 @@ bool kernel_tracepoint_has_field(const char *event, const char *field)
 		fclose(f);
 		return found;
 	}
-	return false;
+	/* tracefs is root's alone (--ebpf run by a user): the record's type in
+	 * the kernel's BTF has the same fields */
+	return btf_tracepoint_has_field(event, field);
 }
 
 int possible_cpus(void)

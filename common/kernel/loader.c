@@ -58,22 +58,28 @@ static void ensure_tracefs(void)
 			      "mount -t tracefs nodev /sys/kernel/tracing", strerror(errno));
 }
 
+/* Compiles the text and stores the result in the cache entry. */
+static void compile_and_store(struct loader *l)
+{
+	compiler_compile(l->src.text, l->src.real_headers, &l->img);
+	l->compiled = true;
+	if (l->src.use_cache)
+		progcache_store(&l->cache, &l->img);
+}
+
 void loader_prepare(struct loader *l, const struct program_source *src)
 {
 	memset(l, 0, sizeof *l);
+	l->src = *src;
 	ensure_tracefs();
-	struct progcache cache;
 	if (src->use_cache) {
-		progcache_init(&cache, src->tool, src->text, src->real_headers, src->verbose);
-		if (progcache_load(&cache, &l->img) == 0)
+		progcache_init(&l->cache, src->tool, src->text, src->real_headers, src->verbose);
+		if (progcache_load(&l->cache, &l->img) == 0)
 			return;
 	} else if (src->verbose) {
 		note("cache: not used (--no-cache)");
 	}
-	compiler_compile(src->text, src->real_headers, &l->img);
-	l->compiled = true;
-	if (src->use_cache)
-		progcache_store(&cache, &l->img);
+	compile_and_store(l);
 }
 
 static const char *kind_name(enum probe_kind k)
@@ -204,6 +210,31 @@ static int plan_loads(const struct loader *l, const struct probe *probes, bool u
 	return n;
 }
 
+/* A program that came from the cache and that the kernel refused (not for
+ * want of privilege: compiling again would not change that); said once. */
+static bool refused_from_cache(const struct load_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (jobs[i].fd < 0 && jobs[i].err != EPERM) {
+			note("cache: the kernel refused the cached program for %s:%s (%s): compiling it again",
+			     kind_name(jobs[i].p->kind), jobs[i].p->target, strerror(jobs[i].err));
+			return true;
+		}
+	return false;
+}
+
+/* Closes what a refused image left: its loaded programs and its maps. */
+static void discard_loaded(struct loader *l, const struct load_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (jobs[i].fd >= 0)
+			close(jobs[i].fd);
+	for (int i = 0; i < l->nmaps; i++)
+		close(l->map_fds[i]);
+	l->nmaps = 0;
+	image_free(&l->img);
+}
+
 void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
 {
 	static char log[1 << 16];
@@ -216,6 +247,15 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 	for (int i = 0; i < n; i++)
 		if (jobs[i].started)
 			pthread_join(jobs[i].thread, NULL);
+	if (!l->compiled && refused_from_cache(jobs, n)) {
+		/* the entry passed its checks but is not what this kernel accepts
+		 * (changed with its checksum, or a kernel the key did not tell
+		 * apart): the compile it stands for is made again */
+		discard_loaded(l, jobs, n);
+		compile_and_store(l);
+		loader_attach(l, probes, use_kprobes, verbose);
+		return;
+	}
 	/* attached in the table's order, as before */
 	for (int i = 0; i < n; i++) {
 		const struct probe *p = jobs[i].p;

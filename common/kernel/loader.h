@@ -6,6 +6,7 @@
 #ifndef SOCKLENS_LOADER_H
 #define SOCKLENS_LOADER_H
 
+#include "progcache.h"
 #include "progimage.h"
 
 #include <stdbool.h>
@@ -39,7 +40,18 @@ struct probe {
 #define MAX_PROBES 32
 #define MAX_MAPS 16   /* more is an error at start-up, never a map dropped */
 
+/* How to get the compiled program of a text. */
+struct program_source {
+	const char *tool;           /* part of the cache key and the entry's name */
+	const char *text;
+	bool real_headers;          /* compile against the kernel's headers, not the embedded tree */
+	bool use_cache;             /* false: --no-cache, compile and store nothing */
+	bool verbose;               /* -v: say where the program came from */
+};
+
 struct loader {
+	struct program_source src;  /* kept until loader_attach returns: a cached program the kernel refuses is compiled again */
+	struct progcache cache;     /* its entry, when src.use_cache */
 	struct prog_image img;      /* the compiled program, until loader_release_compiler() */
 	bool compiled;              /* this run compiled it (else it came from the cache) */
 	int prog_fds[MAX_PROBES];
@@ -53,22 +65,15 @@ struct loader {
 /* Exits 1 naming what is missing when we may not load BPF programs. */
 void require_bpf_privileges(void);
 
-/* How to get the compiled program of a text. */
-struct program_source {
-	const char *tool;           /* part of the cache key and the entry's name */
-	const char *text;
-	bool real_headers;          /* compile against the kernel's headers, not the embedded tree */
-	bool use_cache;             /* false: --no-cache, compile and store nothing */
-	bool verbose;               /* -v: say where the program came from */
-};
-
 /* The compiled program: from a valid cache entry, else compiled (and then
  * stored). Exits when the text does not compile. */
 void loader_prepare(struct loader *l, const struct program_source *src);
 
 /* Creates the maps, then loads and attaches every probe (terminated by a
  * zeroed entry) whose function exists (kprobes only if use_kprobes); -v
- * prints each attach point. Exits when a required one fails. */
+ * prints each attach point. A program from the cache that the kernel
+ * refuses is said once on stderr, compiled again, stored over the entry and
+ * loaded instead. Exits when a required one fails. */
 void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose);
 
 /* A map's fd (valid after loader_attach); -1 if the program has no such map. */

@@ -3,8 +3,10 @@ program without the compiler and traces the same; a different program text
 never reuses an entry; a damaged, foreign or unsafe entry is ignored, never
 loaded, and the tool still works. Every test uses a cache directory of its
 own (SOCKLENS_CACHE_DIR), removed afterwards. Timing is never asserted."""
+import hashlib
 import os
 import shutil
+import struct
 import socket
 import tempfile
 
@@ -144,6 +146,46 @@ class CacheTest(ToolTest):
                 f.seek(-1, os.SEEK_CUR)
                 f.write(bytes([b[0] ^ 0x01]))
         self.damaged_entry_is_ignored(flip, "checksum mismatch")
+
+    def test_program_the_kernel_refuses_is_compiled_again(self):
+        """An entry that passes every check of the cache (its checksum made
+        to match) but holds a program the verifier rejects: the tool says
+        so, compiles, traces, and the next start loads the replacement."""
+        self.trace_connect()
+        path = self.entry()
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        # header: magic[8] format body_len key[32] body_sum[32]; the body is
+        # progimage.c's: license[32] kern_version ndeps deps[280 each]
+        # nmaps maps[52 each] nprogs, then per program name[64] ninsns
+        # nrelocs insns[8 each] relocs[8 each]
+        body = 80
+        off = body + 32 + 4
+        (ndeps,) = struct.unpack_from("<I", data, off)
+        off += 4 + 280 * ndeps
+        (nmaps,) = struct.unpack_from("<I", data, off)
+        off += 4 + 52 * nmaps
+        (nprogs,) = struct.unpack_from("<I", data, off)
+        off += 4
+        target = None
+        for _ in range(nprogs):
+            name = data[off:off + 64].split(b"\0")[0]
+            ninsns, nrelocs = struct.unpack_from("<II", data, off + 64)
+            if name == b"tracepoint__syscalls__sys_exit_connect":
+                target = off + 72 + 8 * (ninsns - 1)  # its last instruction
+            off += 72 + 8 * (ninsns + nrelocs)
+        self.assertIsNotNone(target)
+        data[target] = 0xff  # an opcode no kernel knows (ALU64 op 0xf0): the verifier refuses it
+        data[48:80] = hashlib.sha256(bytes(data[body:])).digest()
+        with open(path, "wb") as f:
+            f.write(data)
+        err, mapped, want, got = self.trace_connect()
+        self.assertIn(LOADED, err)
+        self.assertIn("cache: the kernel refused the cached program for tracepoint:syscalls:sys_exit_connect", err)
+        self.assert_traced(want, got)
+        err, *_ = self.trace_connect()
+        self.assertIn(LOADED, err)
+        self.assertNotIn("the kernel refused the cached program", err)
 
     def test_another_programs_entry_is_ignored(self):
         """A valid entry of another program under this one's name (a copy)."""

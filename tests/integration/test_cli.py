@@ -67,6 +67,7 @@ BAD_INPUT = [
     (["--read", "/dev/null", "--duration", "5"], "apply to tracing only"),
     (["--read", "/dev/null", "--buffer-pages", "8"], "apply to tracing only"),
     (["--read", "/dev/null", "--no-kprobes"], "apply to tracing only"),
+    (["--read", "/dev/null", "--no-cache"], "apply to tracing only"),
     (["--rate-limit", "0"], "rate 0 out of range 1-10000000"),
     (["--rate-limit", "10000001"], "rate 10000001 out of range 1-10000000"),
     (["--rate-limit", "abc"], "'abc' is not a valid rate"),
@@ -188,6 +189,16 @@ class CliTest(unittest.TestCase):
         self.assertRegex(text, r"#define OFF_SOCK_NET \d+\n")
         self.assertRegex(text, r"#define OFF_SOCK_ERR \d+\n")
         self.assertIn("RAW_TRACEPOINT_PROBE(inet_sock_set_state)", text)
+
+    @unittest.skipUnless(os.geteuid() == 0, "compares root's program with a user's")
+    def test_ebpf_prints_for_a_user_the_program_root_loads(self):
+        """A user may not probe the kernel with maps nor read tracefs: the
+        kernel's BTF answers instead, so the text is the one root loads
+        (ring buffer, io_uring fields and all)."""
+        for name in TOOLS:
+            root, user = run("--ebpf", name=name), run("--ebpf", name=name, user=NOBODY)
+            self.assertEqual((root.returncode, user.returncode), (0, 0), user.stderr)
+            self.assertEqual(root.stdout.decode(), user.stdout.decode(), name)
 
     def test_ebpf_without_filters_has_an_empty_stub(self):
         text = run("--ebpf").stdout.decode()
