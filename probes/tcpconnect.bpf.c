@@ -228,20 +228,14 @@ static __always_inline void begin_call(long fd, const char *uaddr)
 			p->active = 0;
 		return;
 	}
-	if (p) {
-		p->uaddr = (u64)uaddr;
-		p->socket = (u64)socket;
-		p->ts_ns = bpf_ktime_get_ns();
-		p->syn_sent = 0;
-		p->active = 1;
-		return;
-	}
 	struct call c = {};
 	c.uaddr = (u64)uaddr;
 	c.socket = (u64)socket;
 	c.ts_ns = bpf_ktime_get_ns();
 	c.active = 1;
-	if (calls.update(&tid, &c) != 0)
+	if (p)
+		*p = c;
+	else if (calls.update(&tid, &c) != 0)
 		count_lost();
 }
 

@@ -90,6 +90,18 @@ static long offset_in(const struct btf *btf, const char *type_name, const char *
 	return offset_and_size(btf, type_name, path, NULL);
 }
 
+bool layout_has_member(const char *type_name, const char *path)
+{
+	struct btf *btf = kernel_btf();
+	return btf && offset_in(btf, type_name, path) >= 0;
+}
+
+bool layout_has_function(const char *name)
+{
+	struct btf *btf = kernel_btf();
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
 long layout_btf_offset(const char *btf_path, const char *type_name, const char *path)
 {
 	struct btf *btf = btf__parse(btf_path, NULL);

@@ -42,6 +42,13 @@ void layout_release(void);
  * to "" and returns false. Free *defines. */
 bool layout_optional(const struct kernel_field *fields, const char *group, char **defines);
 
+/* Whether the running kernel's BTF has struct type_name with member path
+ * (dotted, anonymous members looked into); false without BTF. */
+bool layout_has_member(const char *type_name, const char *path);
+
+/* Whether the running kernel's BTF has the function name; false without BTF. */
+bool layout_has_function(const char *name);
+
 /* Byte offset of path inside struct type_name in the BTF at btf_path, or
  * -1 when the struct or member does not exist (exposed for tests). */
 long layout_btf_offset(const char *btf_path, const char *type_name, const char *path);

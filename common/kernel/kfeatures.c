@@ -1,6 +1,7 @@
 #include "kfeatures.h"
 
-#include <bpf/btf.h>
+#include "layout.h"
+
 #include <bpf/libbpf.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,32 +15,7 @@ bool kernel_has_ringbuf(void)
 	/* A user may not make a map, and libbpf then answers "no" (--ebpf
 	 * needs no privilege): the kernel's own BTF, readable by all, tells
 	 * whether it has the ring buffer, so --ebpf prints what root loads. */
-	struct btf *btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return false;
-	bool has = btf__find_by_name_kind(btf, "bpf_ringbuf_output", BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return has;
-}
-
-/* Whether the kernel's BTF has struct trace_event_raw_NAME (the record of
- * tracepoint CATEGORY/NAME) with a member FIELD. */
-static bool btf_tracepoint_has_field(const char *event, const char *field)
-{
-	const char *name = strchr(event, '/');
-	char type[128];
-	snprintf(type, sizeof type, "trace_event_raw_%s", name ? name + 1 : event);
-	struct btf *btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return false;
-	bool found = false;
-	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
-	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	const struct btf_member *m = t ? btf_members(t) : NULL;
-	for (unsigned i = 0; t && i < btf_vlen(t) && !found; i++)
-		found = strcmp(btf__name_by_offset(btf, m[i].name_off), field) == 0;
-	btf__free(btf);
-	return found;
+	return layout_has_function("bpf_ringbuf_output");
 }
 
 bool kernel_has_tracepoint_helper(int helper)
@@ -71,8 +47,11 @@ bool kernel_tracepoint_has_field(const char *event, const char *field)
 		return found;
 	}
 	/* tracefs is root's alone (--ebpf run by a user): the record's type in
-	 * the kernel's BTF has the same fields */
-	return btf_tracepoint_has_field(event, field);
+	 * the kernel's BTF, struct trace_event_raw_NAME, has the same fields */
+	const char *name = strchr(event, '/');
+	char type[128];
+	snprintf(type, sizeof type, "trace_event_raw_%s", name ? name + 1 : event);
+	return layout_has_member(type, field);
 }
 
 int possible_cpus(void)
