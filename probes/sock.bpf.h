@@ -43,3 +43,25 @@ static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
 	}
 	return true;
 }
+
+/* The socket's cgroup, as bpf_get_current_cgroup_id() names a task's (the
+ * id of its cgroup v2 directory): the cgroup of the task that created the
+ * socket; a listener's child keeps the listener's. Kernels 5.15+ keep it
+ * as a pointer, which a tool asks for as the group "sockcgroup" (older
+ * ones pack it with net_cls/net_prio data, and the group is missing). */
+/* KFIELD OFF_SOCK_CGROUP sock sk_cgrp_data.cgroup 8 net/sock.h group:sockcgroup */
+/* KFIELD OFF_CGROUP_KN cgroup kn 8 linux/cgroup-defs.h group:sockcgroup */
+/* KFIELD OFF_KERNFS_NODE_ID kernfs_node id 8 linux/kernfs.h group:sockcgroup */
+#ifdef OFF_SOCK_CGROUP
+static __always_inline u64 sock_cgroup_id(const void *sk)
+{
+	void *cgroup = NULL, *kn = NULL;
+	u64 id = 0;
+	bpf_probe_read_kernel(&cgroup, sizeof(cgroup), (const char *)sk + OFF_SOCK_CGROUP);
+	if (cgroup)
+		bpf_probe_read_kernel(&kn, sizeof(kn), (const char *)cgroup + OFF_CGROUP_KN);
+	if (kn)
+		bpf_probe_read_kernel(&id, sizeof(id), (const char *)kn + OFF_KERNFS_NODE_ID);
+	return id;
+}
+#endif

@@ -3,7 +3,15 @@
  * usually runs in softirq, where the current task is a bystander, so the
  * owner is remembered per socket at the changes only a system call makes,
  * in its caller's context (connect: CLOSE->SYN_SENT; close or shutdown:
- * ->FIN_WAIT1, CLOSE_WAIT->LAST_ACK), and when accept() returns it. */
+ * ->FIN_WAIT1, CLOSE_WAIT->LAST_ACK), and when accept() returns it.
+ *   OWNER_FROM_SOCKET  (-c and --metrics-only, which report per cgroup and
+ *                never per process, where the kernel keeps the socket's
+ *                cgroup: sock_cgroup_id) no owner is followed: the cgroup
+ *                and uid are the socket's own, read at CLOSE, and no system
+ *                call is hooked (a hooked system call of any kind puts every
+ *                system call of every process on the kernel's slow path).
+ *   FILTER_AT_OPENING  (with OWNER_FROM_SOCKET, filters but no local port)
+ *                a connection the filters drop is dropped at its opening. */
 #include "tcpclose.h"
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
@@ -55,20 +63,55 @@ static __always_inline void set_owner(struct tcpclose_conn *c)
 	c->owner_known = 1;
 }
 
-/* The openings: connect() (CLOSE->SYN_SENT) and a listener's child, made
- * when the handshake completes (LISTEN->SYN_RECV). A simultaneous open
- * (SYN_SENT->SYN_RECV) began at its connect(), which keeps the start. */
-static __always_inline void note_opening(struct tcpclose_conn *c, int old, int new, u64 now)
+#ifdef FILTER_AT_OPENING
+/* The filters look at nothing an opening does not know already (the
+ * socket's cgroup and owner uid, no local port): a connection they drop
+ * is not followed at all. */
+static __always_inline bool dropped_at_opening(u64 sk)
 {
-	if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
-		c->opened = OPENED_ACTIVE;
-		c->start_ns = now;
+	struct tcp_tuple t = {};
+	u32 uid = 0;
+	if (!sock_tuple((void *)sk, &t))
+		return true;
+	bpf_probe_read_kernel(&uid, sizeof(uid), (const char *)sk + OFF_SOCK_UID);
+	return filtered(0, uid, t.family, t.sport, t.dport, sock_netns((void *)sk), sock_cgroup_id((void *)sk));
+}
+#endif
+
+/* The openings: connect() (CLOSE->SYN_SENT) and a listener's child, made
+ * when the handshake completes (LISTEN->SYN_RECV), start a fresh entry,
+ * written in one update (a leftover of the socket's earlier life, if any,
+ * is replaced). A simultaneous open (SYN_SENT->SYN_RECV) began at its
+ * connect(), which keeps the start. */
+static __always_inline void note_opening(u64 sk, int old, int new)
+{
+#ifdef FILTER_AT_OPENING
+	if (dropped_at_opening(sk))
+		return;
+#endif
+	struct tcpclose_conn fresh = {};
+	fresh.start_ns = bpf_ktime_get_ns();
+	fresh.opened = new == TCP_SYN_SENT ? OPENED_ACTIVE : OPENED_PASSIVE;
+#ifndef OWNER_FROM_SOCKET
+	if (by_syscall(old, new))
+		set_owner(&fresh); /* connect()'s caller */
+#endif
+	if (conns.update(&sk, &fresh) != 0) {
+		int zero = 0;
+		u64 *n = untracked.lookup(&zero);
+		if (n)
+			(*n)++;
 	}
-	if (new == TCP_SYN_RECV) {
-		c->opened = OPENED_PASSIVE;
-		if (old != TCP_SYN_SENT)
-			c->start_ns = now;
-	}
+}
+
+/* Changes that leave something to remember: an opening, the first FIN
+ * either way, and (following owners) a change only a system call makes.
+ * The rest (into ESTABLISHED, FIN_WAIT2, TIME_WAIT...) add nothing: a
+ * socket first met at one closes as one never met before. */
+static __always_inline bool remembered(int old, int new)
+{
+	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || new == TCP_SYN_RECV || new == TCP_FIN_WAIT1 ||
+	       new == TCP_CLOSE_WAIT || (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK);
 }
 
 static __always_inline bool established_or_later(int state)
@@ -109,6 +152,7 @@ static __always_inline u8 closed_by_state(int old)
 /* KFIELD OFF_TCP_WRITE_SEQ tcp_sock write_seq 4 linux/tcp.h */
 /* KFIELD OFF_SOCK_MAX_ACK_BACKLOG sock sk_max_ack_backlog 4 net/sock.h */
 /* KFIELD OFF_SOCK_STATE sock __sk_common.skc_state 1 net/sock.h */
+/* KFIELD OFF_SOCK_UID sock sk_uid 4 net/sock.h */
 static __always_inline void read_stats(const void *sk, int old, bool reset, struct tcpclose_event *ev)
 {
 	const char *tp = sk;
@@ -155,9 +199,12 @@ static __always_inline void metric_close(const struct tcpclose_event *ev)
 	__builtin_memcpy(key.raddr, ev->tuple.daddr, 16);
 	key.family = ev->tuple.family;
 #endif
-	int zero = 0;
-	struct tcpclose_metric *z = close_metric_zero.lookup(&zero);
-	struct tcpclose_metric *m = z ? close_metrics.lookup_or_try_init(&key, z) : NULL;
+	struct tcpclose_metric *m = close_metrics.lookup(&key);
+	if (!m) { /* the key's first close */
+		int zero = 0;
+		struct tcpclose_metric *z = close_metric_zero.lookup(&zero);
+		m = z ? close_metrics.lookup_or_try_init(&key, z) : NULL;
+	}
 	if (!m) {
 		count_lost(); /* the table is full: said, never silent */
 		return;
@@ -191,18 +238,26 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 
 	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE))
 		return 0; /* listeners carry no connection */
+	if (new != TCP_CLOSE && !remembered(old, new))
+		return 0;
 	bpf_probe_read_kernel(&protocol, sizeof(protocol), (const char *)sk + OFF_SOCK_PROTOCOL);
 	if (protocol != IPPROTO_TCP)
 		return 0;
-	u64 now = bpf_ktime_get_ns();
 
 	if (new != TCP_CLOSE) {
+		if ((old == TCP_CLOSE && new == TCP_SYN_SENT) || (new == TCP_SYN_RECV && old != TCP_SYN_SENT)) {
+			note_opening(sk, old, new);
+			return 0;
+		}
 		struct tcpclose_conn *c = conn_of(sk);
 		if (!c)
 			return 0;
+#ifndef OWNER_FROM_SOCKET
 		if (by_syscall(old, new))
 			set_owner(c);
-		note_opening(c, old, new, now);
+#endif
+		if (new == TCP_SYN_RECV) /* a simultaneous open: begun at its connect() */
+			c->opened = OPENED_PASSIVE;
 		if (!c->first_fin && new == TCP_FIN_WAIT1)
 			c->first_fin = CLOSED_BY_LOCAL;
 		if (!c->first_fin && new == TCP_CLOSE_WAIT)
@@ -210,6 +265,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		return 0;
 	}
 
+	u64 now = bpf_ktime_get_ns();
 	struct tcpclose_conn *c = conns.lookup(&sk);
 	if (!established_or_later(old)) {
 		conns.delete(&sk); /* never connected: a failed connect or handshake */
@@ -222,6 +278,10 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	}
 	ev.head.ts_ns = now;
 	ev.head.netns = sock_netns((void *)sk);
+#ifdef OWNER_FROM_SOCKET
+	ev.head.cgroup_id = sock_cgroup_id((void *)sk);
+	bpf_probe_read_kernel(&ev.head.uid, sizeof(ev.head.uid), (const char *)sk + OFF_SOCK_UID);
+#endif
 	ev.state = old;
 	ev.closed_by = closed_by_state(old);
 	bool reset = false;
@@ -244,11 +304,12 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	}
 	if (reset || aborted_from(old))
 		ev.closed_by = CLOSED_BY_RESET;
-	conns.delete(&sk);
-	read_stats((void *)sk, old, reset, &ev);
+	if (c)
+		conns.delete(&sk);
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
+	read_stats((void *)sk, old, reset, &ev);
 #ifdef METRICS
 	metric_close(&ev);
 #endif
@@ -263,7 +324,16 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
  * formatted records differ between kernels. */
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
-	struct tcpclose_conn *c = conn_of(ctx->args[0]);
+	u64 sk = ctx->args[0];
+#ifdef FILTER_AT_OPENING
+	/* no entry: a connection the filters dropped at its opening, or one
+	 * opened before tracing began (followed from here) */
+	struct tcpclose_conn *c = conns.lookup(&sk);
+	if (!c && !dropped_at_opening(sk))
+		c = conn_of(sk);
+#else
+	struct tcpclose_conn *c = conn_of(sk);
+#endif
 	if (c)
 		c->reset = 1;
 	return 0;
@@ -278,6 +348,7 @@ RAW_TRACEPOINT_PROBE(tcp_send_reset)
 	return 0;
 }
 
+#ifndef OWNER_FROM_SOCKET
 /* A call of the owner's on the socket behind fd: the caller owns it.
  * Only a connection that will reach CLOSE through the state tracepoint
  * gets an entry (one that has closed already or a listener would leave
@@ -331,3 +402,4 @@ TRACEPOINT_PROBE(syscalls, sys_exit_accept)
 {
 	return on_accept(args->ret);
 }
+#endif

@@ -3,6 +3,7 @@
 #include "tcpclose.h"
 #include "metrics.h"
 
+#include "layout.h"
 #include "parse.h"
 #include "tcpfields.h"
 #include "tool.h"
@@ -194,15 +195,38 @@ static const struct count_desc counts = {
 	.name_base = K_NAMES, .fill = fill_count,
 };
 
+/* -c and --metrics-only print sums per cgroup, never a process: unless a
+ * process filter needs the owner, the socket's own cgroup serves where the
+ * kernel keeps it (probes/tcpclose.bpf.c, OWNER_FROM_SOCKET), and no system
+ * call is hooked. The defines for that, or "" to follow owners. */
+static char *owner_defines(const struct common_opts *o, const struct tcpclose_opts *t)
+{
+	char *fields = NULL, *defines = NULL;
+	bool per_cgroup = (t->count || o->metrics_only) && o->filter.npids == 0;
+	if (!per_cgroup || !layout_optional(tcpclose_kernel_fields, "sockcgroup", &fields)) {
+		free(fields);
+		return strdup("");
+	}
+	/* a local port may still be unbound at connect()'s SYN_SENT */
+	bool at_opening = !filter_empty(&o->filter) && o->filter.nlports == 0;
+	if (asprintf(&defines, "#define OWNER_FROM_SOCKET 1\n%s%s", at_opening ? "#define FILTER_AT_OPENING 1\n" : "",
+		     fields) < 0)
+		defines = NULL;
+	free(fields);
+	return defines;
+}
+
 /* -c keeps the sums the metrics keep (METRICS), and emits nothing. */
 static char *mode_defines(const struct common_opts *o, void *priv)
 {
 	const struct tcpclose_opts *t = priv;
 	char *defines = NULL, *sums = t->count && !o->metrics_dir ? metrics_defines(&tcpclose_metrics) : strdup("");
-	if (!sums || asprintf(&defines, "#define CONN_TABLE_SIZE %u\n%s%s", t->max_sockets,
-			      t->count ? "#define MODE_COUNT 1\n" : "", sums) < 0)
+	char *owner = owner_defines(o, t);
+	if (!sums || !owner || asprintf(&defines, "#define CONN_TABLE_SIZE %u\n%s%s%s", t->max_sockets,
+					t->count ? "#define MODE_COUNT 1\n" : "", sums, owner) < 0)
 		defines = NULL;
 	free(sums);
+	free(owner);
 	return defines;
 }
 
