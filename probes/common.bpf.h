@@ -102,8 +102,9 @@ static __always_inline void *read_ptr(const void *base, u64 off)
 	return p;
 }
 
-/* Who is running and when: valid in process context only. */
-static __always_inline void fill_head(struct event_head *h)
+/* Who is running and when, without the command name (for sums, which
+ * never print it): valid in process context only. */
+static __always_inline void fill_ids(struct event_head *h)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	h->ts_ns = bpf_ktime_get_ns();
@@ -111,6 +112,12 @@ static __always_inline void fill_head(struct event_head *h)
 	h->tid = (u32)id;
 	h->uid = (u32)bpf_get_current_uid_gid();
 	h->cgroup_id = bpf_get_current_cgroup_id();
+}
+
+/* Who is running and when: valid in process context only. */
+static __always_inline void fill_head(struct event_head *h)
+{
+	fill_ids(h);
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 

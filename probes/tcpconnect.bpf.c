@@ -66,9 +66,12 @@ static __always_inline void metric_connect(const struct tcpconnect_event *ev)
 	__builtin_memcpy(key.raddr, ev->tuple.daddr, 16);
 	key.family = ev->tuple.family;
 #endif
-	int zero = 0;
-	struct tcpconnect_metric *z = connect_metric_zero.lookup(&zero);
-	struct tcpconnect_metric *m = z ? connect_metrics.lookup_or_try_init(&key, z) : NULL;
+	struct tcpconnect_metric *m = connect_metrics.lookup(&key);
+	if (!m) { /* the key's first attempt */
+		int zero = 0;
+		struct tcpconnect_metric *z = connect_metric_zero.lookup(&zero);
+		m = z ? connect_metrics.lookup_or_try_init(&key, z) : NULL;
+	}
 	if (!m) {
 		count_lost(); /* the table is full: said, never silent */
 		return;
@@ -135,6 +138,8 @@ struct call {
 	u64 uaddr;                   /* the caller's struct sockaddr * */
 	u64 socket;                  /* its struct socket *, held by the call */
 	u64 ts_ns;                   /* when the call began */
+	u64 connecting;              /* the socket whose SYN the thread sent, until its
+	                              * connect() returns (AWAIT_OUTCOME), else 0 */
 	u8 active;                   /* inside a call that may start an attempt */
 	u8 syn_sent;                 /* the handshake began: the state path reports it */
 };
@@ -256,8 +261,9 @@ static __always_inline void begin_attempt(const void *socket, const char *sa)
 }
 #endif
 
-/* CLOSE->SYN_SENT in the thread's call: the state path reports this one. */
-static __always_inline void mark_syn_sent(u64 sk)
+/* CLOSE->SYN_SENT in the thread's call: the state path reports this one.
+ * The thread's call entry, if any. */
+static __always_inline struct call *mark_syn_sent(u64 sk)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct call *c = calls.lookup(&tid);
@@ -268,6 +274,7 @@ static __always_inline void mark_syn_sent(u64 sk)
 	if (a && a->sk == sk)
 		a->syn_sent = 1;
 #endif
+	return c;
 }
 
 /* Errors that say the call made no attempt, or that one is under way. */
@@ -365,19 +372,16 @@ int kretprobe____inet_stream_connect(struct pt_regs *ctx)
  * pid stays right when the outcome arrives in softirq. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
 
-/* The socket each thread is connecting, until its connect() returns. */
-BPF_TABLE("lru_hash", u32, u64, connecting, 65536);
-
 /* SYN_SENT -> CLOSE with no socket error, in the thread still inside
  * connect() for this socket: connect() itself failed (no free local port:
  * EADDRNOTAVAIL), and only its return value says why. */
 static __always_inline bool closed_inside_connect(u64 sk)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	u64 *skp = connecting.lookup(&tid);
+	struct call *c = calls.lookup(&tid);
 	int err = 0;
 	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
-	return skp && *skp == sk && err == 0;
+	return c && c->connecting == sk && err == 0;
 }
 
 /* An attempt's outcome is known: its local port is chosen by now. */
@@ -427,8 +431,12 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		struct tcpconnect_event ev = {};
 		if (!sock_tuple((void *)sk, &ev.tuple)) /* sport is still 0 here, unless bound */
 			return 0;
-		mark_syn_sent(sk);
+		struct call *c = mark_syn_sent(sk);
+#if defined(MODE_COUNT) || defined(NO_EVENTS)
+		fill_ids(&ev.head); /* nothing printed names the process */
+#else
 		fill_head(&ev.head);
+#endif
 		ev.start_seen = 1;
 		ev.head.netns = sock_netns((void *)sk);
 		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
@@ -439,8 +447,18 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 #endif
 #ifdef AWAIT_OUTCOME
 		pending.update(&sk, &ev);
-		u32 tid = ev.head.tid;
-		connecting.update(&tid, &sk);
+		if (c) {
+			c->connecting = sk;
+		} else {
+#ifdef HAVE_KPROBES
+			/* no system call of the thread's: io_uring or an in-kernel
+			 * caller, whose return the kretprobe on tcp_v{4,6}_connect sees */
+			struct call fresh = {};
+			fresh.connecting = sk;
+			u32 tid = ev.head.tid;
+			calls.update(&tid, &fresh);
+#endif
+		}
 #endif
 #if !defined(MODE_COUNT) && !defined(EMIT_AT_OUTCOME)
 		emit(ctx, &ev, sizeof(ev));
@@ -490,11 +508,11 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 static __always_inline int on_connect_return(void *ctx, long ret)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	u64 *skp = connecting.lookup(&tid);
-	if (!skp)
+	struct call *c = calls.lookup(&tid);
+	if (!c || !c->connecting)
 		return 0;
-	u64 sk = *skp;
-	connecting.delete(&tid);
+	u64 sk = c->connecting;
+	c->connecting = 0;
 	struct tcpconnect_event *p = pending.lookup(&sk);
 	if (!p)
 		return 0; /* already reported: the handshake resolved first */
