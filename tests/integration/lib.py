@@ -219,9 +219,10 @@ TRANSFER = os.path.join(HERE, "transfer.py")
 
 class Transfer:
     """One connection between a server and a client process (transfer.py):
-    the client sends `sent` bytes, the server answers `answer` bytes."""
+    the client sends `sent` bytes, the server answers `answer` bytes. Both
+    run under prefix (a command), the client under client_prefix if given."""
 
-    def __init__(self, family, sent, answer, reset=False, prefix=(), names=(None, None)):
+    def __init__(self, family, sent, answer, reset=False, prefix=(), names=(None, None), client_prefix=None):
         srv = [*prefix, PYTHON, TRANSFER, "server", str(family), str(answer)]
         if reset:
             srv.append("--reset")
@@ -230,7 +231,7 @@ class Transfer:
         self.server = subprocess.Popen(srv, stdout=subprocess.PIPE)
         ready = json.loads(self.server.stdout.readline())
         self.server_pid, self.port = ready["ready"], ready["port"]
-        cli = [*prefix, PYTHON, TRANSFER, "client", str(family), str(self.port), str(sent)]
+        cli = [*(prefix if client_prefix is None else client_prefix), PYTHON, TRANSFER, "client", str(family), str(self.port), str(sent)]
         if names[1]:
             cli += ["--name", names[1]]
         self.client = json.loads(subprocess.run(cli, check=True, capture_output=True,

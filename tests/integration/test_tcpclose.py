@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from lib import PYTHON, Netns, ToolTest, Tracer, Transfer, connect, listener, netns_inode
+from lib import PYTHON, Cgroup, Netns, ToolTest, Tracer, Transfer, connect, listener, netns_inode
 
 # A loopback connection made at once; on a line on stdin the accepted side
 # closes abortively (SO_LINGER 0: RST), then the client side closes.
@@ -362,6 +362,31 @@ class TcpcloseTest(ToolTest):
             self.assertTrue(set(by) <= {"local", "remote", "reset"}, by)
             self.assertTrue(all(r["window_start"] < r["window_end"] for r in rows))
             self.assertEqual(t.events("close"), [])  # counting prints no events
+
+    def test_counts_name_the_cgroup_of_each_end(self):
+        # -c prints sums per cgroup, no process: each end of a connection is
+        # counted under the cgroup of its process, the accepted end (made in
+        # softirq) under its listener's, each with its own bytes
+        with Cgroup(f"socklens-srv-{os.getpid()}") as srv, Cgroup(f"socklens-cli-{os.getpid()}") as cli:
+            ids = {os.stat(srv.path).st_ino: "server", os.stat(cli.path).st_ino: "client"}
+            into = lambda cg: ("sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg.path)
+            t = Tracer("tcpclose", "-c", "-i", "1", "-j")
+            Transfer(4, 700, 90, prefix=into(srv), client_prefix=into(cli))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if sum(r["closes"] for r in t.events("count") if r["cgroup_id"] in ids) >= 2:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(t.stop(), 0)
+            sums = {}
+            for r in t.events("count"):
+                if r["cgroup_id"] in ids:
+                    s = sums.setdefault(ids[r["cgroup_id"]], [0, 0, 0])
+                    s[0] += r["closes"]
+                    s[1] += r["tx_bytes"]
+                    s[2] += r["rx_bytes"]
+            # [closes, tx_bytes, rx_bytes]: the client sent 700, the server answered 90
+            self.assertEqual(sums, {"server": [1, 90, 700], "client": [1, 700, 90]})
 
     def test_full_socket_table_is_reported(self):
         """With room for one socket, the second end of a connection is not
