@@ -144,12 +144,44 @@ struct call {
 	u8 syn_sent;                 /* the handshake began: the state path reports it */
 };
 /* A thread's entry is kept after its call and rewritten in place by its
- * next one: an insert costs several times a lookup, and a thread that
- * connects once tends to connect again. The least recently used entries
+ * next one: making an entry costs several times finding one, and a thread
+ * that connects once tends to connect again. */
+#ifdef USE_TASK_STORAGE
+/* Kernels 5.11+: in the thread's own task storage, found from the task
+ * (no table searched: a table's cold buckets cost more than the rest of
+ * the connect() entry) and freed with it. */
+BPF_TASK_STORAGE(calls, struct call);
+
+/* The current thread's entry, or NULL. */
+static __always_inline struct call *thread_call(void)
+{
+	return calls.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+}
+
+/* Makes c the current thread's entry (it has none); false if no room. */
+static __always_inline bool new_thread_call(struct call *c)
+{
+	return calls.task_storage_get(bpf_get_current_task_btf(), c, BPF_LOCAL_STORAGE_GET_F_CREATE) != 0;
+}
+#else
+/* Older kernels: a table by thread id. The least recently used entries
  * make room: only a thread still inside its call when 16384 other threads
  * have begun one since could lose its entry, and then only a refusal
  * before a SYN (nothing else reads it) would go unreported. */
 BPF_TABLE("lru_hash", u32, struct call, calls, 16384);
+
+static __always_inline struct call *thread_call(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	return calls.lookup(&tid);
+}
+
+static __always_inline bool new_thread_call(struct call *c)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	return calls.update(&tid, c) == 0;
+}
+#endif
 
 /* A connect() on this socket is a new attempt: a TCP stream socket neither
  * connecting nor connected (else connect() answers EALREADY or EISCONN, or
@@ -219,11 +251,11 @@ static __always_inline bool make_attempt(struct attempt *a, const void *socket, 
  * It replaces whatever the thread left (a missed return). */
 static __always_inline void begin_call(long fd, const char *uaddr)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
 #ifdef HAVE_KPROBES
+	u32 tid = (u32)bpf_get_current_pid_tgid();
 	attempts.delete(&tid); /* a missed kretprobe's leftover */
 #endif
-	struct call *p = calls.lookup(&tid);
+	struct call *p = thread_call();
 	void *socket = fd_to_socket(fd);
 	u32 sstate = 0;
 	if (socket)
@@ -240,7 +272,7 @@ static __always_inline void begin_call(long fd, const char *uaddr)
 	c.active = 1;
 	if (p)
 		*p = c;
-	else if (calls.update(&tid, &c) != 0)
+	else if (!new_thread_call(&c))
 		count_lost();
 }
 
@@ -265,11 +297,11 @@ static __always_inline void begin_attempt(const void *socket, const char *sa)
  * The thread's call entry, if any. */
 static __always_inline struct call *mark_syn_sent(u64 sk)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct call *c = calls.lookup(&tid);
+	struct call *c = thread_call();
 	if (c && c->active)
 		c->syn_sent = 1; /* inside a connect(), the thread's SYN_SENT is its socket's */
 #ifdef HAVE_KPROBES
+	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct attempt *a = attempts.lookup(&tid);
 	if (a && a->sk == sk)
 		a->syn_sent = 1;
@@ -316,8 +348,7 @@ static __always_inline void report_refused(void *ctx, struct attempt *a, long re
  * the attempt now, at its start's time. */
 static __always_inline void finish_call(void *ctx, long ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct call *p = calls.lookup(&tid);
+	struct call *p = thread_call();
 	if (!p || !p->active)
 		return;
 	struct call c = *p;
@@ -353,7 +384,7 @@ int kretprobe____inet_stream_connect(struct pt_regs *ctx)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	long ret = (int)PT_REGS_RC(ctx);
-	struct call *c = calls.lookup(&tid);
+	struct call *c = thread_call();
 	if (c)
 		c->active = 0; /* reported here, not at the syscall's return */
 	struct attempt *p = attempts.lookup(&tid);
@@ -377,8 +408,7 @@ BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
  * EADDRNOTAVAIL), and only its return value says why. */
 static __always_inline bool closed_inside_connect(u64 sk)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct call *c = calls.lookup(&tid);
+	struct call *c = thread_call();
 	int err = 0;
 	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
 	return c && c->connecting == sk && err == 0;
@@ -455,8 +485,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 			 * caller, whose return the kretprobe on tcp_v{4,6}_connect sees */
 			struct call fresh = {};
 			fresh.connecting = sk;
-			u32 tid = ev.head.tid;
-			calls.update(&tid, &fresh);
+			new_thread_call(&fresh);
 #endif
 		}
 #endif
@@ -507,8 +536,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
  * (MODE_RESULT) the handshake is still on. ret: connect's return value. */
 static __always_inline int on_connect_return(void *ctx, long ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct call *c = calls.lookup(&tid);
+	struct call *c = thread_call();
 	if (!c || !c->connecting)
 		return 0;
 	u64 sk = c->connecting;
@@ -557,8 +585,7 @@ static __always_inline void begin_fastopen(int fd, const char *uaddr, u64 flags)
 
 static __always_inline void finish_fastopen(void *ctx, long ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct call *c = calls.lookup(&tid);
+	struct call *c = thread_call();
 	if (ret == -EOPNOTSUPP && c)
 		c->active = 0; /* no attempt */
 	else

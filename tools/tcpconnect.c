@@ -194,9 +194,14 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 {
 	(void)o;
 	const struct tcpconnect_opts *t = priv;
-	return strdup(t->count ? "#define MODE_COUNT 1\n"
-		      : t->result ? "#define MODE_RESULT 1\n"
-		      : t->show_lport ? "#define MODE_LPORT 1\n" : "");
+	char *defines = NULL;
+	if (asprintf(&defines, "%s%s",
+		     t->count ? "#define MODE_COUNT 1\n"
+		     : t->result ? "#define MODE_RESULT 1\n"
+		     : t->show_lport ? "#define MODE_LPORT 1\n" : "",
+		     kernel_has_task_storage() ? "#define USE_TASK_STORAGE 1\n" : "") < 0)
+		defines = NULL;
+	return defines;
 }
 
 static struct tcpconnect_opts opts;

@@ -137,6 +137,20 @@ int layout_enum_names(const char *enum_name, const char *prefix, const char ***n
 	return table ? slots : 0;
 }
 
+bool layout_has_enum_value(const char *enum_name, const char *value)
+{
+	struct btf *btf = access(VMLINUX_BTF, R_OK) == 0 ? kernel_btf() : NULL;
+	__s32 id = btf ? btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM) : -1;
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, e[i].name_off);
+		if (name && strcmp(name, value) == 0)
+			return true;
+	}
+	return false;
+}
+
 int layout_tracepoint_nargs(const char *name)
 {
 	char typedef_name[128];

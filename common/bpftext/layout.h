@@ -58,6 +58,10 @@ long layout_btf_offset(const char *btf_path, const char *type_name, const char *
  * Returns how many slots names has; 0 (names NULL) without BTF or enum. */
 int layout_enum_names(const char *enum_name, const char *prefix, const char ***names);
 
+/* Whether the kernel's enum enum_name has the value named value (e.g.
+ * "bpf_func_id", "BPF_FUNC_task_storage_get"); false without BTF. */
+bool layout_has_enum_value(const char *enum_name, const char *value);
+
 /* How many arguments the raw tracepoint passes (from its btf_trace_<name>
  * typedef in BTF), or -1 when the kernel has no BTF or no such tracepoint.
  * Tracepoints gain arguments across kernel versions. */

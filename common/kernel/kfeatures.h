@@ -7,6 +7,9 @@
 bool kernel_has_ringbuf(void);
 /* A BPF helper (BPF_FUNC_*) that tracepoint programs may call. */
 bool kernel_has_tracepoint_helper(int helper);
+/* Task local storage that tracepoint programs may use (Linux 5.11+:
+ * bpf_task_storage_get with bpf_get_current_task_btf). */
+bool kernel_has_task_storage(void);
 /* kprobes through the perf PMU or tracefs kprobe_events (CONFIG_KPROBES). */
 bool kernel_has_kprobes(void);
 /* Whether tracepoint event ("category/name") exists and passes field:

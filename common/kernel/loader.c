@@ -4,6 +4,7 @@
 #include "compiler.h"
 #include "errors.h"
 #include "kfeatures.h"
+#include "mapbtf.h"
 #include "progcache.h"
 
 #include <bpf/bpf.h>
@@ -134,10 +135,20 @@ static void create_maps(struct loader *l)
 		char kname[BPF_OBJ_NAME_LEN];
 		kernel_name(kname, m->name);
 		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = m->flags);
+		struct map_btf btf = {.fd = -1};
+		if (map_type_needs_btf(m->type)) {
+			if (map_btf_load(m->value_size, &btf) != 0)
+				runtime_error("cannot describe map %s to the kernel (BTF): %s", m->name, strerror(errno));
+			opts.btf_fd = (uint32_t)btf.fd;
+			opts.btf_key_type_id = btf.key_type_id;
+			opts.btf_value_type_id = btf.value_type_id;
+		}
 		int fd = bpf_map_create((enum bpf_map_type)m->type, kname, m->key_size, m->value_size,
 					m->max_entries, &opts);
+		int err = errno;
+		map_btf_free(&btf);
 		if (fd < 0)
-			runtime_error("cannot create map %s: %s", m->name, strerror(errno));
+			runtime_error("cannot create map %s: %s", m->name, strerror(err));
 		snprintf(l->map_names[i], sizeof l->map_names[0], "%s", m->name);
 		l->map_fds[i] = fd;
 		l->nmaps = (int)i + 1;
