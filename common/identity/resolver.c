@@ -159,6 +159,11 @@ static int visit(uint32_t pid, void *arg)
 	if (netns_of_pid(w->paths, pid) != w->netns)
 		return 0;
 	if (!cgroup_identity_of_pid(w->paths, pid, &id, NULL)) {
+		/* a process that exited since its namespace was read (a shell's
+		 * short-lived child, forked for each connection) left nothing to
+		 * read: it is no host process sharing the namespace */
+		if (netns_of_pid(w->paths, pid) != w->netns)
+			return 0;
 		w->host++;
 		return 1; /* shared with the host: nothing more to learn */
 	}
