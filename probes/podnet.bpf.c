@@ -615,13 +615,32 @@ RAW_TRACEPOINT_PROBE(netif_receive_skb)
 	return on_skb(ctx, (void *)ctx->args[0], EVENT_DELIVER, HOOK_NETIF_RECEIVE_SKB, true);
 }
 
+/* After read_skb_where() (or the device), as on_skb() does: true when the
+ * namespace part of the filters passes the packet over; else its headers
+ * are read, unless nothing would use them. */
+static __always_inline bool passed_over(void *skb, struct podnet_event *ev)
+{
+#ifdef NETNS_FILTERED
+	if (NETNS_FILTERED(ev->head.netns)) {
+		count_skipped(SKIPPED_FILTER);
+		return true;
+	}
+#endif
+#ifndef HEADERS_UNUSED
+	read_skb_packet(skb, ev, false);
+#endif
+	return false;
+}
+
 /* Queued for transmission: forwarded if it came in on another interface. */
 RAW_TRACEPOINT_PROBE(net_dev_queue)
 {
 	void *skb = (void *)ctx->args[0];
 	struct podnet_event ev = {};
 	ev.hook = HOOK_NET_DEV_QUEUE;
-	read_skb(skb, &ev, false);
+	read_skb_where(skb, &ev);
+	if (passed_over(skb, &ev))
+		return 0;
 	int iif = 0;
 	bpf_probe_read_kernel(&iif, sizeof(iif), (const char *)skb + OFF_SKB_IIF);
 	ev.event = (iif != 0 && (u32)iif != ev.ifindex) ? EVENT_FORWARD : EVENT_TX;
@@ -632,13 +651,14 @@ RAW_TRACEPOINT_PROBE(net_dev_queue)
  * a veth has already moved the skb to its peer (skb->dev) by now. */
 RAW_TRACEPOINT_PROBE(net_dev_xmit)
 {
+	void *skb = (void *)ctx->args[0];
 	struct podnet_event ev = {};
 	ev.event = EVENT_XMIT;
 	ev.hook = HOOK_NET_DEV_XMIT;
-	read_skb((void *)ctx->args[0], &ev, false);
-	forget_dev(&ev);
 	read_dev((void *)ctx->args[2], &ev);
 	ev.len = (u32)ctx->args[3];
+	if (passed_over(skb, &ev))
+		return 0;
 	return report(ctx, &ev);
 }
 
