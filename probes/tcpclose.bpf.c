@@ -10,7 +10,8 @@
  *                and uid are the socket's own, read at CLOSE, and no system
  *                call is hooked (a hooked system call of any kind puts every
  *                system call of every process on the kernel's slow path).
- *   FILTER_AT_OPENING  (with OWNER_FROM_SOCKET, filters but no local port)
+ *   FILTER_AT_OPENING  (with OWNER_FROM_SOCKET, filters but no local port
+ *                or names)
  *                a connection the filters drop is dropped at its opening. */
 #include "tcpclose.h"
 #include "common.bpf.h"
