@@ -11,8 +11,8 @@
  *                call is hooked (a hooked system call of any kind puts every
  *                system call of every process on the kernel's slow path).
  *   FILTER_AT_OPENING  (with OWNER_FROM_SOCKET, filters but no local port
- *                or names)
- *                a connection the filters drop is dropped at its opening. */
+ *                or names) a connection the filters drop is dropped at its
+ *                opening. */
 #include "tcpclose.h"
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
