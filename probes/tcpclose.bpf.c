@@ -9,10 +9,7 @@
  *                cgroup: sock_cgroup_id) no owner is followed: the cgroup
  *                and uid are the socket's own, read at CLOSE, and no system
  *                call is hooked (a hooked system call of any kind puts every
- *                system call of every process on the kernel's slow path).
- *   FILTER_AT_OPENING  (with OWNER_FROM_SOCKET, filters but no local port
- *                or names) a connection the filters drop is dropped at its
- *                opening. */
+ *                system call of every process on the kernel's slow path). */
 #include "tcpclose.h"
 #include "common.bpf.h"
 #include "tcpfilter.bpf.h"
@@ -64,21 +61,6 @@ static __always_inline void set_owner(struct tcpclose_conn *c)
 	c->owner_known = 1;
 }
 
-#ifdef FILTER_AT_OPENING
-/* The filters look at nothing an opening does not know already (the
- * socket's cgroup and owner uid, no local port): a connection they drop
- * is not followed at all. */
-static __always_inline bool dropped_at_opening(u64 sk)
-{
-	struct tcp_tuple t = {};
-	u32 uid = 0;
-	if (!sock_tuple((void *)sk, &t))
-		return true;
-	bpf_probe_read_kernel(&uid, sizeof(uid), (const char *)sk + OFF_SOCK_UID);
-	return filtered(0, uid, t.family, t.sport, t.dport, sock_netns((void *)sk), sock_cgroup_id((void *)sk));
-}
-#endif
-
 /* The openings: connect() (CLOSE->SYN_SENT) and a listener's child, made
  * when the handshake completes (LISTEN->SYN_RECV), start a fresh entry,
  * written in one update (a leftover of the socket's earlier life, if any,
@@ -86,10 +68,6 @@ static __always_inline bool dropped_at_opening(u64 sk)
  * connect(), which keeps the start. */
 static __always_inline void note_opening(u64 sk, int old, int new)
 {
-#ifdef FILTER_AT_OPENING
-	if (dropped_at_opening(sk))
-		return;
-#endif
 	struct tcpclose_conn fresh = {};
 	fresh.start_ns = bpf_ktime_get_ns();
 	fresh.opened = new == TCP_SYN_SENT ? OPENED_ACTIVE : OPENED_PASSIVE;
@@ -326,15 +304,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
 	u64 sk = ctx->args[0];
-#ifdef FILTER_AT_OPENING
-	/* no entry: a connection the filters dropped at its opening, or one
-	 * opened before tracing began (followed from here) */
-	struct tcpclose_conn *c = conns.lookup(&sk);
-	if (!c && !dropped_at_opening(sk))
-		c = conn_of(sk);
-#else
 	struct tcpclose_conn *c = conn_of(sk);
-#endif
 	if (c)
 		c->reset = 1;
 	return 0;

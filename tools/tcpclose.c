@@ -207,13 +207,7 @@ static char *owner_defines(const struct common_opts *o, const struct tcpclose_op
 		free(fields);
 		return strdup("");
 	}
-	/* a local port may still be unbound at connect()'s SYN_SENT, and the
-	 * name filters' maps fill as containers appear (a check at the close
-	 * sees a container started just before its first connection) */
-	bool at_opening = !filter_empty(&o->filter) && o->filter.nlports == 0 &&
-			  o->filter.names == FILTER_NAMES_NONE;
-	if (asprintf(&defines, "#define OWNER_FROM_SOCKET 1\n%s%s", at_opening ? "#define FILTER_AT_OPENING 1\n" : "",
-		     fields) < 0)
+	if (asprintf(&defines, "#define OWNER_FROM_SOCKET 1\n%s", fields) < 0)
 		defines = NULL;
 	free(fields);
 	return defines;
