@@ -23,6 +23,15 @@
 BPF_HASH(conns, u64, struct tcpclose_conn, CONN_TABLE_SIZE);
 BPF_PERCPU_ARRAY(untracked, u64, 1);
 
+/* One more socket the full table could not follow. */
+static __always_inline void count_untracked(void)
+{
+	int zero = 0;
+	u64 *n = untracked.lookup(&zero);
+	if (n)
+		(*n)++;
+}
+
 /* Transitions made by a system call of the socket's owner. */
 static __always_inline bool by_syscall(int old, int new)
 {
@@ -40,10 +49,7 @@ static __always_inline struct tcpclose_conn *conn_of(u64 sk)
 		return c;
 	struct tcpclose_conn fresh = {};
 	if (conns.insert(&sk, &fresh) != 0) {
-		int zero = 0;
-		u64 *n = untracked.lookup(&zero);
-		if (n)
-			(*n)++;
+		count_untracked();
 		return NULL;
 	}
 	return conns.lookup(&sk);
@@ -75,12 +81,15 @@ static __always_inline void note_opening(u64 sk, int old, int new)
 	if (by_syscall(old, new))
 		set_owner(&fresh); /* connect()'s caller */
 #endif
-	if (conns.update(&sk, &fresh) != 0) {
-		int zero = 0;
-		u64 *n = untracked.lookup(&zero);
-		if (n)
-			(*n)++;
-	}
+	if (conns.update(&sk, &fresh) != 0)
+		count_untracked();
+}
+
+/* connect()'s CLOSE->SYN_SENT, or the making of a listener's child
+ * (LISTEN->SYN_RECV; not a simultaneous open's SYN_SENT->SYN_RECV). */
+static __always_inline bool is_opening(int old, int new)
+{
+	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || (new == TCP_SYN_RECV && old != TCP_SYN_SENT);
 }
 
 /* Changes that leave something to remember: an opening, the first FIN
@@ -89,8 +98,8 @@ static __always_inline void note_opening(u64 sk, int old, int new)
  * socket first met at one closes as one never met before. */
 static __always_inline bool remembered(int old, int new)
 {
-	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || new == TCP_SYN_RECV || new == TCP_FIN_WAIT1 ||
-	       new == TCP_CLOSE_WAIT || (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK);
+	return is_opening(old, new) || new == TCP_SYN_RECV || new == TCP_FIN_WAIT1 || new == TCP_CLOSE_WAIT ||
+	       (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK);
 }
 
 static __always_inline bool established_or_later(int state)
@@ -224,7 +233,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		return 0;
 
 	if (new != TCP_CLOSE) {
-		if ((old == TCP_CLOSE && new == TCP_SYN_SENT) || (new == TCP_SYN_RECV && old != TCP_SYN_SENT)) {
+		if (is_opening(old, new)) {
 			note_opening(sk, old, new);
 			return 0;
 		}
@@ -303,8 +312,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
  * formatted records differ between kernels. */
 RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
-	u64 sk = ctx->args[0];
-	struct tcpclose_conn *c = conn_of(sk);
+	struct tcpclose_conn *c = conn_of(ctx->args[0]);
 	if (c)
 		c->reset = 1;
 	return 0;
