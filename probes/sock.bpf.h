@@ -19,9 +19,8 @@ static __always_inline u16 sock_tcp_family(const void *sk)
 	return (family == AF_INET || family == AF_INET6) && protocol == IPPROTO_TCP ? family : 0;
 }
 
-/* Family, local and remote address and port; false unless a TCP socket of
- * AF_INET or AF_INET6. */
-static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
+/* Family and ports; false unless a TCP socket of AF_INET or AF_INET6. */
+static __always_inline bool sock_ports(const void *sk, struct tcp_tuple *t)
 {
 	const char *s = sk;
 	u16 family = sock_tcp_family(sk), sport = 0, dport = 0;
@@ -34,13 +33,29 @@ static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
 	bpf_probe_read_kernel(&dport, sizeof(dport), s + OFF_SOCK_DPORT);
 	t->sport = __builtin_bswap16(sport);
 	t->dport = __builtin_bswap16(dport);
-	if (family == AF_INET) {
+	return true;
+}
+
+/* The local and remote address, of the family sock_ports() found. */
+static __always_inline void sock_addrs(const void *sk, struct tcp_tuple *t)
+{
+	const char *s = sk;
+	if (t->family == AF_INET) {
 		bpf_probe_read_kernel(t->saddr, 4, s + OFF_SOCK_RCV_SADDR);
 		bpf_probe_read_kernel(t->daddr, 4, s + OFF_SOCK_DADDR);
 	} else {
 		bpf_probe_read_kernel(t->saddr, 16, s + OFF_SOCK_V6_RCV_SADDR);
 		bpf_probe_read_kernel(t->daddr, 16, s + OFF_SOCK_V6_DADDR);
 	}
+}
+
+/* Family, local and remote address and port; false unless a TCP socket of
+ * AF_INET or AF_INET6. */
+static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
+{
+	if (!sock_ports(sk, t))
+		return false;
+	sock_addrs(sk, t);
 	return true;
 }
 

@@ -9,18 +9,26 @@
  *                cgroup: sock_cgroup_id) no owner is followed: the cgroup
  *                and uid are the socket's own, read at CLOSE, and no system
  *                call is hooked (a hooked system call of any kind puts every
- *                system call of every process on the kernel's slow path). */
+ *                system call of every process on the kernel's slow path).
+ *                Only the opening time is remembered, in the cheaper
+ *                opentimes.bpf.h table.
+ * Who closed it is read off the last state at CLOSE, and an RST from the
+ * socket's error (closed_by_at_close), so no reset tracepoint is hooked. */
 #include "tcpclose.h"
 #include "common.bpf.h"
+
+/* -c and --metrics-only emit no record: only what the sums use is read
+ * (no addresses unless --metrics-raddr, no segment counts). */
+#if defined(MODE_COUNT) || defined(NO_EVENTS)
+#define SUMS_ONLY 1
+#endif
 #include "tcpfilter.bpf.h"
 #include "sock.bpf.h"
 #include "fd.bpf.h"
 #include "tcpstate.bpf.h"
 
-/* Per-socket state until the socket closes (entries leave at CLOSE, so the
- * table holds live sockets only). A socket that finds it full is counted
- * in "untracked" and reported: it closes without an owner. */
-BPF_HASH(conns, u64, struct tcpclose_conn, CONN_TABLE_SIZE);
+/* A socket the full table could not follow: counted in "untracked" and
+ * reported (it closes without an owner, or without a lifetime). */
 BPF_PERCPU_ARRAY(untracked, u64, 1);
 
 /* One more socket the full table could not follow. */
@@ -31,6 +39,54 @@ static __always_inline void count_untracked(void)
 	if (n)
 		(*n)++;
 }
+
+#ifdef OWNER_FROM_SOCKET
+#include "opentimes.bpf.h"
+
+/* The openings: connect()'s CLOSE->SYN_SENT, and a listener's child at
+ * SYN_RECV->ESTABLISHED. The handshake's final ACK makes the child and
+ * moves it on in one step (microseconds apart; with TCP Fast Open, an RTT
+ * after its SYN), and only then are its remote address and port set, so
+ * the port filters can leave it out before the clock is read. A
+ * simultaneous open's SYN_RECV->ESTABLISHED keeps its connect()'s start. */
+static __always_inline bool is_opening(int old, int new)
+{
+	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || (old == TCP_SYN_RECV && new == TCP_ESTABLISHED);
+}
+
+/* The opening's time and kind in one stamp: a start in ns (never 0 after
+ * boot) whose lowest bit says a listener's child. */
+static __always_inline u64 open_stamp(bool child)
+{
+	return (bpf_ktime_get_ns() & ~1ULL) | child;
+}
+
+static __always_inline void note_opening(u64 sk, int old, int new)
+{
+	bool child = new == TCP_ESTABLISHED;
+#ifdef PORTS_FILTERED
+	struct tcp_tuple t = {};
+	if (child && (!sock_ports((void *)sk, &t) || PORTS_FILTERED(t.family, t.sport, t.dport)))
+		return;
+#endif
+	if (!open_time_put(sk, open_stamp(child), !child))
+		count_untracked();
+}
+
+/* What the opening left, taken out of the table: false if nothing. */
+static __always_inline bool recall(u64 sk, struct tcpclose_conn *c)
+{
+	u64 stamp = open_time_take(sk);
+	if (!stamp)
+		return false;
+	c->start_ns = stamp & ~1ULL;
+	c->opened = (stamp & 1) ? OPENED_PASSIVE : OPENED_ACTIVE;
+	return true;
+}
+#else
+/* Per-socket state until the socket closes (entries leave at CLOSE, so the
+ * table holds live sockets only). */
+BPF_HASH(conns, u64, struct tcpclose_conn, CONN_TABLE_SIZE);
 
 /* Transitions made by a system call of the socket's owner. */
 static __always_inline bool by_syscall(int old, int new)
@@ -67,39 +123,53 @@ static __always_inline void set_owner(struct tcpclose_conn *c)
 	c->owner_known = 1;
 }
 
-/* The openings: connect() (CLOSE->SYN_SENT) and a listener's child, made
- * when the handshake completes (LISTEN->SYN_RECV), start a fresh entry,
- * written in one update (a leftover of the socket's earlier life, if any,
- * is replaced). A simultaneous open (SYN_SENT->SYN_RECV) began at its
- * connect(), which keeps the start. */
-static __always_inline void note_opening(u64 sk, int old, int new)
-{
-	struct tcpclose_conn fresh = {};
-	fresh.start_ns = bpf_ktime_get_ns();
-	fresh.opened = new == TCP_SYN_SENT ? OPENED_ACTIVE : OPENED_PASSIVE;
-#ifndef OWNER_FROM_SOCKET
-	if (by_syscall(old, new))
-		set_owner(&fresh); /* connect()'s caller */
-#endif
-	if (conns.update(&sk, &fresh) != 0)
-		count_untracked();
-}
-
-/* connect()'s CLOSE->SYN_SENT, or the making of a listener's child
- * (LISTEN->SYN_RECV; not a simultaneous open's SYN_SENT->SYN_RECV). */
+/* The openings, which start a socket's entry: connect()'s CLOSE->SYN_SENT,
+ * or the making of a listener's child when the handshake completes
+ * (LISTEN->SYN_RECV; its owner comes at accept()). A simultaneous open
+ * (SYN_SENT->SYN_RECV) began at its connect(), which keeps the start. */
 static __always_inline bool is_opening(int old, int new)
 {
 	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || (new == TCP_SYN_RECV && old != TCP_SYN_SENT);
 }
 
-/* Changes that leave something to remember: an opening, the first FIN
- * either way, and (following owners) a change only a system call makes.
- * The rest (into ESTABLISHED, FIN_WAIT2, TIME_WAIT...) add nothing: a
- * socket first met at one closes as one never met before. */
+/* An opening starts a fresh entry, written in one update (a leftover of
+ * the socket's earlier life, if any, is replaced). */
+static __always_inline void note_opening(u64 sk, int old, int new)
+{
+	struct tcpclose_conn fresh = {};
+	fresh.start_ns = bpf_ktime_get_ns();
+	fresh.opened = new == TCP_SYN_SENT ? OPENED_ACTIVE : OPENED_PASSIVE;
+	if (by_syscall(old, new))
+		set_owner(&fresh); /* connect()'s caller */
+	if (conns.update(&sk, &fresh) != 0)
+		count_untracked();
+}
+
+/* What the socket's earlier life left, taken out of the table: false if
+ * nothing. */
+static __always_inline bool recall(u64 sk, struct tcpclose_conn *c)
+{
+	struct tcpclose_conn *had = conns.lookup(&sk);
+	if (!had)
+		return false;
+	*c = *had;
+	conns.delete(&sk);
+	return true;
+}
+#endif
+
+/* Changes that leave something to remember: an opening and (following
+ * owners) a change only a system call makes. The rest add nothing: a
+ * socket first met at one closes as one never met before. (A simultaneous
+ * open, SYN_SENT->SYN_RECV, stays active: its SYN is acknowledged and
+ * counted in bytes_acked as a connect()'s is.) */
 static __always_inline bool remembered(int old, int new)
 {
-	return is_opening(old, new) || new == TCP_SYN_RECV || new == TCP_FIN_WAIT1 || new == TCP_CLOSE_WAIT ||
-	       (old == TCP_CLOSE_WAIT && new == TCP_LAST_ACK);
+#ifdef OWNER_FROM_SOCKET
+	return is_opening(old, new);
+#else
+	return is_opening(old, new) || by_syscall(old, new);
+#endif
 }
 
 static __always_inline bool established_or_later(int state)
@@ -117,9 +187,33 @@ static __always_inline bool aborted_from(int old)
 	return old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT || old == TCP_FIN_WAIT1;
 }
 
-/* Who sent the first FIN, when no transition told us: from the last state. */
-static __always_inline u8 closed_by_state(int old)
+/* The errors the kernel gives a socket an RST ends (tcp_reset(): refused,
+ * EPIPE in CLOSE_WAIT, reset otherwise) or an abort (tcp_abort(), "ss -K"),
+ * set before it moves the socket to CLOSE. Other errors (a timeout) close
+ * the socket from a state that says so itself. */
+#define ECONNREFUSED 111
+#define ECONNRESET 104
+#define ECONNABORTED 103
+#define EPIPE 32
+/* KFIELD OFF_SOCK_ERR sock sk_err 4 net/sock.h */
+static __always_inline bool reset_by_error(const void *sk)
 {
+	int err = 0;
+	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
+	return err == ECONNRESET || err == EPIPE || err == ECONNREFUSED || err == ECONNABORTED;
+}
+
+/* Who closed a connection that got past its handshake, at CLOSE: the first
+ * FIN's sender from the last state (FIN_WAIT2, CLOSING, TIME_WAIT: ours,
+ * sent from FIN_WAIT1; LAST_ACK: the peer's, answered from CLOSE_WAIT), or
+ * an RST (an abort from a state before the FIN exchange ended, or an RST
+ * received in any state). Every path to CLOSE passes one of these states,
+ * so nothing needs remembering. */
+static __always_inline u8 closed_by_at_close(const void *sk, int old, bool *reset)
+{
+	*reset = reset_by_error(sk);
+	if (*reset || aborted_from(old))
+		return CLOSED_BY_RESET;
 	if (old == TCP_FIN_WAIT2 || old == TCP_CLOSING || old == TCP_TIME_WAIT)
 		return CLOSED_BY_LOCAL;
 	if (old == TCP_LAST_ACK)
@@ -148,8 +242,10 @@ static __always_inline void read_stats(const void *sk, int old, bool reset, stru
 	u32 srtt = 0, snd_una = 0, write_seq = 0, max_backlog = 0;
 	bpf_probe_read_kernel(&acked, sizeof(acked), tp + OFF_TCP_BYTES_ACKED);
 	bpf_probe_read_kernel(&received, sizeof(received), tp + OFF_TCP_BYTES_RECEIVED);
+#ifndef SUMS_ONLY
 	bpf_probe_read_kernel(&ev->segs_out, sizeof(ev->segs_out), tp + OFF_TCP_SEGS_OUT);
 	bpf_probe_read_kernel(&ev->segs_in, sizeof(ev->segs_in), tp + OFF_TCP_SEGS_IN);
+#endif
 	bpf_probe_read_kernel(&ev->retrans, sizeof(ev->retrans), tp + OFF_TCP_TOTAL_RETRANS);
 	bpf_probe_read_kernel(&srtt, sizeof(srtt), tp + OFF_TCP_SRTT_US);
 	bpf_probe_read_kernel(&snd_una, sizeof(snd_una), tp + OFF_TCP_SND_UNA);
@@ -237,33 +333,30 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 			note_opening(sk, old, new);
 			return 0;
 		}
+#ifndef OWNER_FROM_SOCKET
 		struct tcpclose_conn *c = conn_of(sk);
 		if (!c)
 			return 0;
-#ifndef OWNER_FROM_SOCKET
-		if (by_syscall(old, new))
-			set_owner(c);
+		set_owner(c); /* by_syscall(): its caller owns it */
 #endif
-		if (new == TCP_SYN_RECV) /* a simultaneous open: begun at its connect() */
-			c->opened = OPENED_PASSIVE;
-		if (!c->first_fin && new == TCP_FIN_WAIT1)
-			c->first_fin = CLOSED_BY_LOCAL;
-		if (!c->first_fin && new == TCP_CLOSE_WAIT)
-			c->first_fin = CLOSED_BY_REMOTE;
 		return 0;
 	}
 
-	u64 now = bpf_ktime_get_ns();
-	struct tcpclose_conn *c = conns.lookup(&sk);
-	if (!established_or_later(old)) {
-		conns.delete(&sk); /* never connected: a failed connect or handshake */
-		return 0;
-	}
+	struct tcpclose_conn c = {};
+	bool known = recall(sk, &c);
+	if (!established_or_later(old))
+		return 0; /* never connected: a failed connect or handshake */
 	struct tcpclose_event ev = {};
-	if (!sock_tuple((void *)sk, &ev.tuple)) {
-		conns.delete(&sk);
+	if (!sock_ports((void *)sk, &ev.tuple))
 		return 0;
-	}
+#ifdef PORTS_FILTERED
+	if (PORTS_FILTERED(ev.tuple.family, ev.tuple.sport, ev.tuple.dport))
+		return 0; /* before reading what a connection left out never needs */
+#endif
+#if !defined(SUMS_ONLY) || defined(METRICS_RADDR)
+	sock_addrs((void *)sk, &ev.tuple);
+#endif
+	u64 now = bpf_ktime_get_ns();
 	ev.head.ts_ns = now;
 	ev.head.netns = sock_netns((void *)sk);
 #ifdef OWNER_FROM_SOCKET
@@ -271,29 +364,22 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	bpf_probe_read_kernel(&ev.head.uid, sizeof(ev.head.uid), (const char *)sk + OFF_SOCK_UID);
 #endif
 	ev.state = old;
-	ev.closed_by = closed_by_state(old);
 	bool reset = false;
-	if (c) {
-		if (c->start_ns) {
-			ev.duration_ns = now - c->start_ns;
+	ev.closed_by = closed_by_at_close((void *)sk, old, &reset);
+	if (known) {
+		if (c.start_ns) {
+			ev.duration_ns = now - c.start_ns;
 			ev.start_seen = 1;
 		}
-		ev.opened = c->opened;
-		reset = c->reset;
-		if (c->first_fin)
-			ev.closed_by = c->first_fin;
-		if (c->owner_known) {
-			ev.head.pid = c->pid;
-			ev.head.tid = c->tid;
-			ev.head.uid = c->uid;
-			ev.head.cgroup_id = c->cgroup_id;
-			__builtin_memcpy(ev.head.comm, c->comm, sizeof(ev.head.comm));
+		ev.opened = c.opened;
+		if (c.owner_known) {
+			ev.head.pid = c.pid;
+			ev.head.tid = c.tid;
+			ev.head.uid = c.uid;
+			ev.head.cgroup_id = c.cgroup_id;
+			__builtin_memcpy(ev.head.comm, c.comm, sizeof(ev.head.comm));
 		}
 	}
-	if (reset || aborted_from(old))
-		ev.closed_by = CLOSED_BY_RESET;
-	if (c)
-		conns.delete(&sk);
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
@@ -304,26 +390,6 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 #ifndef MODE_COUNT
 	emit(ctx, &ev, sizeof(ev));
 #endif
-	return 0;
-}
-
-/* An RST, received or sent, ends the connection as a reset. Raw
- * tracepoints: both take the sock first on every kernel, while their
- * formatted records differ between kernels. */
-RAW_TRACEPOINT_PROBE(tcp_receive_reset)
-{
-	struct tcpclose_conn *c = conn_of(ctx->args[0]);
-	if (c)
-		c->reset = 1;
-	return 0;
-}
-
-RAW_TRACEPOINT_PROBE(tcp_send_reset)
-{
-	u64 sk = ctx->args[0];
-	struct tcpclose_conn *c = sk ? conns.lookup(&sk) : NULL;
-	if (c)
-		c->reset = 1;
 	return 0;
 }
 

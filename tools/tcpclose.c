@@ -62,8 +62,6 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 
 static const struct probe probes[] = {
 	RAW_TRACEPOINT(inet_sock_set_state),
-	RAW_TRACEPOINT(tcp_receive_reset),
-	RAW_TRACEPOINT(tcp_send_reset),
 	TRACEPOINT(syscalls, sys_exit_accept4),
 	TRACEPOINT(syscalls, sys_exit_accept),
 	TRACEPOINT(syscalls, sys_enter_close),
@@ -213,14 +211,25 @@ static char *owner_defines(const struct common_opts *o, const struct tcpclose_op
 	return defines;
 }
 
+/* The opening-time table's size (probes/opentimes.bpf.h): sets of 8 ways
+ * for twice the sockets asked for, a power of two, as index bits. */
+static unsigned open_times_set_bits(unsigned max_sockets)
+{
+	unsigned bits = 0;
+	while ((8U << bits) < 2ULL * max_sockets)
+		bits++;
+	return bits;
+}
+
 /* -c keeps the sums the metrics keep (METRICS), and emits nothing. */
 static char *mode_defines(const struct common_opts *o, void *priv)
 {
 	const struct tcpclose_opts *t = priv;
 	char *defines = NULL, *sums = t->count && !o->metrics_dir ? metrics_defines(&tcpclose_metrics) : strdup("");
 	char *owner = owner_defines(o, t);
-	if (!sums || !owner || asprintf(&defines, "#define CONN_TABLE_SIZE %u\n%s%s%s", t->max_sockets,
-					t->count ? "#define MODE_COUNT 1\n" : "", sums, owner) < 0)
+	if (!sums || !owner ||
+	    asprintf(&defines, "#define CONN_TABLE_SIZE %u\n#define OPEN_TIMES_SET_BITS %u\n%s%s%s", t->max_sockets,
+		     open_times_set_bits(t->max_sockets), t->count ? "#define MODE_COUNT 1\n" : "", sums, owner) < 0)
 		defines = NULL;
 	free(sums);
 	free(owner);
@@ -228,7 +237,7 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 }
 
 static const struct loss_map loss_maps[] = {
-	{"untracked", "socket table full: closed without an owner"},
+	{"untracked", "socket table full: closed without owner or lifetime"},
 	{0},
 };
 

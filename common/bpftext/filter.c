@@ -96,6 +96,38 @@ char *filter_netns_macro(const struct filter_spec *s)
 	return text;
 }
 
+char *filter_ports_macro(const struct filter_spec *s)
+{
+	char *text = NULL;
+	size_t size = 0;
+	if (!s->family && !s->nlports && !s->nrports)
+		return calloc(1, 1);
+	FILE *f = open_memstream(&text, &size);
+	if (!f)
+		return NULL;
+	fprintf(f, "#define PORTS_FILTERED(family, lport, rport) (0");
+	if (s->family)
+		fprintf(f, " || (family) != %uU", s->family);
+	if (s->nlports) {
+		fprintf(f, " || !(");
+		for (int i = 0; i < s->nlports; i++)
+			fprintf(f, "%s(lport) == %uU", i ? " || " : "", s->lports[i]);
+		fprintf(f, ")");
+	}
+	if (s->nrports) {
+		fprintf(f, " || !(");
+		for (int i = 0; i < s->nrports; i++)
+			fprintf(f, "%s(rport) == %uU", i ? " || " : "", s->rports[i]);
+		fprintf(f, ")");
+	}
+	fprintf(f, ")\n");
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 bool filter_on_headers(const struct filter_spec *s)
 {
 	return s->family || s->ip_family || s->proto || s->nports || s->npids || s->nlports || s->nrports;

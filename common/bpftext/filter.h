@@ -66,6 +66,12 @@ bool filter_empty(const struct filter_spec *spec);
  * so a probe can pass a packet over before reading its headers; "" when
  * they select no namespace. Malloc'd; NULL if out of memory. */
 char *filter_netns_macro(const struct filter_spec *spec);
+/* The TCP tools: "#define PORTS_FILTERED(family, lport, rport) (...)", true
+ * when the family and port filters (-4/-6, -L, -D) leave a connection out,
+ * so a probe can drop it before reading its owner, namespace and counters
+ * (the full filter still runs after); "" when there are none. Malloc'd;
+ * NULL if out of memory. */
+char *filter_ports_macro(const struct filter_spec *spec);
 /* Whether any filter looks at a packet's headers (family, addresses,
  * protocol, ports). */
 bool filter_on_headers(const struct filter_spec *spec);

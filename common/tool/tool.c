@@ -107,7 +107,7 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	*real_headers = !layout.from_btf;
 	*ring = !o->perf_buffer && kernel_has_ringbuf();
 
-	char *filter = filter_text(&o->filter);
+	char *filter = filter_text(&o->filter), *ports = filter_ports_macro(&o->filter);
 	char *defines = NULL;
 	char rate[64] = "";
 	if (o->rate_limit) /* probes/ratelimit.bpf.h: each CPU's share of the limit */
@@ -115,13 +115,14 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 			 possible_cpus());
 	/* kprobe functions are compiled only where they can be attached */
 	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
-	if (!filter || !tool_defines ||
-	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
+	if (!filter || !ports || !tool_defines ||
+	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
 		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, rate, filter_defines(&o->filter),
-		     tool_defines, layout.defines) < 0)
+		     ports, tool_defines, layout.defines) < 0)
 		runtime_error("out of memory");
 	char *text = bpf_text_build(defines, t->bpf_text, filter);
 	free(filter);
+	free(ports);
 	free(defines);
 	free(tool_defines);
 	free(layout.defines);

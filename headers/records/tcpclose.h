@@ -48,9 +48,8 @@ struct tcpclose_conn {
 	__u32 tid;
 	__u32 uid;
 	__u8 owner_known;
-	__u8 first_fin;             /* CLOSED_BY_LOCAL or CLOSED_BY_REMOTE */
-	__u8 reset;
 	__u8 opened;                /* enum tcpclose_opened, when seen */
+	__u8 _pad[2];
 	char comm[TASK_COMM_LEN];
 };
 _Static_assert(sizeof(struct tcpclose_conn) == 48, "tcpclose_conn layout");

@@ -7,6 +7,7 @@ import re
 import socket
 import struct
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -29,6 +30,19 @@ l.close()
 """
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prom_sum(path, family):
+    """The sum of a family's samples in a Prometheus text file."""
+    with open(path) as f:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in f
+                   if line.startswith(family + "{") or line.startswith(family + " "))
 
 
 def by_ports(events):
@@ -90,6 +104,69 @@ class TcpcloseTest(ToolTest):
         self.assertEqual(srv["rx_bytes"], 5000)
         self.assertEqual(srv["pid"], x.server_pid)
         self.assertEqual(cli["pid"], x.client["pid"])
+
+    def test_reset_after_the_first_fin(self):
+        """Our FIN sent and acknowledged (FIN_WAIT2), then the peer aborts:
+        the RST ends the connection, so both ends count as reset, in events
+        and in the sums alike."""
+        port = free_port()
+        for mode in (("-j",), ("-c", "-j", "-D", str(port)), ("-c", "-j", "-L", str(port))):
+            with self.subTest(mode=mode):
+                t = Tracer("tcpclose", *mode)
+                lsock = socket.socket()
+                lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                lsock.bind(("127.0.0.1", port))
+                lsock.listen(1)
+                c = socket.create_connection(("127.0.0.1", port))
+                cport = c.getsockname()[1]
+                s, _ = lsock.accept()
+                c.shutdown(socket.SHUT_WR)
+                self.assertEqual(s.recv(10), b"")  # our FIN arrived
+                time.sleep(0.2)  # and its ACK: the client waits in FIN_WAIT2
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+                with self.assertRaises(ConnectionResetError):
+                    c.recv(10)
+                c.close()
+                lsock.close()
+                self.assertEqual(t.stop(), 0)
+                if mode[0] == "-j":
+                    evs = by_ports(t.events("close"))
+                    cli, srv = evs[(cport, port)], evs[(port, cport)]
+                    self.assertEqual((cli["state"], cli["closed_by"]), ("FIN_WAIT2", "reset"))
+                    self.assertEqual((srv["state"], srv["closed_by"]), ("CLOSE_WAIT", "reset"))
+                else:
+                    rows = t.events("count")
+                    self.assertEqual([(r["closed_by"], r["closes"]) for r in rows], [("reset", 1)], rows)
+
+    def test_sums_by_port_time_each_side_from_its_own_opening(self):
+        """--metrics-only with -D sums the connecting side, with -L the
+        accepted side (the port filters leave the other side out before it
+        is timed); each lifetime runs from that side's own opening."""
+        port = free_port()
+        for flag in ("-D", "-L"):
+            with self.subTest(flag=flag), tempfile.TemporaryDirectory() as mdir:
+                t = Tracer("tcpclose", "--metrics-only", "--metrics-dir", mdir, flag, str(port))
+                lsock = socket.socket()
+                lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                lsock.bind(("127.0.0.1", port))
+                lsock.listen(1)
+                begun = time.monotonic()
+                c = socket.create_connection(("127.0.0.1", port))
+                s, _ = lsock.accept()
+                time.sleep(0.3)
+                c.close()
+                s.close()
+                ended = time.monotonic()
+                lsock.close()
+                Transfer(4, 10, 10)  # not on that port: left out
+                self.assertEqual(t.stop(), 0)
+                prom = os.path.join(mdir, "tcpclose.prom")
+                self.assertEqual(prom_sum(prom, "socklens_tcp_closes_total"), 1)
+                self.assertEqual(prom_sum(prom, "socklens_tcp_connection_duration_seconds_count"), 1)
+                lifetime = prom_sum(prom, "socklens_tcp_connection_duration_seconds_sum")
+                self.assertGreaterEqual(lifetime, 0.3)
+                self.assertLessEqual(lifetime, ended - begun)
 
     def test_close_while_another_fd_holds_the_socket(self):
         """close() of one descriptor ends nothing while another still holds

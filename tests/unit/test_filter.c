@@ -11,6 +11,13 @@ static void golden(const struct filter_spec *spec, const char *want)
 	free(got);
 }
 
+static void ports_golden(const struct filter_spec *spec, const char *want)
+{
+	char *got = filter_ports_macro(spec);
+	CHECK_STR(got, want);
+	free(got);
+}
+
 int main(void)
 {
 	struct filter_spec s = {0};
@@ -66,5 +73,14 @@ int main(void)
 		   "if (!(rport == 5432U))\n\t\treturn true;\n\t"
 		   "if (!(netns == 9U))\n\t\treturn true;\n\t"
 		   "if (cgroup_id != 42ULL)\n\t\treturn true;\n\t");
+
+	/* the early port test: family, -L and -D only; nothing without them */
+	s = (struct filter_spec){.pids = {7}, .npids = 1, .netns = {9}, .nnetns = 1};
+	ports_golden(&s, "");
+	s = (struct filter_spec){.rports = {5432}, .nrports = 1};
+	ports_golden(&s, "#define PORTS_FILTERED(family, lport, rport) (0 || !((rport) == 5432U))\n");
+	s = (struct filter_spec){.family = 10, .lports = {80, 443}, .nlports = 2, .rports = {9}, .nrports = 1};
+	ports_golden(&s, "#define PORTS_FILTERED(family, lport, rport) (0 || (family) != 10U"
+			 " || !((lport) == 80U || (lport) == 443U) || !((rport) == 9U))\n");
 	return CHECK_DONE();
 }
