@@ -102,12 +102,11 @@ static __always_inline void *read_ptr(const void *base, u64 off)
 	return p;
 }
 
-/* Who is running and when, without the command name (for sums, which
- * never print it): valid in process context only. */
+/* Who is running, without the time or the command name (for sums, which
+ * print neither): valid in process context only. */
 static __always_inline void fill_ids(struct event_head *h)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	h->ts_ns = bpf_ktime_get_ns();
 	h->pid = id >> 32;
 	h->tid = (u32)id;
 	h->uid = (u32)bpf_get_current_uid_gid();
@@ -117,6 +116,7 @@ static __always_inline void fill_ids(struct event_head *h)
 /* Who is running and when: valid in process context only. */
 static __always_inline void fill_head(struct event_head *h)
 {
+	h->ts_ns = bpf_ktime_get_ns();
 	fill_ids(h);
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }

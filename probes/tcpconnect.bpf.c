@@ -48,6 +48,12 @@
 #if defined(MODE_RESULT) || defined(METRICS)
 #define TRACK_RESULT 1
 #endif
+/* What needs the clock: records (their time) and latencies. -c alone reads
+ * none (a clock read costs 50-100 ns in a VM, as much as the rest of the
+ * connect's count). */
+#if !defined(MODE_COUNT) || defined(TRACK_RESULT)
+#define TIMED 1
+#endif
 
 #ifdef METRICS
 #include "metrics.bpf.h"
@@ -268,7 +274,9 @@ static __always_inline void begin_call(long fd, const char *uaddr)
 	struct call c = {};
 	c.uaddr = (u64)uaddr;
 	c.socket = (u64)socket;
+#ifdef TIMED
 	c.ts_ns = bpf_ktime_get_ns();
+#endif
 	c.active = 1;
 	if (p)
 		*p = c;
@@ -462,8 +470,16 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		if (!sock_tuple((void *)sk, &ev.tuple)) /* sport is still 0 here, unless bound */
 			return 0;
 		struct call *c = mark_syn_sent(sk);
+#ifdef PORTS_FILTERED
+		if (PORTS_FILTERED(ev.tuple.family, 0, ev.tuple.dport))
+			return 0; /* as filtered() below has it, before the reads it needs */
+#endif
 #if defined(MODE_COUNT) || defined(NO_EVENTS)
 		fill_ids(&ev.head); /* nothing printed names the process */
+#ifdef TIMED
+		/* the attempt began with its connect() call, when that was seen */
+		ev.head.ts_ns = c && c->active ? c->ts_ns : bpf_ktime_get_ns();
+#endif
 #else
 		fill_head(&ev.head);
 #endif

@@ -169,8 +169,8 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 	struct tcpaccept_opts *t = priv;
 	char *defines = NULL;
 	if (asprintf(&defines, "%s%s", t->count ? "#define MODE_COUNT 1\n" : "",
-		     kernel_has_tracepoint_helper(BPF_FUNC_task_pt_regs) &&
-		     kernel_has_tracepoint_helper(BPF_FUNC_get_current_task_btf) ?
+		     KERNEL_HAS_TRACEPOINT_HELPER(task_pt_regs) &&
+		     KERNEL_HAS_TRACEPOINT_HELPER(get_current_task_btf) ?
 		     "#define HAVE_TASK_PT_REGS 1\n" : "") < 0)
 		return NULL;
 	t->unseen = uring_coverage(&defines, &t->uring_tracepoints);

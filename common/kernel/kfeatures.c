@@ -18,19 +18,16 @@ bool kernel_has_ringbuf(void)
 	return layout_has_function("bpf_ringbuf_output");
 }
 
-bool kernel_has_tracepoint_helper(int helper)
+bool kernel_has_tracepoint_helper(int helper, const char *name)
 {
+	if (geteuid() != 0 && access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		return layout_has_enum_value("bpf_func_id", name);
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, (enum bpf_func_id)helper, NULL) == 1;
 }
 
 bool kernel_has_task_storage(void)
 {
-	if (geteuid() == 0)
-		return kernel_has_tracepoint_helper(BPF_FUNC_task_storage_get) &&
-		       kernel_has_tracepoint_helper(BPF_FUNC_get_current_task_btf);
-	/* a user may load no program (--ebpf): the helper came with task
-	 * storage for tracing programs (5.11), and the kernel's BTF names it */
-	return layout_has_enum_value("bpf_func_id", "BPF_FUNC_task_storage_get");
+	return KERNEL_HAS_TRACEPOINT_HELPER(task_storage_get) && KERNEL_HAS_TRACEPOINT_HELPER(get_current_task_btf);
 }
 
 bool kernel_has_kprobes(void)

@@ -5,8 +5,15 @@
 #include <stdbool.h>
 
 bool kernel_has_ringbuf(void);
-/* A BPF helper (BPF_FUNC_*) that tracepoint programs may call. */
-bool kernel_has_tracepoint_helper(int helper);
+/* A BPF helper that tracepoint programs may call, by its number (helper:
+ * BPF_FUNC_x) and its name in the kernel's enum bpf_func_id (name:
+ * "BPF_FUNC_x"). Root loads a program that calls it; a user, who may load
+ * none (--ebpf), gets the kernel BTF's answer where there is one (the
+ * enum names each helper the kernel has; the ones asked for here came to
+ * tracing programs with the helper itself), so --ebpf prints for a user
+ * what root loads. */
+bool kernel_has_tracepoint_helper(int helper, const char *name);
+#define KERNEL_HAS_TRACEPOINT_HELPER(x) kernel_has_tracepoint_helper(BPF_FUNC_##x, "BPF_FUNC_" #x)
 /* Task local storage that tracepoint programs may use (Linux 5.11+:
  * bpf_task_storage_get with bpf_get_current_task_btf). */
 bool kernel_has_task_storage(void);

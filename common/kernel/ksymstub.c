@@ -26,9 +26,9 @@ static void add(const char *line)
 void ksymstub_begin(void)
 {
 	stub_len = 0;
-	if (kernel_has_tracepoint_helper(BPF_FUNC_probe_read_kernel))
+	if (KERNEL_HAS_TRACEPOINT_HELPER(probe_read_kernel))
 		add(LINE("bpf_probe_read_kernel"));
-	if (kernel_has_tracepoint_helper(BPF_FUNC_probe_read_user))
+	if (KERNEL_HAS_TRACEPOINT_HELPER(probe_read_user))
 		add(LINE("bpf_probe_read_user"));
 	if (stub_len == 0)
 		add("\n"); /* fmemopen needs at least one byte */

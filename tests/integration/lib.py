@@ -153,6 +153,17 @@ def closed_port(family=4):
     return port
 
 
+def prom_sum(path, family, **labels):
+    """The sum of a metric family's samples (those with these label values)
+    in a Prometheus text file: a tool's --metrics-dir file, read without
+    Prometheus."""
+    want = [f'{k}="{v}"' for k, v in labels.items()]
+    with open(path) as f:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in f
+                   if (line.startswith(family + "{") or line.startswith(family + " "))
+                   and all(w in line for w in want))
+
+
 def connector_options(name, mode):
     """connector.py's options for a command name and a connect mode."""
     return [*(["--name", name] if name else []), *(["--mode", mode] if mode else [])]

@@ -11,7 +11,8 @@ import tempfile
 import time
 import unittest
 
-from lib import PYTHON, Cgroup, Netns, ToolTest, Tracer, Transfer, connect, listener, netns_inode
+from lib import (PYTHON, Cgroup, Netns, ToolTest, Tracer, Transfer, closed_port, connect, listener, netns_inode,
+                 prom_sum)
 
 # A loopback connection made at once; on a line on stdin the accepted side
 # closes abortively (SO_LINGER 0: RST), then the client side closes.
@@ -30,19 +31,6 @@ l.close()
 """
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def prom_sum(path, family):
-    """The sum of a family's samples in a Prometheus text file."""
-    with open(path) as f:
-        return sum(float(line.rsplit(" ", 1)[1]) for line in f
-                   if line.startswith(family + "{") or line.startswith(family + " "))
 
 
 def by_ports(events):
@@ -109,7 +97,7 @@ class TcpcloseTest(ToolTest):
         """Our FIN sent and acknowledged (FIN_WAIT2), then the peer aborts:
         the RST ends the connection, so both ends count as reset, in events
         and in the sums alike."""
-        port = free_port()
+        port = closed_port()
         for mode in (("-j",), ("-c", "-j", "-D", str(port)), ("-c", "-j", "-L", str(port))):
             with self.subTest(mode=mode):
                 t = Tracer("tcpclose", *mode)
@@ -143,7 +131,7 @@ class TcpcloseTest(ToolTest):
         """--metrics-only with -D sums the connecting side, with -L the
         accepted side (the port filters leave the other side out before it
         is timed); each lifetime runs from that side's own opening."""
-        port = free_port()
+        port = closed_port()
         for flag in ("-D", "-L"):
             with self.subTest(flag=flag), tempfile.TemporaryDirectory() as mdir:
                 t = Tracer("tcpclose", "--metrics-only", "--metrics-dir", mdir, flag, str(port))

@@ -10,7 +10,7 @@ import time
 import unittest
 
 from lib import (HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector,
-                 closed_port, connect, into_head, listener, netns_inode, tool)
+                 closed_port, connect, into_head, listener, netns_inode, prom_sum, tool)
 
 RFC3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
 
@@ -383,6 +383,24 @@ class TcpconnectTest(ToolTest):
         for r in t.events("count"):
             self.assertRegex(r["window_start"], RFC3339)
             self.assertLess(r["window_start"], r["window_end"])
+
+    def test_metrics_only_times_each_connect_from_its_call(self):
+        """--metrics-only prints no record: an attempt's latency runs from
+        its connect() call, and each one is within the time the calls took."""
+        port = listener(4).getsockname()[1]
+        with tempfile.TemporaryDirectory() as mdir:
+            t = Tracer("tcpconnect", "--metrics-only", "--metrics-dir", mdir, "-P", str(port))
+            begun = time.monotonic()
+            for _ in range(3):
+                connect(4, "127.0.0.1", port)
+            took = time.monotonic() - begun
+            self.assertEqual(t.stop(), 0)
+            prom = os.path.join(mdir, "tcpconnect.prom")
+            self.assertEqual(prom_sum(prom, "socklens_tcp_connects_total", result="established"), 3)
+            self.assertEqual(prom_sum(prom, "socklens_tcp_connect_latency_seconds_count"), 3)
+            latency = prom_sum(prom, "socklens_tcp_connect_latency_seconds_sum")
+            self.assertGreater(latency, 0)
+            self.assertLessEqual(latency, took)
 
     def wait_for_counted(self, t, n, timeout=60):
         """Waits until the count rows printed so far add up to n connects."""
