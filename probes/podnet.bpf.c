@@ -146,9 +146,10 @@ static __always_inline u32 dst_netns(void *skb)
 /* A UDP datagram waiting in a socket's queue has neither device (UDP
  * keeps its own bookkeeping in skb->dev) nor owner (skb->sk) nor route;
  * freed unread when the socket closes, only its arrival knew the
- * namespace. So the receive hooks note each UDP packet's namespace, keyed
- * by the skb and checked against its data buffer at the drop (skb structs
- * are reused for other packets). An LRU map: old entries just fall out. */
+ * namespace. So its delivery (netif_receive_skb) notes each UDP packet's
+ * namespace, keyed by the skb and checked against its data buffer at the
+ * drop (skb structs are reused for other packets). An LRU map: old
+ * entries just fall out. */
 struct arrival {
 	void *head;
 	u32 netns;
@@ -576,8 +577,10 @@ static __always_inline int report(void *ctx, struct podnet_event *ev)
  * a namespace the filters leave out is passed over before its headers are
  * read (NETNS_FILTERED: the namespace part of the filters; the full
  * filters in report() would drop it the same). Counting alone, with no
- * filter on the headers, reads them only where a drop may later need them
- * (a UDP arrival). */
+ * filter on the headers, reads them only where a drop may later need them:
+ * a UDP datagram handed up the stack (every packet that reaches a socket
+ * passes netif_receive_skb, in __netif_receive_skb_core, so its arrival is
+ * noted there alone, once per packet). */
 static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data)
 {
 	struct podnet_event ev = {};
@@ -590,7 +593,7 @@ static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool 
 		return 0;
 	}
 #endif
-	bool arrival = event == EVENT_RX || event == EVENT_DELIVER;
+	bool arrival = event == EVENT_DELIVER;
 #ifdef HEADERS_UNUSED
 	if (arrival)
 #endif
