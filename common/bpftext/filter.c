@@ -5,14 +5,21 @@
 
 /* Only integers from the spec are printed, with fixed format strings:
  * nothing a user typed is ever copied into the program text. */
-static void any_of(FILE *f, const char *var, const uint32_t *vals, int n)
+/* before, "var == v0 || var == v1 ...", after; nothing for no values. */
+static void one_of(FILE *f, const char *before, const char *var, const uint32_t *vals, int n, const char *after)
 {
 	if (n == 0)
 		return;
-	fprintf(f, "if (!(");
+	fputs(before, f);
 	for (int i = 0; i < n; i++)
 		fprintf(f, "%s%s == %uU", i ? " || " : "", var, vals[i]);
-	fprintf(f, "))\n\t\treturn true;\n\t");
+	fputs(after, f);
+}
+
+/* The filter stub's test: return true (drop) unless var is one of vals. */
+static void any_of(FILE *f, const char *var, const uint32_t *vals, int n)
+{
+	one_of(f, "if (!(", var, vals, n, "))\n\t\treturn true;\n\t");
 }
 
 static void packet_tests(FILE *f, const struct filter_spec *s)
@@ -40,13 +47,24 @@ static void packet_tests(FILE *f, const struct filter_spec *s)
 		fprintf(f, "if (event != EVENT_DROP)\n\t\treturn true;\n\t");
 }
 
-char *filter_text(const struct filter_spec *s)
+/* What write() prints for s, as a malloc'd string; NULL if out of memory. */
+static char *written(const struct filter_spec *s, void (*write)(FILE *, const struct filter_spec *))
 {
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
 	if (!f)
 		return NULL;
+	write(f, s);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void write_filter(FILE *f, const struct filter_spec *s)
+{
 	any_of(f, "pid", s->pids, s->npids);
 	if (s->has_uid)
 		any_of(f, "uid", &s->uid, 1);
@@ -63,69 +81,50 @@ char *filter_text(const struct filter_spec *s)
 	else if (s->names == FILTER_NAMES_NETNS)
 		fprintf(f, "if (!name_netns_in(netns))\n\t\treturn true;\n\t");
 	packet_tests(f, s);
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+}
+
+char *filter_text(const struct filter_spec *s)
+{
+	return written(s, write_filter);
+}
+
+/* A macro's term, true unless arg (in parentheses) is one of vals. */
+static void none_of_macro(FILE *f, const char *arg, const uint32_t *vals, int n)
+{
+	one_of(f, " || !(", arg, vals, n, ")");
+}
+
+static void write_netns_macro(FILE *f, const struct filter_spec *s)
+{
+	fprintf(f, "#define NETNS_FILTERED(netns) (0");
+	none_of_macro(f, "(netns)", s->netns, s->nnetns);
+	if (s->names == FILTER_NAMES_NETNS)
+		fprintf(f, " || !name_netns_in(netns)");
+	fprintf(f, ")\n");
 }
 
 char *filter_netns_macro(const struct filter_spec *s)
 {
-	char *text = NULL;
-	size_t size = 0;
 	if (!s->nnetns && s->names != FILTER_NAMES_NETNS)
 		return calloc(1, 1);
-	FILE *f = open_memstream(&text, &size);
-	if (!f)
-		return NULL;
-	fprintf(f, "#define NETNS_FILTERED(netns) (");
-	if (s->nnetns) {
-		fprintf(f, "!(");
-		for (int i = 0; i < s->nnetns; i++)
-			fprintf(f, "%s(netns) == %uU", i ? " || " : "", s->netns[i]);
-		fprintf(f, ")");
-	}
-	if (s->names == FILTER_NAMES_NETNS)
-		fprintf(f, "%s!name_netns_in(netns)", s->nnetns ? " || " : "");
+	return written(s, write_netns_macro);
+}
+
+static void write_ports_macro(FILE *f, const struct filter_spec *s)
+{
+	fprintf(f, "#define PORTS_FILTERED(family, lport, rport) (0");
+	if (s->family)
+		fprintf(f, " || (family) != %uU", s->family);
+	none_of_macro(f, "(lport)", s->lports, s->nlports);
+	none_of_macro(f, "(rport)", s->rports, s->nrports);
 	fprintf(f, ")\n");
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
 }
 
 char *filter_ports_macro(const struct filter_spec *s)
 {
-	char *text = NULL;
-	size_t size = 0;
 	if (!s->family && !s->nlports && !s->nrports)
 		return calloc(1, 1);
-	FILE *f = open_memstream(&text, &size);
-	if (!f)
-		return NULL;
-	fprintf(f, "#define PORTS_FILTERED(family, lport, rport) (0");
-	if (s->family)
-		fprintf(f, " || (family) != %uU", s->family);
-	if (s->nlports) {
-		fprintf(f, " || !(");
-		for (int i = 0; i < s->nlports; i++)
-			fprintf(f, "%s(lport) == %uU", i ? " || " : "", s->lports[i]);
-		fprintf(f, ")");
-	}
-	if (s->nrports) {
-		fprintf(f, " || !(");
-		for (int i = 0; i < s->nrports; i++)
-			fprintf(f, "%s(rport) == %uU", i ? " || " : "", s->rports[i]);
-		fprintf(f, ")");
-	}
-	fprintf(f, ")\n");
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return written(s, write_ports_macro);
 }
 
 bool filter_on_headers(const struct filter_spec *s)
