@@ -10,8 +10,9 @@
  *                and uid are the socket's own, read at CLOSE, and no system
  *                call is hooked (a hooked system call of any kind puts every
  *                system call of every process on the kernel's slow path).
- *                Only the opening time is remembered, in the cheaper
- *                opentimes.bpf.h table.
+ *                Only the opening time is remembered: in the cheaper
+ *                opentimes.bpf.h table (OPEN_TIMES_ARRAY) where the kernel
+ *                has BPF compare-and-swap (5.12+), else in the hash.
  * Who closed it is read off the last state at CLOSE, and an RST from the
  * socket's error (closed_by_at_close), so no reset tracepoint is hooked. */
 #include "tcpclose.h"
@@ -40,7 +41,7 @@ static __always_inline void count_untracked(void)
 		(*n)++;
 }
 
-#ifdef OWNER_FROM_SOCKET
+#ifdef OPEN_TIMES_ARRAY /* OWNER_FROM_SOCKET, on a kernel with BPF compare-and-swap */
 #include "opentimes.bpf.h"
 
 /* The openings: connect()'s CLOSE->SYN_SENT, and a listener's child at
@@ -139,8 +140,10 @@ static __always_inline void note_opening(u64 sk, int old, int new)
 	struct tcpclose_conn fresh = {};
 	fresh.start_ns = bpf_ktime_get_ns();
 	fresh.opened = new == TCP_SYN_SENT ? OPENED_ACTIVE : OPENED_PASSIVE;
+#ifndef OWNER_FROM_SOCKET
 	if (by_syscall(old, new))
 		set_owner(&fresh); /* connect()'s caller */
+#endif
 	if (conns.update(&sk, &fresh) != 0)
 		count_untracked();
 }

@@ -3,6 +3,7 @@
 #include "tcpclose.h"
 #include "metrics.h"
 
+#include "kfeatures.h"
 #include "layout.h"
 #include "parse.h"
 #include "tcpfields.h"
@@ -196,7 +197,8 @@ static const struct count_desc counts = {
 /* -c and --metrics-only print sums per cgroup, never a process: unless a
  * process filter needs the owner, the socket's own cgroup serves where the
  * kernel keeps it (probes/tcpclose.bpf.c, OWNER_FROM_SOCKET), and no system
- * call is hooked. The defines for that, or "" to follow owners. */
+ * call is hooked; only opening times are kept, in an array where the kernel
+ * has BPF compare-and-swap. The defines for that, or "" to follow owners. */
 static char *owner_defines(const struct common_opts *o, const struct tcpclose_opts *t)
 {
 	char *fields = NULL, *defines = NULL;
@@ -205,7 +207,8 @@ static char *owner_defines(const struct common_opts *o, const struct tcpclose_op
 		free(fields);
 		return strdup("");
 	}
-	if (asprintf(&defines, "#define OWNER_FROM_SOCKET 1\n%s", fields) < 0)
+	if (asprintf(&defines, "#define OWNER_FROM_SOCKET 1\n%s%s",
+		     kernel_has_bpf_atomics() ? "#define OPEN_TIMES_ARRAY 1\n" : "", fields) < 0)
 		defines = NULL;
 	free(fields);
 	return defines;

@@ -2,7 +2,9 @@
 
 #include "layout.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/utsname.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,31 @@ bool kernel_has_tracepoint_helper(int helper, const char *name)
 bool kernel_has_task_storage(void)
 {
 	return KERNEL_HAS_TRACEPOINT_HELPER(task_storage_get) && KERNEL_HAS_TRACEPOINT_HELPER(get_current_task_btf);
+}
+
+bool kernel_has_bpf_atomics(void)
+{
+	if (geteuid() != 0) {
+		struct utsname u;
+		int major = 0, minor = 0;
+		return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+		       (major > 5 || (major == 5 && minor >= 12));
+	}
+	/* *(u64 *)(fp - 8) = 0; r0 = 0; r1 = 1; cmpxchg(fp - 8, r0, r1); return 0 */
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1},
+		{.code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = BPF_REG_10, .src_reg = BPF_REG_1, .off = -8,
+		 .imm = BPF_CMPXCHG},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns, sizeof insns / sizeof *insns, NULL);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 bool kernel_has_kprobes(void)

@@ -17,6 +17,10 @@ bool kernel_has_tracepoint_helper(int helper, const char *name);
 /* Task local storage that tracepoint programs may use (Linux 5.11+:
  * bpf_task_storage_get with bpf_get_current_task_btf). */
 bool kernel_has_task_storage(void);
+/* BPF atomic instructions beyond add (compare-and-swap, exchange, fetch;
+ * Linux 5.12+): root loads a program with one; a user, who may load none
+ * (--ebpf), gets the answer from the kernel's release number. */
+bool kernel_has_bpf_atomics(void);
 /* kprobes through the perf PMU or tracefs kprobe_events (CONFIG_KPROBES). */
 bool kernel_has_kprobes(void);
 /* Whether tracepoint event ("category/name") exists and passes field:
