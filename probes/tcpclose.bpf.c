@@ -41,19 +41,34 @@ static __always_inline void count_untracked(void)
 		(*n)++;
 }
 
-#ifdef OPEN_TIMES_ARRAY /* OWNER_FROM_SOCKET, on a kernel with BPF compare-and-swap */
-#include "opentimes.bpf.h"
-
-/* The openings: connect()'s CLOSE->SYN_SENT, and a listener's child at
- * SYN_RECV->ESTABLISHED. The handshake's final ACK makes the child and
- * moves it on in one step (microseconds apart; with TCP Fast Open, an RTT
- * after its SYN), and only then are its remote address and port set, so
- * the port filters can leave it out before the clock is read. A
- * simultaneous open's SYN_RECV->ESTABLISHED keeps its connect()'s start. */
+/* The openings, which start a socket's entry: connect()'s CLOSE->SYN_SENT,
+ * and a listener's child at SYN_RECV->ESTABLISHED. The handshake's final
+ * ACK makes the child and moves it on in one step (microseconds apart;
+ * with TCP Fast Open, an RTT after its SYN), and only then are its remote
+ * address and port set, so the port filters can leave it out before
+ * anything is stored (ports_left_out). A simultaneous open's
+ * SYN_RECV->ESTABLISHED keeps its connect()'s entry. */
 static __always_inline bool is_opening(int old, int new)
 {
 	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || (old == TCP_SYN_RECV && new == TCP_ESTABLISHED);
 }
+
+/* A connection the port filters (-4/-6, -L, -D) leave out: it is not
+ * followed at all. Only once its ports are set: a listener's child at
+ * ESTABLISHED, any socket later; not at connect(), whose local port may
+ * not be chosen yet. */
+static __always_inline bool ports_left_out(u64 sk)
+{
+#ifdef PORTS_FILTERED
+	struct tcp_tuple t = {};
+	return !sock_ports((void *)sk, &t) || PORTS_FILTERED(t.family, t.sport, t.dport);
+#else
+	return false;
+#endif
+}
+
+#ifdef OPEN_TIMES_ARRAY /* OWNER_FROM_SOCKET, on a kernel with BPF compare-and-swap */
+#include "opentimes.bpf.h"
 
 /* The opening's time and kind in one stamp: a start in ns (never 0 after
  * boot) whose lowest bit says a listener's child. */
@@ -65,11 +80,8 @@ static __always_inline u64 open_stamp(bool child)
 static __always_inline void note_opening(u64 sk, int old, int new)
 {
 	bool child = new == TCP_ESTABLISHED;
-#ifdef PORTS_FILTERED
-	struct tcp_tuple t = {};
-	if (child && (!sock_ports((void *)sk, &t) || PORTS_FILTERED(t.family, t.sport, t.dport)))
+	if (child && ports_left_out(sk))
 		return;
-#endif
 	if (!open_time_put(sk, open_stamp(child), !child))
 		count_untracked();
 }
@@ -98,17 +110,16 @@ static __always_inline bool by_syscall(int old, int new)
 
 /* The socket's entry, made on first sight. Its start stays 0 (unknown)
  * unless the opening itself is seen: a socket first met in a later state
- * was opened before tracing began, and no kernel field says when. */
+ * was opened before tracing began, and no kernel field says when. NULL if
+ * the table is full (counted once, at the socket's opening, if seen). */
 static __always_inline struct tcpclose_conn *conn_of(u64 sk)
 {
 	struct tcpclose_conn *c = conns.lookup(&sk);
 	if (c)
 		return c;
 	struct tcpclose_conn fresh = {};
-	if (conns.insert(&sk, &fresh) != 0) {
-		count_untracked();
+	if (conns.insert(&sk, &fresh) != 0)
 		return NULL;
-	}
 	return conns.lookup(&sk);
 }
 
@@ -124,24 +135,31 @@ static __always_inline void set_owner(struct tcpclose_conn *c)
 	c->owner_known = 1;
 }
 
-/* The openings, which start a socket's entry: connect()'s CLOSE->SYN_SENT,
- * or the making of a listener's child when the handshake completes
- * (LISTEN->SYN_RECV; its owner comes at accept()). A simultaneous open
- * (SYN_SENT->SYN_RECV) began at its connect(), which keeps the start. */
-static __always_inline bool is_opening(int old, int new)
-{
-	return (old == TCP_CLOSE && new == TCP_SYN_SENT) || (new == TCP_SYN_RECV && old != TCP_SYN_SENT);
-}
-
-/* An opening starts a fresh entry, written in one update (a leftover of
- * the socket's earlier life, if any, is replaced). */
+/* connect() starts a fresh entry, written in one update (a leftover of
+ * the socket's earlier life, if any, is replaced), with its caller as the
+ * owner. A child keeps an entry it already has: its simultaneous open's,
+ * or the one accept() made on another CPU a moment before (given a start
+ * here); its owner comes at accept(). */
 static __always_inline void note_opening(u64 sk, int old, int new)
 {
+	bool child = new == TCP_ESTABLISHED;
+	if (child) {
+		if (ports_left_out(sk))
+			return;
+		struct tcpclose_conn *had = conns.lookup(&sk);
+		if (had) {
+			if (!had->start_ns) {
+				had->start_ns = bpf_ktime_get_ns();
+				had->opened = OPENED_PASSIVE;
+			}
+			return;
+		}
+	}
 	struct tcpclose_conn fresh = {};
 	fresh.start_ns = bpf_ktime_get_ns();
-	fresh.opened = new == TCP_SYN_SENT ? OPENED_ACTIVE : OPENED_PASSIVE;
+	fresh.opened = child ? OPENED_PASSIVE : OPENED_ACTIVE;
 #ifndef OWNER_FROM_SOCKET
-	if (by_syscall(old, new))
+	if (!child)
 		set_owner(&fresh); /* connect()'s caller */
 #endif
 	if (conns.update(&sk, &fresh) != 0)
@@ -164,8 +182,8 @@ static __always_inline bool recall(u64 sk, struct tcpclose_conn *c)
 /* Changes that leave something to remember: an opening and (following
  * owners) a change only a system call makes. The rest add nothing: a
  * socket first met at one closes as one never met before. (A simultaneous
- * open, SYN_SENT->SYN_RECV, stays active: its SYN is acknowledged and
- * counted in bytes_acked as a connect()'s is.) */
+ * open, SYN_SENT->SYN_RECV->ESTABLISHED, stays active: its SYN is
+ * acknowledged and counted in bytes_acked as a connect()'s is.) */
 static __always_inline bool remembered(int old, int new)
 {
 #ifdef OWNER_FROM_SOCKET
@@ -212,10 +230,9 @@ static __always_inline bool reset_by_error(const void *sk)
  * an RST (an abort from a state before the FIN exchange ended, or an RST
  * received in any state). Every path to CLOSE passes one of these states,
  * so nothing needs remembering. */
-static __always_inline u8 closed_by_at_close(const void *sk, int old, bool *reset)
+static __always_inline u8 closed_by_at_close(const void *sk, int old)
 {
-	*reset = reset_by_error(sk);
-	if (*reset || aborted_from(old))
+	if (reset_by_error(sk) || aborted_from(old))
 		return CLOSED_BY_RESET;
 	if (old == TCP_FIN_WAIT2 || old == TCP_CLOSING || old == TCP_TIME_WAIT)
 		return CLOSED_BY_LOCAL;
@@ -226,7 +243,12 @@ static __always_inline u8 closed_by_at_close(const void *sk, int old, bool *rese
 
 /* The counters, less the sequence numbers SYN and FIN take: bytes_acked
  * counts our SYN (active open) and our FIN once acknowledged,
- * bytes_received the peer's FIN. */
+ * bytes_received the peer's FIN once it came. Whether it came is the
+ * socket's SOCK_DONE flag (set by tcp_fin()), not the state: an orphan in
+ * FIN_WAIT2 is handed to a timewait socket and closed before the peer's
+ * FIN arrives, which that socket then takes. */
+#define SOCK_DONE 1 /* enum sock_flags */
+/* KFIELD OFF_SOCK_FLAGS sock __sk_common.skc_flags 8 net/sock.h */
 /* KFIELD OFF_TCP_BYTES_ACKED tcp_sock bytes_acked 8 linux/tcp.h */
 /* KFIELD OFF_TCP_BYTES_RECEIVED tcp_sock bytes_received 8 linux/tcp.h */
 /* KFIELD OFF_TCP_SEGS_OUT tcp_sock segs_out 4 linux/tcp.h */
@@ -238,10 +260,10 @@ static __always_inline u8 closed_by_at_close(const void *sk, int old, bool *rese
 /* KFIELD OFF_SOCK_MAX_ACK_BACKLOG sock sk_max_ack_backlog 4 net/sock.h */
 /* KFIELD OFF_SOCK_STATE sock __sk_common.skc_state 1 net/sock.h */
 /* KFIELD OFF_SOCK_UID sock sk_uid 4 net/sock.h */
-static __always_inline void read_stats(const void *sk, int old, bool reset, struct tcpclose_event *ev)
+static __always_inline void read_stats(const void *sk, int old, struct tcpclose_event *ev)
 {
 	const char *tp = sk;
-	u64 acked = 0, received = 0;
+	u64 acked = 0, received = 0, flags = 0;
 	u32 srtt = 0, snd_una = 0, write_seq = 0, max_backlog = 0;
 	bpf_probe_read_kernel(&acked, sizeof(acked), tp + OFF_TCP_BYTES_ACKED);
 	bpf_probe_read_kernel(&received, sizeof(received), tp + OFF_TCP_BYTES_RECEIVED);
@@ -264,8 +286,8 @@ static __always_inline void read_stats(const void *sk, int old, bool reset, stru
 	bool fin_sent = old == TCP_FIN_WAIT1 || old == TCP_FIN_WAIT2 || old == TCP_CLOSING ||
 			old == TCP_TIME_WAIT || old == TCP_LAST_ACK;
 	bool fin_acked = fin_sent && snd_una == write_seq;
-	bool fin_received = old == TCP_CLOSE_WAIT || old == TCP_LAST_ACK || old == TCP_CLOSING ||
-			    ((old == TCP_FIN_WAIT2 || old == TCP_TIME_WAIT) && !reset);
+	bpf_probe_read_kernel(&flags, sizeof(flags), tp + OFF_SOCK_FLAGS);
+	bool fin_received = flags & (1ULL << SOCK_DONE);
 	u64 syn = ev->opened == OPENED_ACTIVE;
 	ev->tx_bytes = acked >= syn + fin_acked ? acked - syn - fin_acked : 0;
 	ev->rx_bytes = received >= fin_received ? received - fin_received : 0;
@@ -337,6 +359,8 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 			return 0;
 		}
 #ifndef OWNER_FROM_SOCKET
+		if (ports_left_out(sk))
+			return 0;
 		struct tcpclose_conn *c = conn_of(sk);
 		if (!c)
 			return 0;
@@ -367,8 +391,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	bpf_probe_read_kernel(&ev.head.uid, sizeof(ev.head.uid), (const char *)sk + OFF_SOCK_UID);
 #endif
 	ev.state = old;
-	bool reset = false;
-	ev.closed_by = closed_by_at_close((void *)sk, old, &reset);
+	ev.closed_by = closed_by_at_close((void *)sk, old);
 	if (known) {
 		if (c.start_ns) {
 			ev.duration_ns = now - c.start_ns;
@@ -386,7 +409,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
-	read_stats((void *)sk, old, reset, &ev);
+	read_stats((void *)sk, old, &ev);
 #ifdef METRICS
 	metric_close(&ev);
 #endif
@@ -408,7 +431,7 @@ static __always_inline struct tcpclose_conn *claim(long fd)
 	if (!sk || !sock_tcp_family(sk))
 		return NULL; /* not TCP */
 	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
-	if (state == TCP_CLOSE || state == TCP_LISTEN)
+	if (state == TCP_CLOSE || state == TCP_LISTEN || ports_left_out((u64)sk))
 		return NULL;
 	/* an entry made here: the connection was opened before tracing began */
 	struct tcpclose_conn *c = conn_of((u64)sk);
