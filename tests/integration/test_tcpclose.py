@@ -33,6 +33,16 @@ l.close()
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 
 
+def listen_on(port):
+    """A loopback listener on a port chosen before the tracer started (so
+    its filter can name it)."""
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(1)
+    return lsock
+
+
 def by_ports(events):
     """Events by (lport, rport): other traffic on the machine may reuse one
     port number, not the pair."""
@@ -101,10 +111,7 @@ class TcpcloseTest(ToolTest):
         for mode in (("-j",), ("-c", "-j", "-D", str(port)), ("-c", "-j", "-L", str(port))):
             with self.subTest(mode=mode):
                 t = Tracer("tcpclose", *mode)
-                lsock = socket.socket()
-                lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                lsock.bind(("127.0.0.1", port))
-                lsock.listen(1)
+                lsock = listen_on(port)
                 c = socket.create_connection(("127.0.0.1", port))
                 cport = c.getsockname()[1]
                 s, _ = lsock.accept()
@@ -134,10 +141,7 @@ class TcpcloseTest(ToolTest):
         received."""
         port = closed_port()
         t = Tracer("tcpclose", "-j", "-D", str(port))
-        lsock = socket.socket()
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsock.bind(("127.0.0.1", port))
-        lsock.listen(1)
+        lsock = listen_on(port)
         c = socket.create_connection(("127.0.0.1", port))
         s, _ = lsock.accept()
         c.sendall(b"x" * 1000)
@@ -166,10 +170,7 @@ class TcpcloseTest(ToolTest):
         for flag in ("-D", "-L"):
             with self.subTest(flag=flag), tempfile.TemporaryDirectory() as mdir:
                 t = Tracer("tcpclose", "--metrics-only", "--metrics-dir", mdir, flag, str(port))
-                lsock = socket.socket()
-                lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                lsock.bind(("127.0.0.1", port))
-                lsock.listen(1)
+                lsock = listen_on(port)
                 begun = time.monotonic()
                 c = socket.create_connection(("127.0.0.1", port))
                 s, _ = lsock.accept()
@@ -396,10 +397,7 @@ class TcpcloseTest(ToolTest):
         for flag in ("-L", "-D"):
             with self.subTest(flag=flag):
                 t = Tracer("tcpclose", "-j", flag, str(port))
-                lsock = socket.socket()
-                lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                lsock.bind(("127.0.0.1", port))
-                lsock.listen(1)
+                lsock = listen_on(port)
                 c = socket.create_connection(("127.0.0.1", port))
                 s, _ = lsock.accept()
                 c.close()
