@@ -3,6 +3,7 @@
 #include "exposition.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,21 @@ struct metric_textfile {
 	unsigned seq;        /* makes each temporary name of this process new */
 };
 
-/* One line naming the directory, what failed and the fix, by errno. */
-static void explain(char *err, size_t errlen, const char *dir, const char *what, int e)
+/* One line naming the directory, what failed and the fix, by errno.
+ * opened: the directory itself opened (what failed is inside it). */
+static void explain(char *err, size_t errlen, const char *dir, bool opened, const char *what, int e)
 {
 	switch (e) {
 	case ENOENT:
-		snprintf(err, errlen,
-			 "metrics directory %s does not exist: create it (mkdir -p %s) or give "
-			 "node_exporter's --collector.textfile.directory", dir, dir);
+		if (opened) /* a directory that takes no new files: /proc, /sys */
+			snprintf(err, errlen,
+				 "metrics directory %s takes no new files (%s: %s): give a directory on an "
+				 "ordinary file system, as node_exporter's --collector.textfile.directory",
+				 dir, what, strerror(e));
+		else
+			snprintf(err, errlen,
+				 "metrics directory %s does not exist: create it (mkdir -p %s) or give "
+				 "node_exporter's --collector.textfile.directory", dir, dir);
 		break;
 	case ENOTDIR:
 		snprintf(err, errlen,
@@ -119,7 +127,7 @@ struct metric_textfile *metric_textfile_open(const char *dir, const char *tool, 
 	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int fd = t->dirfd < 0 ? -1 : create_tmp(t);
 	if (fd < 0) {
-		explain(err, errlen, dir, t->dirfd < 0 ? "opening it" : "creating a file in it", errno);
+		explain(err, errlen, dir, t->dirfd >= 0, t->dirfd < 0 ? "opening it" : "creating a file in it", errno);
 		metric_textfile_close(t);
 		return NULL;
 	}
@@ -172,7 +180,7 @@ fail:;
 	int e = errno;
 	char what_file[160];
 	snprintf(what_file, sizeof what_file, "%s (%s)", what, t->name);
-	explain(err, errlen, t->dir, what_file, e);
+	explain(err, errlen, t->dir, true, what_file, e);
 	drop_tmp(t);
 	return -1;
 }

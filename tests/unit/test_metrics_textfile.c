@@ -162,6 +162,8 @@ static void errors(void)
 	snprintf(file, sizeof file, "%s/a-file", dir);
 	close(open(file, O_CREAT | O_WRONLY, 0644));
 	fails(file, "is not a directory");
+	/* it exists but takes no new files (procfs answers ENOENT) */
+	fails("/proc", "takes no new files");
 	char err[512];
 	CHECK(metric_textfile_open(dir, "../escape", err, sizeof err) == NULL);
 
