@@ -3,7 +3,7 @@
  * set-associative table in an array. A socket's set is hash_64() of its
  * address, as the kernel's <linux/hash.h> computes it (the multiplication
  * by GOLDEN_RATIO_64, the top bits kept); a set holds OPEN_TIMES_WAYS
- * sockets in two cache lines, and a way is claimed by a compare-and-swap
+ * sockets (8: two cache lines), and a way is claimed by a compare-and-swap
  * of its socket address.
  *
  * Why not a BPF hash: its update at the opening and its lookup and delete
@@ -12,11 +12,11 @@
  * storm that was 0.25 us per connect (two sockets opened and closed).
  *
  * A set whose ways are all held cannot take one more socket; the caller
- * counts it (its close is reported without a lifetime). Sized by user
- * space: OPEN_TIMES_SET_BITS bits of set index, twice the ways of the
- * sockets it was asked to follow, so a set fills only far past the mean.
- * Needs BPF compare-and-swap (Linux 5.12+). */
-#define OPEN_TIMES_WAYS 8
+ * counts it (its close is reported without a lifetime). Shaped by user
+ * space: OPEN_TIMES_WAYS sockets per set and OPEN_TIMES_SET_BITS bits of
+ * set index, twice the ways of the sockets it was asked to follow, so a
+ * set fills only far past the mean. Needs BPF compare-and-swap (Linux
+ * 5.12+). */
 #define OPEN_TIMES_SETS (1U << OPEN_TIMES_SET_BITS)
 #define GOLDEN_RATIO_64 0x61C8864680B583EBULL
 

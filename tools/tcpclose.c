@@ -214,12 +214,14 @@ static char *owner_defines(const struct common_opts *o, const struct tcpclose_op
 	return defines;
 }
 
-/* The opening-time table's size (probes/opentimes.bpf.h): sets of 8 ways
- * for twice the sockets asked for, a power of two, as index bits. */
+/* The opening-time table's shape (probes/opentimes.bpf.h): sets of
+ * OPEN_TIMES_WAYS sockets (two cache lines), as many as hold twice the
+ * sockets asked for, a power of two, as index bits. */
+enum { OPEN_TIMES_WAYS = 8 };
 static unsigned open_times_set_bits(unsigned max_sockets)
 {
 	unsigned bits = 0;
-	while ((8U << bits) < 2ULL * max_sockets)
+	while ((OPEN_TIMES_WAYS * (1ULL << bits)) < 2ULL * max_sockets)
 		bits++;
 	return bits;
 }
@@ -231,8 +233,10 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 	char *defines = NULL, *sums = t->count && !o->metrics_dir ? metrics_defines(&tcpclose_metrics) : strdup("");
 	char *owner = owner_defines(o, t);
 	if (!sums || !owner ||
-	    asprintf(&defines, "#define CONN_TABLE_SIZE %u\n#define OPEN_TIMES_SET_BITS %u\n%s%s%s", t->max_sockets,
-		     open_times_set_bits(t->max_sockets), t->count ? "#define MODE_COUNT 1\n" : "", sums, owner) < 0)
+	    asprintf(&defines,
+		     "#define CONN_TABLE_SIZE %u\n#define OPEN_TIMES_WAYS %d\n#define OPEN_TIMES_SET_BITS %u\n%s%s%s",
+		     t->max_sockets, OPEN_TIMES_WAYS, open_times_set_bits(t->max_sockets),
+		     t->count ? "#define MODE_COUNT 1\n" : "", sums, owner) < 0)
 		defines = NULL;
 	free(sums);
 	free(owner);
