@@ -37,8 +37,8 @@ _Static_assert(sizeof(struct tcp_tuple) == 40, "tcp_tuple layout");
 /* Raw output (-o raw) starts with this header, then fixed-size records
  * exactly as the kernel wrote them. */
 #define RAW_MAGIC "SOCKLENS"
-/* Streams written before the project's rename (as nettrace) carry this
- * magic, all of them version 1 (see RAW_VERSION). */
+/* Streams written before the project was renamed carry this magic, all
+ * of them version 1 (see RAW_VERSION); --read still takes them. */
 #define RAW_MAGIC_BEFORE_RENAME "NTRACE01"
 /* 2: tcpclose_event.start_seen; tcpconnect_event.start_seen (112 bytes);
  * podnet_event grew to 176 bytes (tunnels, fragments, VLAN).
