@@ -5,13 +5,21 @@
  * Modes (user space defines them):
  *   COUNT_PACKETS  count each packet event that passes the filters in the
  *                  packet_counts map (before sampling), besides emitting it
- *   MODE_COUNT     emit nothing: only the counts (with COUNT_PACKETS) */
+ *   MODE_COUNT     emit nothing: only the counts (with COUNT_PACKETS)
+ *   NO_EVENTS      (--metrics-only, from common code) emit nothing either */
 #include <asm/ptrace.h>
 #include "podnet.h"
 #include "common.bpf.h"
 #include "sock.bpf.h"
-#include "context.bpf.h"
 #include "namefilter.bpf.h"
+/* Only a record names a process, and only the irq context flags say when
+ * the current task is the packet's: counting (-c) and --metrics-only send
+ * none, so they leave out the flags' four irq hooks, which run on every
+ * softirq of the machine (one per packet between two pods on one CPU). */
+#if !defined(MODE_COUNT) && !defined(NO_EVENTS)
+#define SENDS_RECORDS 1
+#include "context.bpf.h"
+#endif
 
 /* What podnet reads of packets, devices and routes */
 /* KFIELD OFF_SKB_HEAD sk_buff head 8 linux/skbuff.h */
@@ -108,14 +116,21 @@ static __always_inline u32 dev_netns(void *dev)
 	return net_inum(read_ptr(dev, OFF_DEV_NET));
 }
 
-/* Device name, index and namespace. */
-static __always_inline void read_dev(void *dev, struct podnet_event *ev)
+/* The device's namespace: read first, so that the namespace filter can
+ * pass a packet over before anything else of it is read. */
+static __always_inline void read_dev_netns(void *dev, struct podnet_event *ev)
+{
+	if (kernel_ptr(dev))
+		ev->head.netns = dev_netns(dev);
+}
+
+/* The device's name and index. */
+static __always_inline void read_dev_name(void *dev, struct podnet_event *ev)
 {
 	if (!kernel_ptr(dev))
 		return;
 	bpf_probe_read_kernel(ev->ifname, sizeof(ev->ifname), (const char *)dev + OFF_DEV_NAME);
 	bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), (const char *)dev + OFF_DEV_IFINDEX);
-	ev->head.netns = dev_netns(dev);
 }
 
 static __always_inline void forget_dev(struct podnet_event *ev)
@@ -150,6 +165,7 @@ static __always_inline u32 dst_netns(void *skb)
  * namespace, keyed by the skb and checked against its data buffer at the
  * drop (skb structs are reused for other packets). An LRU map: old
  * entries just fall out. */
+#ifdef TRACE_DROP
 struct arrival {
 	void *head;
 	u32 netns;
@@ -175,6 +191,7 @@ static __always_inline u32 arrival_netns(void *skb)
 		udp_arrivals.delete(&key);
 	return netns;
 }
+#endif
 
 /* The namespace of a packet that is being dropped, after read_skb(). A
  * drop may happen where skb->dev no longer holds a device (a queue purge
@@ -185,6 +202,7 @@ static __always_inline u32 arrival_netns(void *skb)
  * is forgotten. Without either, read_skb's device or route stands, else
  * a UDP datagram's arrival; 0 when nothing knows (unknown, said so in the
  * output). */
+#ifdef TRACE_DROP
 static __always_inline void drop_netns(void *skb, void *rx_sk, struct podnet_event *ev)
 {
 	u32 owner = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
@@ -197,6 +215,7 @@ static __always_inline void drop_netns(void *skb, void *rx_sk, struct podnet_eve
 	if (!ev->head.netns && ev->proto == IPPROTO_UDP)
 		ev->head.netns = arrival_netns(skb);
 }
+#endif
 
 struct l4_ports {
 	__be16 sport;
@@ -468,22 +487,30 @@ static __always_inline void read_vlan_tag(const char *skb, struct podnet_event *
 		ev->vlan = tci & VLAN_VID_MASK;
 }
 
-/* The packet: where its IP header is depends on the hook. Received
- * packets have had the link header pulled (data is the IP header); packets
- * on their way out, and those being dropped, have it at network_header. */
-static __always_inline void read_skb_where(void *skb, struct podnet_event *ev)
+/* The packet's namespace: its device's, else its owning socket's, else
+ * its route's. Returns skb->dev, for read_skb_device(). */
+static __always_inline void *read_skb_where(void *skb, struct podnet_event *ev)
 {
-	const char *s = skb;
-	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), s + OFF_SKB_LEN);
-	/* the namespace: the device's, else the owning socket's, else the route's */
-	read_dev(read_ptr(skb, OFF_SKB_DEV), ev);
+	void *dev = read_ptr(skb, OFF_SKB_DEV);
+	read_dev_netns(dev, ev);
 	if (!ev->head.netns)
 		ev->head.netns = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
 	if (!ev->head.netns)
 		ev->head.netns = dst_netns(skb);
+	return dev;
 }
 
-/* Its headers (after read_skb_where): VLAN tags, IP, transport, tunnel. */
+/* Its length and device (after read_skb_where, which gave dev). */
+static __always_inline void read_skb_device(void *skb, void *dev, struct podnet_event *ev)
+{
+	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), (const char *)skb + OFF_SKB_LEN);
+	read_dev_name(dev, ev);
+}
+
+/* Its headers: VLAN tags, IP, transport, tunnel. Where the IP header is
+ * depends on the hook. Received packets have had the link header pulled
+ * (data is the IP header); packets on their way out, and those being
+ * dropped, have it at network_header. */
 static __always_inline void read_skb_packet(void *skb, struct podnet_event *ev, bool at_data)
 {
 	const char *s = skb;
@@ -507,7 +534,7 @@ static __always_inline void read_skb_packet(void *skb, struct podnet_event *ev, 
 
 static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at_data)
 {
-	read_skb_where(skb, ev);
+	read_skb_device(skb, read_skb_where(skb, ev), ev);
 	read_skb_packet(skb, ev, at_data);
 }
 
@@ -553,7 +580,7 @@ static __always_inline int report(void *ctx, struct podnet_event *ev)
 #ifdef COUNT_PACKETS
 	count_packet(ev);
 #endif
-#ifdef MODE_COUNT
+#ifndef SENDS_RECORDS
 	return 0;
 #else
 #if SAMPLE_EVERY > 1
@@ -573,36 +600,59 @@ static __always_inline int report(void *ctx, struct podnet_event *ev)
 #endif
 }
 
-/* A packet event with a device: its namespace first, so that a packet of
- * a namespace the filters leave out is passed over before its headers are
- * read (NETNS_FILTERED: the namespace part of the filters; the full
- * filters in report() would drop it the same). Counting alone, with no
- * filter on the headers, reads them only where a drop may later need them:
- * a UDP datagram handed up the stack (every packet that reaches a socket
- * passes netif_receive_skb, in __netif_receive_skb_core, so its arrival is
- * noted there alone, once per packet). */
+/* Each hook is compiled only where an event it makes is traced (TRACE_*
+ * from --events; every one without it). A packet's namespace is read
+ * first, so that a packet of a namespace the filters leave out is passed
+ * over before anything else of it is read (NETNS_FILTERED: the namespace
+ * part of the filters; the full filters in report() would drop it the
+ * same). */
+static __always_inline bool netns_passed_over(const struct podnet_event *ev)
+{
+#ifdef NETNS_FILTERED
+	if (NETNS_FILTERED(ev->head.netns)) {
+		count_skipped(SKIPPED_FILTER);
+		return true;
+	}
+#endif
+	return false;
+}
+
+/* The headers, unless nothing would use them (counting alone, with no
+ * filter on them). */
+static __always_inline void read_headers_if_used(void *skb, struct podnet_event *ev, bool at_data)
+{
+#ifndef HEADERS_UNUSED
+	read_skb_packet(skb, ev, at_data);
+#endif
+}
+
+/* A packet event with a device. Where drops are traced, a UDP datagram
+ * handed up the stack has its arrival noted (drop_netns): every packet
+ * that reaches a socket passes netif_receive_skb, in
+ * __netif_receive_skb_core, so it is noted there alone, once per packet. */
 static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data)
 {
 	struct podnet_event ev = {};
 	ev.event = event;
 	ev.hook = hook;
-	read_skb_where(skb, &ev);
-#ifdef NETNS_FILTERED
-	if (NETNS_FILTERED(ev.head.netns)) {
-		count_skipped(SKIPPED_FILTER);
+	void *dev = read_skb_where(skb, &ev);
+	if (netns_passed_over(&ev))
 		return 0;
-	}
-#endif
-	bool arrival = event == EVENT_DELIVER;
-#ifdef HEADERS_UNUSED
-	if (arrival)
-#endif
+	read_skb_device(skb, dev, &ev);
+#ifdef TRACE_DROP
+	if (event == EVENT_DELIVER) {
 		read_skb_packet(skb, &ev, at_data);
-	if (arrival)
 		note_arrival(skb, &ev);
+	} else {
+		read_headers_if_used(skb, &ev, at_data);
+	}
+#else
+	read_headers_if_used(skb, &ev, at_data);
+#endif
 	return report(ctx, &ev);
 }
 
+#ifdef TRACE_RX
 RAW_TRACEPOINT_PROBE(netif_rx)
 {
 	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NETIF_RX, true);
@@ -612,59 +662,71 @@ RAW_TRACEPOINT_PROBE(napi_gro_receive_entry)
 {
 	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NAPI_GRO_RECEIVE, true);
 }
+#endif
 
+#ifdef TRACE_DELIVER
 RAW_TRACEPOINT_PROBE(netif_receive_skb)
 {
 	return on_skb(ctx, (void *)ctx->args[0], EVENT_DELIVER, HOOK_NETIF_RECEIVE_SKB, true);
 }
-
-/* After read_skb_where() (or the device), as on_skb() does: true when the
- * namespace part of the filters passes the packet over; else its headers
- * are read, unless nothing would use them. */
-static __always_inline bool passed_over(void *skb, struct podnet_event *ev)
+#elif defined(TRACE_DROP)
+/* Drops without deliveries: only the UDP arrivals a drop may need. A
+ * packet of a namespace the filters leave out needs none (its drop would
+ * be left out the same), and is no event passed over either. */
+RAW_TRACEPOINT_PROBE(netif_receive_skb)
 {
+	void *skb = (void *)ctx->args[0];
+	struct podnet_event ev = {};
+	read_skb_where(skb, &ev);
 #ifdef NETNS_FILTERED
-	if (NETNS_FILTERED(ev->head.netns)) {
-		count_skipped(SKIPPED_FILTER);
-		return true;
-	}
+	if (NETNS_FILTERED(ev.head.netns))
+		return 0;
 #endif
-#ifndef HEADERS_UNUSED
-	read_skb_packet(skb, ev, false);
-#endif
-	return false;
+	read_skb_packet(skb, &ev, true);
+	note_arrival(skb, &ev);
+	return 0;
 }
+#endif
 
+#if defined(TRACE_TX) || defined(TRACE_FORWARD)
 /* Queued for transmission: forwarded if it came in on another interface. */
 RAW_TRACEPOINT_PROBE(net_dev_queue)
 {
 	void *skb = (void *)ctx->args[0];
 	struct podnet_event ev = {};
 	ev.hook = HOOK_NET_DEV_QUEUE;
-	read_skb_where(skb, &ev);
-	if (passed_over(skb, &ev))
+	void *dev = read_skb_where(skb, &ev);
+	if (netns_passed_over(&ev))
 		return 0;
+	read_skb_device(skb, dev, &ev);
+	read_headers_if_used(skb, &ev, false);
 	int iif = 0;
 	bpf_probe_read_kernel(&iif, sizeof(iif), (const char *)skb + OFF_SKB_IIF);
 	ev.event = (iif != 0 && (u32)iif != ev.ifindex) ? EVENT_FORWARD : EVENT_TX;
 	return report(ctx, &ev);
 }
+#endif
 
+#ifdef TRACE_XMIT
 /* Handed to the driver: the device is the tracepoint's own argument, as
  * a veth has already moved the skb to its peer (skb->dev) by now. */
 RAW_TRACEPOINT_PROBE(net_dev_xmit)
 {
-	void *skb = (void *)ctx->args[0];
+	void *skb = (void *)ctx->args[0], *dev = (void *)ctx->args[2];
 	struct podnet_event ev = {};
 	ev.event = EVENT_XMIT;
 	ev.hook = HOOK_NET_DEV_XMIT;
-	read_dev((void *)ctx->args[2], &ev);
-	ev.len = (u32)ctx->args[3];
-	if (passed_over(skb, &ev))
+	read_dev_netns(dev, &ev);
+	if (netns_passed_over(&ev))
 		return 0;
+	read_dev_name(dev, &ev);
+	ev.len = (u32)ctx->args[3];
+	read_headers_if_used(skb, &ev, false);
 	return report(ctx, &ev);
 }
+#endif
 
+#ifdef TRACE_DROP
 /* A reassembled datagram keeps its fragments on the head's frag_list, and
  * freeing the head frees them too (skb_release_data -> kfree_skb_list),
  * each through kfree_skb (with no device, and on some kernels reason
@@ -726,6 +788,7 @@ RAW_TRACEPOINT_PROBE(kfree_skb)
 #endif
 	return report(ctx, &ev);
 }
+#endif /* TRACE_DROP */
 
 /* TCP events carry the socket: its tuple and namespace, no device. flags:
  * those of the segment, where the hook implies them. */
@@ -770,6 +833,7 @@ static __always_inline int on_reset_answer(void *ctx, void *skb, u8 hook)
 	return report(ctx, &ev);
 }
 
+#ifdef TRACE_RESET
 /* Before Linux 6.10 tcp:tcp_send_reset fires for answers only when a full
  * socket sent them, never for a closed port; where kprobes exist the
  * tcp_v{4,6}_send_reset kprobes below report every answer instead, so the
@@ -809,11 +873,14 @@ RAW_TRACEPOINT_PROBE(tcp_receive_reset)
 {
 	return on_sock(ctx, (void *)ctx->args[0], EVENT_RESET, HOOK_TCP_RECEIVE_RESET, 0x04);
 }
+#endif
 
+#ifdef TRACE_RETRANSMIT
 RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 {
 	return on_sock(ctx, (void *)ctx->args[0], EVENT_RETRANSMIT, HOOK_TCP_RETRANSMIT_SKB, 0);
 }
+#endif
 
 #ifdef HAVE_KPROBES
 /* The IP-layer path, where the kernel has kprobes: more detail between
@@ -824,10 +891,16 @@ RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 	{                                                                             \
 		return on_skb(ctx, (void *)PT_REGS_PARM##n(ctx), event, hook, first); \
 	}
+#ifdef TRACE_DELIVER
 SKB_KPROBE(ip_rcv, 1, EVENT_DELIVER, HOOK_IP_RCV, true)
 SKB_KPROBE(ip_rcv_finish, 3, EVENT_DELIVER, HOOK_IP_RCV_FINISH, false)
+#endif
+#ifdef TRACE_TX
 SKB_KPROBE(ip_output, 3, EVENT_TX, HOOK_IP_OUTPUT, false)
 SKB_KPROBE(ip_finish_output, 3, EVENT_TX, HOOK_IP_FINISH_OUTPUT, false)
 SKB_KPROBE(__dev_queue_xmit, 1, EVENT_TX, HOOK_DEV_QUEUE_XMIT, false)
+#endif
+#ifdef TRACE_FORWARD
 SKB_KPROBE(br_forward, 2, EVENT_FORWARD, HOOK_BR_FORWARD, false)
+#endif
 #endif

@@ -15,6 +15,7 @@
 #include "tool.h"
 
 #include <bpf/bpf.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,13 @@ extern const char podnet_bpf_text[];
 extern const struct kernel_field podnet_kernel_fields[];
 
 enum {
-	OPT_POD_CGROUP = 3000, OPT_IFNAME, OPT_IP, OPT_PROTO, OPT_PORT, OPT_DROPS, OPT_SAMPLE,
+	OPT_POD_CGROUP = 3000, OPT_IFNAME, OPT_IP, OPT_PROTO, OPT_PORT, OPT_DROPS, OPT_SAMPLE, OPT_EVENTS,
 };
 
 struct podnet_opts {
 	unsigned sample;   /* 1 in N */
 	bool count;        /* -c */
+	bool drops, events; /* --drops, --events given */
 	const char **reasons;   /* skb_drop_reason names from BTF */
 	int nreasons;
 };
@@ -41,7 +43,10 @@ static const struct tool_option options[] = {
 	{"ip", OPT_IP, "ADDR", "only packets from or to this IPv4 or IPv6 address"},
 	{"proto", OPT_PROTO, "PROTO", "only tcp, udp or icmp (ICMPv6 too) packets"},
 	{"port", OPT_PORT, "PORT[,PORT...]", "only packets from or to these ports"},
-	{"drops", OPT_DROPS, NULL, "only drops"},
+	{"events", OPT_EVENTS, "EVENT[,EVENT...]",
+	 "only these events (rx, deliver, tx, xmit, forward, drop, reset, retransmit): the kernel hooks of "
+	 "the others are not attached"},
+	{"drops", OPT_DROPS, NULL, "only drops (--events drop)"},
 	{"sample", OPT_SAMPLE, "N", "report 1 packet in N, chosen at random in the kernel"},
 	{"count", 'c', NULL, "count packets per pod, interface, event and drop reason in the kernel; "
 			     "print on exit"},
@@ -62,6 +67,31 @@ static const char examples[] =
 	"  podnet --drops -c -i 60 -j            # drops per pod, reason and place, each minute\n"
 	"  podnet --netns /run/netns/pod1 --proto tcp --port 443 --sample 100\n";
 
+static const char *const event_names[] = {
+	"?", "rx", "deliver", "tx", "xmit", "forward", "drop", "reset", "retransmit",
+};
+#define NEVENTS (sizeof event_names / sizeof *event_names)
+
+/* --events: the bits (1 << kind) of the named kinds. */
+static uint32_t parse_events(const char *arg)
+{
+	uint32_t events = 0;
+	const char *p = arg;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		unsigned kind = 1;
+		while (kind < NEVENTS && (strlen(event_names[kind]) != len || strncmp(p, event_names[kind], len) != 0))
+			kind++;
+		if (kind == NEVENTS)
+			usage_error("--events: unknown event '%.*s' (expected rx, deliver, tx, xmit, forward, drop, "
+				    "reset or retransmit)", (int)len, p);
+		events |= 1U << kind;
+		if (!p[len])
+			return events;
+		p += len + 1;
+	}
+}
+
 static void handle_option(int key, const char *arg, struct common_opts *o, void *ctx)
 {
 	struct podnet_opts *t = ctx;
@@ -73,7 +103,14 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	case OPT_IP: filter_set_ip(f, "--ip", arg); break;
 	case OPT_PROTO: filter_set_proto(f, "--proto", arg); break;
 	case OPT_PORT: add_ports("--port", arg, f->ports, &f->nports); break;
-	case OPT_DROPS: f->drops_only = true; break;
+	case OPT_DROPS:
+		t->drops = true;
+		f->events = 1U << EVENT_DROP;
+		break;
+	case OPT_EVENTS:
+		t->events = true;
+		f->events = parse_events(arg);
+		break;
 	case OPT_SAMPLE: t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000); break;
 	case 'c': t->count = true; break;
 	}
@@ -94,9 +131,6 @@ static const struct probe probes[] = {
 	{0},
 };
 
-static const char *const event_names[] = {
-	"?", "rx", "deliver", "tx", "xmit", "forward", "drop", "reset", "retransmit",
-};
 static const char *const hook_names[] = {
 	"?", "netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue",
 	"net_dev_xmit", "kfree_skb", "tcp_send_reset", "tcp_receive_reset", "tcp_retransmit_skb",
@@ -479,19 +513,38 @@ static const struct count_desc counts = {
 	.name_base = K_NAMES, .fill = fill_count,
 };
 
+/* TRACE_<EVENT> for each kind of event traced (--events; all without
+ * it): the probe compiles only the hooks that make them. malloc'd; NULL
+ * if out of memory. */
+static char *traced_events(uint32_t events)
+{
+	char text[NEVENTS * sizeof "#define TRACE_RETRANSMIT 1\n"];
+	size_t n = 0;
+	for (unsigned kind = 1; kind < NEVENTS; kind++) {
+		if (events && !(events & (1U << kind)))
+			continue;
+		n += (size_t)snprintf(text + n, sizeof text - n, "#define TRACE_");
+		for (const char *c = event_names[kind]; *c; c++)
+			text[n++] = (char)toupper((unsigned char)*c);
+		n += (size_t)snprintf(text + n, sizeof text - n, " 1\n");
+	}
+	text[n] = '\0';
+	return strdup(text);
+}
+
 static char *mode_defines(const struct common_opts *o, void *priv)
 {
 	struct podnet_opts *t = priv;
 	t->nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &t->reasons);
-	char *defines = NULL, *netns = filter_netns_macro(&o->filter);
+	char *defines = NULL, *netns = filter_netns_macro(&o->filter), *traced = traced_events(o->filter.events);
 	/* no event leaves the kernel and no filter reads the headers: only
 	 * counts, which key on namespace, device, event and drop */
 	bool headers_unused = (t->count || o->metrics_only) && !filter_on_headers(&o->filter);
 	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later;
 	 * -c counts (COUNT_PACKETS) and emits nothing (MODE_COUNT); the metrics
 	 * are read from the same counts */
-	if (!netns ||
-	    asprintf(&defines, "%s%s%s#define SAMPLE_EVERY %u\n%s%s%s%s",
+	if (!netns || !traced ||
+	    asprintf(&defines, "%s%s%s%s#define SAMPLE_EVERY %u\n%s%s%s%s", traced,
 		     t->count || o->metrics_dir ? "#define COUNT_PACKETS 1\n" : "",
 		     t->count ? "#define MODE_COUNT 1\n" : "", headers_unused ? "#define HEADERS_UNUSED 1\n" : "",
 		     t->sample, t->nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
@@ -499,6 +552,7 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 		     layout_tracepoint_nargs("kfree_skb") >= 4 ? "#define HAVE_RX_SK 1\n" : "", netns) < 0)
 		defines = NULL;
 	free(netns);
+	free(traced);
 	return defines;
 }
 
@@ -523,6 +577,8 @@ static void validate(const struct common_opts *o, void *priv)
 	const struct podnet_opts *t = priv;
 	if (o->read && t->sample != 1)
 		usage_error("--read: --sample runs in the kernel and cannot apply to a recorded stream");
+	if (t->drops && t->events)
+		usage_error("--drops is --events drop: give one of them");
 	if (t->count && t->sample != 1)
 		usage_error("-c counts every packet: --sample chooses events to print, and -c prints none");
 }

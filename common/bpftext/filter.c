@@ -43,8 +43,14 @@ static void packet_tests(FILE *f, const struct filter_spec *s)
 			fprintf(f, "%ssport == %uU || dport == %uU", i ? " || " : "", s->ports[i], s->ports[i]);
 		fprintf(f, "))\n\t\treturn true;\n\t");
 	}
-	if (s->drops_only)
-		fprintf(f, "if (event != EVENT_DROP)\n\t\treturn true;\n\t");
+	if (s->events) {
+		uint32_t kinds[32];
+		int n = 0;
+		for (uint32_t kind = 0; kind < 32; kind++)
+			if (s->events & (1U << kind))
+				kinds[n++] = kind;
+		any_of(f, "event", kinds, n);
+	}
 }
 
 /* What write() prints for s, as a malloc'd string; NULL if out of memory. */
@@ -143,5 +149,5 @@ bool filter_empty(const struct filter_spec *f)
 {
 	return !f->npids && !f->has_uid && !f->family && !f->nlports && !f->nrports && !f->nnetns &&
 	       !f->has_cgroup && !f->names && !f->has_ifname && !f->ip_family && !f->proto && !f->nports &&
-	       !f->drops_only;
+	       !f->events;
 }

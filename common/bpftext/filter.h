@@ -43,7 +43,8 @@ struct filter_spec {
 	uint32_t proto;           /* 0: any; 1 (ICMP) also matches ICMPv6 */
 	uint32_t ports[FILTER_MAX_PORTS];   /* source or destination */
 	int nports;
-	bool drops_only;
+	uint32_t events;          /* kinds of packet event, a bit (1 << kind) each
+	                           * (enum podnet_event_kind); 0: every kind */
 };
 
 /* Statements for the body of a probe's filter stub, which returns true to

@@ -36,14 +36,15 @@ static void handle(int key, const char *arg, struct common_opts *o, void *ctx)
 	case 2002: filter_set_ifname(f, "--ifname", arg); break;
 	case 2003: filter_set_ip(f, "--ip", arg); break;
 	case 2004: filter_set_proto(f, "--proto", arg); break;
-	case 2005: f->drops_only = true; break;
+	case 2005: f->events |= 1U << 6; break;
+	case 2006: f->events |= 1U << parse_one("--events", "event", arg, 1, 8); break;
 	}
 }
 
 static const struct tool_option options[] = {
 	{"port-remote", 'P', "P", ""}, {"port-local", 'L', "P", ""}, {"port", 2001, "P", ""},
 	{"ifname", 2002, "N", ""}, {"ip", 2003, "A", ""}, {"proto", 2004, "P", ""},
-	{"drops", 2005, NULL, ""}, {0},
+	{"drops", 2005, NULL, ""}, {"events", 2006, "E", ""}, {0},
 };
 
 static const char *const allowed_words[] = {

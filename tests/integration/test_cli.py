@@ -127,6 +127,9 @@ TOOL_BAD_INPUT = {
         (["--sample", "0"], "sampling rate 0 out of range"),
         (["--pid", "abc"], "'abc' is not a valid PID"), COUNT_RAW, COUNT_RATE,
         (["-c", "--sample", "10"], "-c counts every packet"),
+        (["--events", "rx,dropped"], "--events: unknown event 'dropped'"),
+        (["--events", ""], "--events: unknown event ''"),
+        (["--drops", "--events", "drop"], "--drops is --events drop: give one of them"),
         (["-i", "1", "--sample", "10"], "-c counts every packet")] + INTERVAL_ERRORS,
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), COUNT_RAW, COUNT_RATE,
@@ -159,7 +162,7 @@ class CliTest(unittest.TestCase):
                "tcpclose": ("--lport", "--dport", "--wide", "--csv", "--count", "--max-sockets", "-L",
                             "-D", "-w", "-s", "-c"),
                "podnet": ("--container", "--ifname", "--ip", "--proto", "--port", "--drops",
-                          "--sample")}
+                          "--events", "--sample")}
         for name in TOOLS:
             r = run("--help", name=name)
             self.assertEqual(r.returncode, 0)

@@ -89,6 +89,21 @@ def host_loopback_traffic():
         connect(4, "127.0.0.1", l.getsockname()[1])
 
 
+def attached_tracepoints(pid):
+    """The tracepoints a process holds BPF links to (its fds' fdinfo)."""
+    names = set()
+    fdinfo = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fdinfo):
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                for line in f:
+                    if line.startswith("tp_name:"):
+                        names.add(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return names
+
+
 class PodnetTest(ToolTest):
     @classmethod
     def setUpClass(cls):
@@ -196,6 +211,32 @@ class PodnetTest(ToolTest):
             self.assertEqual(r["reason"] is None, r["event"] != "drop", r)
             self.assertNotIn("pod_name", r)
             self.assertIn(r["netns"], (self.netns_a, self.netns_b))
+
+    def test_events_attach_only_their_hooks(self):
+        """--events xmit,drop: only those events, only their hooks (and
+        netif_receive_skb for the UDP arrivals a drop at close needs);
+        with -c, only their counts. --drops is --events drop."""
+        n = 5
+        for args, hooks, kinds in (
+                (["-j", "--events", "xmit,drop"], None, {"xmit", "drop"}),
+                (["-c", "-j", "--events", "xmit,drop"], {"net_dev_xmit", "kfree_skb", "netif_receive_skb"},
+                 {"xmit", "drop"}),
+                (["-c", "-j", "--events", "xmit"], {"net_dev_xmit"}, {"xmit"}),
+                (["-c", "-j", "--drops"], {"kfree_skb", "netif_receive_skb"}, {"drop"})):
+            with self.subTest(args=args):
+                t = Tracer("podnet", *args, "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
+                           "--proto", "udp", "--port", "7")
+                if hooks is not None:
+                    self.assertEqual(attached_tracepoints(t.proc.pid), hooks)
+                udp_send(self.pods, "a", 4, B4, 7, count=n)
+                t.stop()
+                rows = t.events("count") if "-c" in args else device_events(t.events("packet"))
+                self.assertEqual({r["event"] for r in rows}, kinds, rows)
+                got = {}
+                for r in rows:   # (event, netns): packets, from counts or events
+                    got[(r["event"], r["netns"])] = got.get((r["event"], r["netns"]), 0) + r.get("packets", 1)
+                want = {("xmit", self.netns_a): n, ("drop", self.netns_b): n}
+                self.assertEqual(got, {k: v for k, v in want.items() if k[0] in kinds}, rows)
 
     def test_a_dropped_fragmented_datagram_is_one_drop(self):
         """A 3000-byte datagram arrives in 3 fragments, is reassembled and

@@ -57,8 +57,10 @@ int main(void)
 	golden(&s, "if (!(proto == 17U))\n\t\treturn true;\n\t");
 	s = (struct filter_spec){.ports = {53, 80}, .nports = 2};
 	golden(&s, "if (!(sport == 53U || dport == 53U || sport == 80U || dport == 80U))\n\t\treturn true;\n\t");
-	s = (struct filter_spec){.drops_only = true};
-	golden(&s, "if (event != EVENT_DROP)\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.events = 1U << 6};
+	golden(&s, "if (!(event == 6U))\n\t\treturn true;\n\t");
+	s = (struct filter_spec){.events = 1U << 4 | 1U << 6};
+	golden(&s, "if (!(event == 4U || event == 6U))\n\t\treturn true;\n\t");
 
 	s = (struct filter_spec){.has_cgroup = true, .cgroup_id = 18446744073709551615ULL};
 	golden(&s, "if (cgroup_id != 18446744073709551615ULL)\n\t\treturn true;\n\t");
