@@ -109,7 +109,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 		break;
 	case OPT_EVENTS:
 		t->events = true;
-		f->events = parse_events(arg);
+		f->events |= parse_events(arg); /* repeated, the lists add up */
 		break;
 	case OPT_SAMPLE: t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000); break;
 	case 'c': t->count = true; break;
@@ -579,6 +579,9 @@ static void validate(const struct common_opts *o, void *priv)
 		usage_error("--read: --sample runs in the kernel and cannot apply to a recorded stream");
 	if (t->drops && t->events)
 		usage_error("--drops is --events drop: give one of them");
+	uint32_t tcp_only = 1U << EVENT_RESET | 1U << EVENT_RETRANSMIT;
+	if (o->filter.events && !(o->filter.events & ~tcp_only) && o->filter.proto && o->filter.proto != 6)
+		usage_error("--events: resets and retransmits are TCP's, and --proto leaves TCP out");
 	if (t->count && t->sample != 1)
 		usage_error("-c counts every packet: --sample chooses events to print, and -c prints none");
 }

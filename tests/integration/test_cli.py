@@ -130,6 +130,7 @@ TOOL_BAD_INPUT = {
         (["--events", "rx,dropped"], "--events: unknown event 'dropped'"),
         (["--events", ""], "--events: unknown event ''"),
         (["--drops", "--events", "drop"], "--drops is --events drop: give one of them"),
+        (["--events", "reset", "--proto", "udp"], "resets and retransmits are TCP's"),
         (["-i", "1", "--sample", "10"], "-c counts every packet")] + INTERVAL_ERRORS,
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), COUNT_RAW, COUNT_RATE,

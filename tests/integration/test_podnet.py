@@ -222,6 +222,8 @@ class PodnetTest(ToolTest):
                 (["-c", "-j", "--events", "xmit,drop"], {"net_dev_xmit", "kfree_skb", "netif_receive_skb"},
                  {"xmit", "drop"}),
                 (["-c", "-j", "--events", "xmit"], {"net_dev_xmit"}, {"xmit"}),
+                (["-c", "-j", "--events", "xmit", "--events", "drop"],
+                 {"net_dev_xmit", "kfree_skb", "netif_receive_skb"}, {"xmit", "drop"}),
                 (["-c", "-j", "--drops"], {"kfree_skb", "netif_receive_skb"}, {"drop"})):
             with self.subTest(args=args):
                 t = Tracer("podnet", *args, "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
