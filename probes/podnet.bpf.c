@@ -12,6 +12,7 @@
 #include "common.bpf.h"
 #include "sock.bpf.h"
 #include "namefilter.bpf.h"
+#include "typed.bpf.h"
 /* Only a record names a process, and only the irq context flags say when
  * the current task is the packet's: counting (-c) and --metrics-only send
  * none, so they leave out the flags' four irq hooks, which run on every
@@ -117,20 +118,24 @@ static __always_inline u32 dev_netns(void *dev)
 }
 
 /* The device's namespace: read first, so that the namespace filter can
- * pass a packet over before anything else of it is read. */
-static __always_inline void read_dev_netns(void *dev, struct podnet_event *ev)
-{
-	if (kernel_ptr(dev))
-		ev->head.netns = dev_netns(dev);
-}
-
-/* The device's name and index. */
-static __always_inline void read_dev_name(void *dev, struct podnet_event *ev)
+ * pass a packet over before anything else of it is read. typed: dev came
+ * from a typed pointer (typed.bpf.h). */
+static __always_inline void read_dev_netns(void *dev, struct podnet_event *ev, bool typed)
 {
 	if (!kernel_ptr(dev))
 		return;
-	bpf_probe_read_kernel(ev->ifname, sizeof(ev->ifname), (const char *)dev + OFF_DEV_NAME);
-	bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), (const char *)dev + OFF_DEV_IFINDEX);
+	void *net = FIELD_PTR(typed, dev, OFF_DEV_NET);
+	ev->head.netns = net ? FIELD_U32(typed, net, OFF_NET_INUM) : 0;
+}
+
+/* The device's name and index. */
+static __always_inline void read_dev_name(void *dev, struct podnet_event *ev, bool typed)
+{
+	if (!kernel_ptr(dev))
+		return;
+	u64 name[2] = {FIELD_U64(typed, dev, OFF_DEV_NAME), FIELD_U64(typed, dev, OFF_DEV_NAME + 8)};
+	__builtin_memcpy(ev->ifname, name, sizeof(name)); /* ifname is 4-byte aligned */
+	ev->ifindex = FIELD_U32(typed, dev, OFF_DEV_IFINDEX);
 }
 
 static __always_inline void forget_dev(struct podnet_event *ev)
@@ -488,11 +493,12 @@ static __always_inline void read_vlan_tag(const char *skb, struct podnet_event *
 }
 
 /* The packet's namespace: its device's, else its owning socket's, else
- * its route's. Returns skb->dev, for read_skb_device(). */
-static __always_inline void *read_skb_where(void *skb, struct podnet_event *ev)
+ * its route's. Returns skb->dev, for read_skb_device(). typed: skb is a
+ * typed pointer (typed.bpf.h). */
+static __always_inline void *read_skb_where(void *skb, struct podnet_event *ev, bool typed)
 {
-	void *dev = read_ptr(skb, OFF_SKB_DEV);
-	read_dev_netns(dev, ev);
+	void *dev = FIELD_PTR(typed, skb, OFF_SKB_DEV);
+	read_dev_netns(dev, ev, typed);
 	if (!ev->head.netns)
 		ev->head.netns = sock_netns_checked(read_ptr(skb, OFF_SKB_SK));
 	if (!ev->head.netns)
@@ -501,10 +507,10 @@ static __always_inline void *read_skb_where(void *skb, struct podnet_event *ev)
 }
 
 /* Its length and device (after read_skb_where, which gave dev). */
-static __always_inline void read_skb_device(void *skb, void *dev, struct podnet_event *ev)
+static __always_inline void read_skb_device(void *skb, void *dev, struct podnet_event *ev, bool typed)
 {
-	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), (const char *)skb + OFF_SKB_LEN);
-	read_dev_name(dev, ev);
+	ev->len = FIELD_U32(typed, skb, OFF_SKB_LEN);
+	read_dev_name(dev, ev, typed);
 }
 
 /* Its headers: VLAN tags, IP, transport, tunnel. Where the IP header is
@@ -532,9 +538,10 @@ static __always_inline void read_skb_packet(void *skb, struct podnet_event *ev, 
 		parse_packet(l3, ev);
 }
 
+/* (The drop and reset paths, rare, read without types.) */
 static __always_inline void read_skb(void *skb, struct podnet_event *ev, bool at_data)
 {
-	read_skb_device(skb, read_skb_where(skb, ev), ev);
+	read_skb_device(skb, read_skb_where(skb, ev, false), ev, false);
 	read_skb_packet(skb, ev, at_data);
 }
 
@@ -630,15 +637,15 @@ static __always_inline void read_headers_if_used(void *skb, struct podnet_event 
  * handed up the stack has its arrival noted (drop_netns): every packet
  * that reaches a socket passes netif_receive_skb, in
  * __netif_receive_skb_core, so it is noted there alone, once per packet. */
-static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data)
+static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool at_data, bool typed)
 {
 	struct podnet_event ev = {};
 	ev.event = event;
 	ev.hook = hook;
-	void *dev = read_skb_where(skb, &ev);
+	void *dev = read_skb_where(skb, &ev, typed);
 	if (netns_passed_over(&ev))
 		return 0;
-	read_skb_device(skb, dev, &ev);
+	read_skb_device(skb, dev, &ev, typed);
 #ifdef TRACE_DROP
 	if (event == EVENT_DELIVER) {
 		read_skb_packet(skb, &ev, at_data);
@@ -655,19 +662,19 @@ static __always_inline int on_skb(void *ctx, void *skb, u8 event, u8 hook, bool 
 #ifdef TRACE_RX
 RAW_TRACEPOINT_PROBE(netif_rx)
 {
-	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NETIF_RX, true);
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NETIF_RX, true, TYPED);
 }
 
 RAW_TRACEPOINT_PROBE(napi_gro_receive_entry)
 {
-	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NAPI_GRO_RECEIVE, true);
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_RX, HOOK_NAPI_GRO_RECEIVE, true, TYPED);
 }
 #endif
 
 #ifdef TRACE_DELIVER
 RAW_TRACEPOINT_PROBE(netif_receive_skb)
 {
-	return on_skb(ctx, (void *)ctx->args[0], EVENT_DELIVER, HOOK_NETIF_RECEIVE_SKB, true);
+	return on_skb(ctx, (void *)ctx->args[0], EVENT_DELIVER, HOOK_NETIF_RECEIVE_SKB, true, TYPED);
 }
 #elif defined(TRACE_DROP)
 /* Drops without deliveries: only the UDP arrivals a drop may need. A
@@ -677,7 +684,7 @@ RAW_TRACEPOINT_PROBE(netif_receive_skb)
 {
 	void *skb = (void *)ctx->args[0];
 	struct podnet_event ev = {};
-	read_skb_where(skb, &ev);
+	read_skb_where(skb, &ev, TYPED);
 #ifdef NETNS_FILTERED
 	if (NETNS_FILTERED(ev.head.netns))
 		return 0;
@@ -695,13 +702,12 @@ RAW_TRACEPOINT_PROBE(net_dev_queue)
 	void *skb = (void *)ctx->args[0];
 	struct podnet_event ev = {};
 	ev.hook = HOOK_NET_DEV_QUEUE;
-	void *dev = read_skb_where(skb, &ev);
+	void *dev = read_skb_where(skb, &ev, TYPED);
 	if (netns_passed_over(&ev))
 		return 0;
-	read_skb_device(skb, dev, &ev);
+	read_skb_device(skb, dev, &ev, TYPED);
 	read_headers_if_used(skb, &ev, false);
-	int iif = 0;
-	bpf_probe_read_kernel(&iif, sizeof(iif), (const char *)skb + OFF_SKB_IIF);
+	int iif = (int)FIELD_U32(TYPED, skb, OFF_SKB_IIF);
 	ev.event = (iif != 0 && (u32)iif != ev.ifindex) ? EVENT_FORWARD : EVENT_TX;
 	return report(ctx, &ev);
 }
@@ -716,10 +722,10 @@ RAW_TRACEPOINT_PROBE(net_dev_xmit)
 	struct podnet_event ev = {};
 	ev.event = EVENT_XMIT;
 	ev.hook = HOOK_NET_DEV_XMIT;
-	read_dev_netns(dev, &ev);
+	read_dev_netns(dev, &ev, TYPED);
 	if (netns_passed_over(&ev))
 		return 0;
-	read_dev_name(dev, &ev);
+	read_dev_name(dev, &ev, TYPED);
 	ev.len = (u32)ctx->args[3];
 	read_headers_if_used(skb, &ev, false);
 	return report(ctx, &ev);
@@ -889,7 +895,7 @@ RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 #define SKB_KPROBE(fn, n, event, hook, first)                                         \
 	int kprobe__##fn(struct pt_regs *ctx)                                         \
 	{                                                                             \
-		return on_skb(ctx, (void *)PT_REGS_PARM##n(ctx), event, hook, first); \
+		return on_skb(ctx, (void *)PT_REGS_PARM##n(ctx), event, hook, first, false); \
 	}
 #ifdef TRACE_DELIVER
 SKB_KPROBE(ip_rcv, 1, EVENT_DELIVER, HOOK_IP_RCV, true)

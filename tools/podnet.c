@@ -116,11 +116,13 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	}
 }
 
-#define RAW(name) RAW_TRACEPOINT(name)
+#define RAW(name, ...) RAW_TRACEPOINT(name, __VA_ARGS__)
 /* only the first of a group says, once, what is missing without kprobes */
 static const struct probe probes[] = {
-	RAW(netif_rx), RAW(napi_gro_receive_entry), RAW(netif_receive_skb), RAW(net_dev_queue),
-	RAW(net_dev_xmit), RAW(kfree_skb), RAW(tcp_send_reset), RAW(tcp_receive_reset),
+	/* the per-packet hooks read their arguments typed (probes/typed.bpf.h) */
+	RAW(netif_rx, .typed = true), RAW(napi_gro_receive_entry, .typed = true),
+	RAW(netif_receive_skb, .typed = true), RAW(net_dev_queue, .typed = true),
+	RAW(net_dev_xmit, .typed = true), RAW(kfree_skb), RAW(tcp_send_reset), RAW(tcp_receive_reset),
 	RAW(tcp_retransmit_skb),
 	RAW(softirq_entry), RAW(softirq_exit), RAW(irq_handler_entry), RAW(irq_handler_exit),
 	KPROBE(ip_rcv, .covers = "events of the IP-layer path (ip_rcv, ip_output, __dev_queue_xmit, br_forward...)"),

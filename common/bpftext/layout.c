@@ -151,15 +151,22 @@ bool layout_has_enum_value(const char *enum_name, const char *value)
 	return false;
 }
 
-int layout_tracepoint_nargs(const char *name)
+int layout_tracepoint_btf_id(const char *name)
 {
 	char typedef_name[128];
 	snprintf(typedef_name, sizeof typedef_name, "btf_trace_%s", name);
 	struct btf *btf = kernel_btf();
+	__s32 id = btf ? btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF) : -1;
+	return id > 0 ? id : -1;
+}
+
+int layout_tracepoint_nargs(const char *name)
+{
+	struct btf *btf = kernel_btf();
 	if (!btf)
 		return -1;
 	int nargs = -1;
-	__s32 id = btf__find_by_name_kind(btf, typedef_name, BTF_KIND_TYPEDEF);
+	__s32 id = layout_tracepoint_btf_id(name);
 	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
 	if (t)   /* typedef -> pointer -> func proto (void *ctx, the tracepoint's args...) */
 		t = btf__type_by_id(btf, t->type);

@@ -67,4 +67,9 @@ bool layout_has_enum_value(const char *enum_name, const char *value);
  * Tracepoints gain arguments across kernel versions. */
 int layout_tracepoint_nargs(const char *name);
 
+/* The BTF id of the raw tracepoint's btf_trace_<name> typedef in the
+ * kernel's BTF (what a BTF-typed raw tracepoint program is loaded
+ * against), or -1 without BTF or such a tracepoint. */
+int layout_tracepoint_btf_id(const char *name);
+
 #endif

@@ -73,9 +73,10 @@ int attach_tracepoint(int prog_fd, const char *target)
 	return perf_with_prog(&attr, prog_fd);
 }
 
-int attach_raw_tracepoint(int prog_fd, const char *name)
+int attach_raw_tracepoint(int prog_fd, const char *name, bool typed)
 {
-	int fd = bpf_raw_tracepoint_open(name, prog_fd);
+	/* a typed program names its tracepoint in its load (attach_btf_id) */
+	int fd = bpf_raw_tracepoint_open(typed ? NULL : name, prog_fd);
 	if (fd < 0) {
 		errno = -fd;
 		return -1;

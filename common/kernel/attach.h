@@ -9,8 +9,9 @@
  * fire on every CPU) carrying the program. The fd, or -1 with errno. */
 int attach_tracepoint(int prog_fd, const char *target);
 
-/* A raw tracepoint by name. The fd, or -1 with errno. */
-int attach_raw_tracepoint(int prog_fd, const char *name);
+/* A raw tracepoint by name (typed: a BTF-typed program, which was loaded
+ * against its tracepoint). The fd, or -1 with errno. */
+int attach_raw_tracepoint(int prog_fd, const char *name, bool typed);
 
 /* A kprobe (or kretprobe) on a kernel function through the kprobe perf PMU
  * (Linux 4.17+); EOPNOTSUPP where the kernel has none. The fd, or -1 with

@@ -32,14 +32,41 @@ bool kernel_has_task_storage(void)
 	return KERNEL_HAS_TRACEPOINT_HELPER(task_storage_get) && KERNEL_HAS_TRACEPOINT_HELPER(get_current_task_btf);
 }
 
+/* The running kernel's release is at least major.minor. */
+static bool release_at_least(int want_major, int want_minor)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+	return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	       (major > want_major || (major == want_major && minor >= want_minor));
+}
+
+bool kernel_has_btf_raw_tracepoints(void)
+{
+	/* kfree_skb: a tracepoint every kernel this runs on has */
+	int id = access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? layout_tracepoint_btf_id("kfree_skb") : -1;
+	if (id < 0)
+		return false;
+	if (geteuid() != 0)
+		return release_at_least(5, 5);
+	/* r0 = 0; return r0 */
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP,
+		    .attach_btf_id = (__u32)id);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, sizeof insns / sizeof *insns, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 bool kernel_has_bpf_atomics(void)
 {
-	if (geteuid() != 0) {
-		struct utsname u;
-		int major = 0, minor = 0;
-		return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
-		       (major > 5 || (major == 5 && minor >= 12));
-	}
+	if (geteuid() != 0)
+		return release_at_least(5, 12);
 	/* *(u64 *)(fp - 8) = 0; r0 = 0; r1 = 1; cmpxchg(fp - 8, r0, r1); return 0 */
 	const struct bpf_insn insns[] = {
 		{.code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8},

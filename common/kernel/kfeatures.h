@@ -21,6 +21,12 @@ bool kernel_has_task_storage(void);
  * Linux 5.12+): root loads a program with one; a user, who may load none
  * (--ebpf), gets the answer from the kernel's release number. */
 bool kernel_has_bpf_atomics(void);
+/* Raw tracepoint programs typed by the kernel's BTF (tp_btf: the
+ * program's loads from the tracepoint's arguments are checked by the
+ * verifier against BTF and made fault-safe by the JIT, with no helper
+ * call; Linux 5.5+): root loads one; a user, who may load none (--ebpf),
+ * gets the answer from readable BTF and the kernel's release. */
+bool kernel_has_btf_raw_tracepoints(void);
 /* kprobes through the perf PMU or tracefs kprobe_events (CONFIG_KPROBES). */
 bool kernel_has_kprobes(void);
 /* Whether tracepoint event ("category/name") exists and passes field:

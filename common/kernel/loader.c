@@ -4,6 +4,7 @@
 #include "compiler.h"
 #include "errors.h"
 #include "kfeatures.h"
+#include "layout.h"
 #include "mapbtf.h"
 #include "progcache.h"
 
@@ -89,22 +90,30 @@ static const char *kind_name(enum probe_kind k)
 	return names[k];
 }
 
-static enum bpf_prog_type prog_type(enum probe_kind k)
+/* A typed raw tracepoint of a text built with BTF_RAW_TP loads BTF-typed. */
+static bool typed(const struct loader *l, const struct probe *p)
 {
-	switch (k) {
+	return p->kind == PROBE_RAW_TRACEPOINT && p->typed && l->src.typed_raw_tracepoints;
+}
+
+static enum bpf_prog_type prog_type(const struct loader *l, const struct probe *p)
+{
+	if (typed(l, p))
+		return BPF_PROG_TYPE_TRACING;
+	switch (p->kind) {
 	case PROBE_TRACEPOINT: return BPF_PROG_TYPE_TRACEPOINT;
 	case PROBE_RAW_TRACEPOINT: return BPF_PROG_TYPE_RAW_TRACEPOINT;
 	default: return BPF_PROG_TYPE_KPROBE;
 	}
 }
 
-static int attach_one(const struct probe *p, int prog_fd)
+static int attach_one(const struct loader *l, const struct probe *p, int prog_fd)
 {
 	switch (p->kind) {
 	case PROBE_TRACEPOINT:
 		return attach_tracepoint(prog_fd, p->target);
 	case PROBE_RAW_TRACEPOINT:
-		return attach_raw_tracepoint(prog_fd, p->target);
+		return attach_raw_tracepoint(prog_fd, p->target, typed(l, p));
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE:
 		if (!kernel_has_kprobes()) {
@@ -157,9 +166,14 @@ static void create_maps(struct loader *l)
 
 /* Loads one program with this run's map fds patched in; the fd, or -1
  * with errno. With log, the verifier's log goes there (for a message). */
-static int load_prog(const struct loader *l, const struct image_prog *ip, enum bpf_prog_type type, char *log,
-		     size_t size)
+/* btf_id: a typed program's tracepoint (its btf_trace_ typedef), else 0. */
+static int load_prog(const struct loader *l, const struct image_prog *ip, const struct probe *p, int btf_id,
+		     char *log, size_t size)
 {
+	if (btf_id < 0) {
+		errno = ENOENT; /* no such tracepoint in this kernel */
+		return -1;
+	}
 	struct bpf_insn *insns = malloc(ip->ninsns * sizeof *insns);
 	if (!insns) {
 		errno = ENOMEM;
@@ -171,8 +185,9 @@ static int load_prog(const struct loader *l, const struct image_prog *ip, enum b
 	char kname[BPF_OBJ_NAME_LEN];
 	kernel_name(kname, ip->name);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .kern_version = l->img.kern_version, .log_level = log ? 1 : 0,
-		    .log_buf = log, .log_size = log ? (uint32_t)size : 0);
-	int fd = bpf_prog_load(type, kname, l->img.license, insns, ip->ninsns, &opts);
+		    .log_buf = log, .log_size = log ? (uint32_t)size : 0,
+		    .expected_attach_type = btf_id ? BPF_TRACE_RAW_TP : 0, .attach_btf_id = (__u32)btf_id);
+	int fd = bpf_prog_load(prog_type(l, p), kname, l->img.license, insns, ip->ninsns, &opts);
 	int err = errno;
 	free(insns);
 	errno = err;
@@ -186,6 +201,7 @@ struct load_job {
 	const struct loader *l;
 	const struct probe *p;
 	const struct image_prog *ip;
+	int btf_id;                 /* for load_prog(), found before the threads start */
 	int fd, err;
 	pthread_t thread;
 	bool started;
@@ -194,7 +210,7 @@ struct load_job {
 static void *run_load_job(void *arg)
 {
 	struct load_job *j = arg;
-	j->fd = load_prog(j->l, j->ip, prog_type(j->p->kind), NULL, 0);
+	j->fd = load_prog(j->l, j->ip, j->p, j->btf_id, NULL, 0);
 	j->err = errno;
 	return NULL;
 }
@@ -216,7 +232,8 @@ static int plan_loads(const struct loader *l, const struct probe *probes, bool u
 		}
 		if (n == MAX_PROBES)
 			runtime_error("internal error: more than %d probes", MAX_PROBES);
-		jobs[n++] = (struct load_job){.l = l, .p = p, .ip = ip, .fd = -1};
+		jobs[n++] = (struct load_job){.l = l, .p = p, .ip = ip, .fd = -1,
+					      .btf_id = typed(l, p) ? layout_tracepoint_btf_id(p->target) : 0};
 	}
 	return n;
 }
@@ -272,7 +289,7 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 		const struct probe *p = jobs[i].p;
 		int fd = jobs[i].fd;
 		errno = jobs[i].err;
-		int link = fd >= 0 ? attach_one(p, fd) : -1;
+		int link = fd >= 0 ? attach_one(l, p, fd) : -1;
 		if (link < 0) {
 			int err = errno;
 			if (fd >= 0)
@@ -285,7 +302,7 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 			}
 			log[0] = '\0';
 			if (fd < 0 && err != EPERM) { /* again, for the verifier's log */
-				int again = load_prog(l, jobs[i].ip, prog_type(p->kind), log, sizeof log);
+				int again = load_prog(l, jobs[i].ip, p, jobs[i].btf_id, log, sizeof log);
 				if (again >= 0)
 					close(again);
 			}
@@ -297,7 +314,7 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 		l->prog_fds[l->nprobes] = fd;
 		l->link_fds[l->nprobes++] = link;
 		if (verbose)
-			note("attached %s:%s", kind_name(p->kind), p->target);
+			note("attached %s:%s%s", kind_name(p->kind), p->target, typed(l, p) ? " (BTF-typed)" : "");
 	}
 	/* programs loaded but not attached (a required one failed) close on exit */
 }

@@ -20,6 +20,9 @@ struct probe {
 	                       * compile (#if'd out for this mode) is skipped */
 	bool optional;        /* missing in the kernel: say so once, go on */
 	const char *covers;   /* what is not seen without it (for that note; NULL: no note) */
+	bool typed;           /* a raw tracepoint whose code reads its arguments with
+	                       * probes/typed.bpf.h: loaded BTF-typed (tp_btf) where the
+	                       * text was built with BTF_RAW_TP */
 };
 
 /* Entries of a tool's probe table, named after the function the BPF text
@@ -47,6 +50,8 @@ struct program_source {
 	bool real_headers;          /* compile against the kernel's headers, not the embedded tree */
 	bool use_cache;             /* false: --no-cache, compile and store nothing */
 	bool verbose;               /* -v: say where the program came from */
+	bool typed_raw_tracepoints; /* the text was built with BTF_RAW_TP: its typed
+	                             * raw tracepoints (struct probe) load as tp_btf */
 };
 
 struct loader {

@@ -78,8 +78,11 @@ static int on_record(void *ctx, const void *data, size_t size)
 }
 
 /* filter -> text: layout of the fields the probe declares, mode defines,
- * the filter in the placeholder. --ebpf prints it and exits. */
-static char *render_text(const struct tool_run *r, bool *real_headers, bool *ring)
+ * the filter in the placeholder. --ebpf prints it and exits. *typed: the
+ * raw tracepoint programs are BTF-typed (BTF_RAW_TP, probes/typed.bpf.h).
+ * The kernel's BTF stays parsed for the loader (layout_release() after
+ * the attach). */
+static char *render_text(const struct tool_run *r, bool *real_headers, bool *ring, bool *typed)
 {
 	const struct tool *t = r->t;
 	const struct common_opts *o = &r->o;
@@ -103,8 +106,8 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	}
 	struct layout layout;
 	layout_resolve(all, &layout);
-	layout_release();
 	*real_headers = !layout.from_btf;
+	*typed = layout.from_btf && kernel_has_btf_raw_tracepoints();
 	*ring = !o->perf_buffer && kernel_has_ringbuf();
 
 	char *filter = filter_text(&o->filter), *ports = filter_ports_macro(&o->filter);
@@ -116,8 +119,9 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	/* kprobe functions are compiled only where they can be attached */
 	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
 	if (!filter || !ports || !tool_defines ||
-	    asprintf(&defines, "%s%s#define BUFFER_PAGES %u\n%s%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
-		     kprobes ? "#define HAVE_KPROBES 1\n" : "", o->buffer_pages, rate, filter_defines(&o->filter),
+	    asprintf(&defines, "%s%s%s#define BUFFER_PAGES %u\n%s%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
+		     kprobes ? "#define HAVE_KPROBES 1\n" : "", *typed ? "#define BTF_RAW_TP 1\n" : "",
+		     o->buffer_pages, rate, filter_defines(&o->filter),
 		     ports, tool_defines, layout.defines) < 0)
 		runtime_error("out of memory");
 	char *text = bpf_text_build(defines, t->bpf_text, filter);
@@ -134,12 +138,13 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 }
 
 /* privileges -> compiled program (cache or compiler) -> attach -> notes */
-static void start(struct tool_run *r, const char *text, bool real_headers)
+static void start(struct tool_run *r, const char *text, bool real_headers, bool typed)
 {
 	require_bpf_privileges();
-	const struct program_source src = {r->t->name, text, real_headers, !r->o.no_cache, r->o.verbose};
+	const struct program_source src = {r->t->name, text, real_headers, !r->o.no_cache, r->o.verbose, typed};
 	loader_prepare(&r->loader, &src);
 	loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose);
+	layout_release(); /* the loader's last BTF question was answered */
 	loader_release_compiler(&r->loader);
 	if (r->t->notes)
 		r->t->notes(&r->o, r->t->priv);
@@ -227,9 +232,9 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		r->metrics = metrics_open(t->metrics, t->name, &r->o, t->priv);
 	if (t->names_by == NAMES_BY_NETNS && r->o.filter.names)
 		r->o.filter.names = FILTER_NAMES_NETNS; /* a packet has no process: its namespace */
-	bool real_headers, ring;
-	char *text = render_text(r, &real_headers, &ring);
-	start(r, text, real_headers);
+	bool real_headers, ring, typed;
+	char *text = render_text(r, &real_headers, &ring, &typed);
+	start(r, text, real_headers, typed);
 	free(text);
 	r->live = true;
 	init_output(r);

@@ -89,19 +89,31 @@ def host_loopback_traffic():
         connect(4, "127.0.0.1", l.getsockname()[1])
 
 
-def attached_tracepoints(pid):
-    """The tracepoints a process holds BPF links to (its fds' fdinfo)."""
-    names = set()
+BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING = 17, 26
+
+
+def attached_hooks(pid):
+    """{tracepoint: BPF program type} of the raw tracepoint links a process
+    holds (its fds' fdinfo: a link names its tracepoint and program, a
+    program fd its type)."""
+    links, types = {}, {}
     fdinfo = f"/proc/{pid}/fdinfo"
     for fd in os.listdir(fdinfo):
         try:
             with open(os.path.join(fdinfo, fd)) as f:
-                for line in f:
-                    if line.startswith("tp_name:"):
-                        names.add(line.split()[1])
+                info = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
         except FileNotFoundError:
-            pass
-    return names
+            continue
+        if "tp_name" in info:
+            links[info["tp_name"]] = info["prog_id"]
+        elif "prog_type" in info:
+            types[info["prog_id"]] = int(info["prog_type"])
+    return {name: types.get(prog) for name, prog in links.items()}
+
+
+def attached_tracepoints(pid):
+    """The tracepoints a process holds BPF links to."""
+    return set(attached_hooks(pid))
 
 
 class PodnetTest(ToolTest):
@@ -239,6 +251,21 @@ class PodnetTest(ToolTest):
                     got[(r["event"], r["netns"])] = got.get((r["event"], r["netns"]), 0) + r.get("packets", 1)
                 want = {("xmit", self.netns_a): n, ("drop", self.netns_b): n}
                 self.assertEqual(got, {k: v for k, v in want.items() if k[0] in kinds}, rows)
+
+    def test_per_packet_hooks_are_btf_typed_where_the_kernel_has_btf(self):
+        """The per-packet hooks read the sk_buff without helper calls where
+        the kernel types raw tracepoints by BTF (tp_btf programs); the rare
+        ones (drops, resets) stay plain raw tracepoints. What they report
+        is checked by the other tests, which run on the same hooks."""
+        t = Tracer("podnet", "-c", "--netns", self.pods.path("a"))
+        hooks = attached_hooks(t.proc.pid)
+        t.stop()
+        typed = os.path.exists("/sys/kernel/btf/vmlinux")
+        per_packet = {"netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue", "net_dev_xmit"}
+        want = {name: BPF_PROG_TYPE_TRACING if typed and name in per_packet else BPF_PROG_TYPE_RAW_TRACEPOINT
+                for name in hooks}
+        self.assertEqual(hooks, want)
+        self.assertTrue(per_packet <= set(hooks), hooks)
 
     def test_a_dropped_fragmented_datagram_is_one_drop(self):
         """A 3000-byte datagram arrives in 3 fragments, is reassembled and
