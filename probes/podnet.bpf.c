@@ -566,7 +566,10 @@ static __always_inline void count_packet(const struct podnet_event *ev)
 	}
 	struct podnet_count_value *v = packet_counts.lookup_or_try_init(&key, &zero);
 	count_one(v ? &v->packets : NULL);
-	if (v)
+	/* not when len is 0: a TCP event without a packet has none, and the
+	 * compiler turns an atomic add of a known 0 into an atomic or, which
+	 * kernels before 5.12 refuse ("BPF_STX uses reserved fields") */
+	if (v && ev->len)
 		__sync_fetch_and_add(&v->bytes, ev->len);
 }
 #endif
