@@ -104,8 +104,10 @@ class Tracer:
         t.start()
         self.threads.append(t)
 
-    def stop(self, timeout=5):
-        """SIGINT, as Ctrl-C; returns the exit status."""
+    def stop(self, timeout=60):
+        """SIGINT, as Ctrl-C; returns the exit status. The bound is generous:
+        under an emulated CPU (tests/vm) podnet took 5-7 s to detach its
+        programs and exit; a tool that hangs still fails."""
         time.sleep(0.3)  # let the last events reach the reader
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
