@@ -93,14 +93,6 @@ static __always_inline void count_skipped(int which)
 		(*n)++;
 }
 
-static __always_inline u32 net_inum(void *net)
-{
-	u32 inum = 0;
-	if (net)
-		bpf_probe_read_kernel(&inum, sizeof(inum), (const char *)net + OFF_NET_INUM);
-	return inum;
-}
-
 /* Kernel addresses on x86-64 (4- and 5-level paging) have the top byte all
  * ones. What other layers keep in skb->dev when it is not a device (UDP's
  * dev_scratch: sizes and flags) never does, so this tells them apart
@@ -112,20 +104,20 @@ static __always_inline bool kernel_ptr(const void *p)
 	return (u64)p >= KERNEL_ADDR_MIN;
 }
 
-static __always_inline u32 dev_netns(void *dev)
+/* The inode of a device's namespace (dev->nd_net.net->ns.inum). typed:
+ * dev came from a typed pointer (typed.bpf.h). */
+static __always_inline u32 dev_netns(void *dev, bool typed)
 {
-	return net_inum(read_ptr(dev, OFF_DEV_NET));
+	void *net = FIELD_PTR(typed, dev, OFF_DEV_NET);
+	return net ? FIELD_U32(typed, net, OFF_NET_INUM) : 0;
 }
 
 /* The device's namespace: read first, so that the namespace filter can
- * pass a packet over before anything else of it is read. typed: dev came
- * from a typed pointer (typed.bpf.h). */
+ * pass a packet over before anything else of it is read. */
 static __always_inline void read_dev_netns(void *dev, struct podnet_event *ev, bool typed)
 {
-	if (!kernel_ptr(dev))
-		return;
-	void *net = FIELD_PTR(typed, dev, OFF_DEV_NET);
-	ev->head.netns = net ? FIELD_U32(typed, net, OFF_NET_INUM) : 0;
+	if (kernel_ptr(dev))
+		ev->head.netns = dev_netns(dev, typed);
 }
 
 /* The device's name and index. */
@@ -160,7 +152,7 @@ static __always_inline u32 dst_netns(void *skb)
 	bpf_probe_read_kernel(&refdst, sizeof(refdst), (const char *)skb + OFF_SKB_REFDST);
 	void *dst = (void *)(refdst & ~1ULL);
 	void *dev = kernel_ptr(dst) ? read_ptr(dst, OFF_DST_DEV) : NULL;
-	return kernel_ptr(dev) ? dev_netns(dev) : 0;
+	return kernel_ptr(dev) ? dev_netns(dev, false) : 0;
 }
 
 /* A UDP datagram waiting in a socket's queue has neither device (UDP

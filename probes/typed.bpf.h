@@ -36,7 +36,8 @@
 		__v;                                                                   \
 	})
 
-/* The field of type u64, u32 or a pointer at p + off. */
+/* The field of type u64, u32 or a pointer at p + off (read_ptr() of
+ * common.bpf.h where untyped). */
 #define FIELD_U64(typed, p, off) ((typed) ? TYPED_LOAD(64, p, off) : PROBED_LOAD(u64, p, off))
 #define FIELD_U32(typed, p, off) ((u32)((typed) ? TYPED_LOAD(32, p, off) : PROBED_LOAD(u32, p, off)))
-#define FIELD_PTR(typed, p, off) ((void *)FIELD_U64(typed, p, off))
+#define FIELD_PTR(typed, p, off) ((typed) ? (void *)TYPED_LOAD(64, p, off) : read_ptr(p, off))

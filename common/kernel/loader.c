@@ -165,8 +165,9 @@ static void create_maps(struct loader *l)
 }
 
 /* Loads one program with this run's map fds patched in; the fd, or -1
- * with errno. With log, the verifier's log goes there (for a message). */
-/* btf_id: a typed program's tracepoint (its btf_trace_ typedef), else 0. */
+ * with errno. btf_id: a typed program's tracepoint (its btf_trace_
+ * typedef; -1: the kernel has none), else 0. With log, the verifier's log
+ * goes there (for a message). */
 static int load_prog(const struct loader *l, const struct image_prog *ip, const struct probe *p, int btf_id,
 		     char *log, size_t size)
 {

@@ -77,11 +77,21 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/* Whether a probe of the table loads BTF-typed where it can: only then is
+ * the kernel asked (a probe load) and the text built with BTF_RAW_TP. */
+static bool has_typed_probe(const struct probe *p)
+{
+	for (; p && p->fn; p++)
+		if (p->typed)
+			return true;
+	return false;
+}
+
 /* filter -> text: layout of the fields the probe declares, mode defines,
  * the filter in the placeholder. --ebpf prints it and exits. *typed: the
- * raw tracepoint programs are BTF-typed (BTF_RAW_TP, probes/typed.bpf.h).
- * The kernel's BTF stays parsed for the loader (layout_release() after
- * the attach). */
+ * tool's typed raw tracepoints load BTF-typed (BTF_RAW_TP,
+ * probes/typed.bpf.h); the kernel's BTF then stays parsed for the loader
+ * (layout_release() after the attach). */
 static char *render_text(const struct tool_run *r, bool *real_headers, bool *ring, bool *typed)
 {
 	const struct tool *t = r->t;
@@ -107,7 +117,9 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	struct layout layout;
 	layout_resolve(all, &layout);
 	*real_headers = !layout.from_btf;
-	*typed = layout.from_btf && kernel_has_btf_raw_tracepoints();
+	*typed = has_typed_probe(t->probes) && layout.from_btf && kernel_has_btf_raw_tracepoints();
+	if (!*typed)
+		layout_release(); /* else the loader still asks it the tracepoints' BTF ids */
 	*ring = !o->perf_buffer && kernel_has_ringbuf();
 
 	char *filter = filter_text(&o->filter), *ports = filter_ports_macro(&o->filter);
@@ -144,7 +156,7 @@ static void start(struct tool_run *r, const char *text, bool real_headers, bool 
 	const struct program_source src = {r->t->name, text, real_headers, !r->o.no_cache, r->o.verbose, typed};
 	loader_prepare(&r->loader, &src);
 	loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose);
-	layout_release(); /* the loader's last BTF question was answered */
+	layout_release(); /* the loader's last BTF question was answered (if it had one) */
 	loader_release_compiler(&r->loader);
 	if (r->t->notes)
 		r->t->notes(&r->o, r->t->priv);
