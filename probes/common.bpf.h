@@ -14,6 +14,8 @@
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 
+#include "typed.bpf.h"
+
 #ifdef USE_RINGBUF
 BPF_RINGBUF_OUTPUT(events, BUFFER_PAGES);
 #else
@@ -123,13 +125,10 @@ static __always_inline void fill_head(struct event_head *h)
 
 /* KFIELD OFF_SOCK_NET sock __sk_common.skc_net.net 8 net/sock.h */
 /* KFIELD OFF_NET_INUM net ns.inum 4 net/net_namespace.h */
-/* Inode of the socket's network namespace (sk->__sk_common.skc_net->ns.inum). */
-static __always_inline u32 sock_netns(const void *sk)
+/* Inode of the socket's network namespace (sk->__sk_common.skc_net->ns.inum);
+ * typed: sk is a BTF-typed pointer (probes/typed.bpf.h). */
+static __always_inline u32 sock_netns(const void *sk, bool typed)
 {
-	void *net = NULL;
-	u32 inum = 0;
-	bpf_probe_read_kernel(&net, sizeof(net), (const char *)sk + OFF_SOCK_NET);
-	if (net)
-		bpf_probe_read_kernel(&inum, sizeof(inum), (const char *)net + OFF_NET_INUM);
-	return inum;
+	void *net = FIELD_PTR(typed, sk, OFF_SOCK_NET);
+	return net ? FIELD_U32(typed, net, OFF_NET_INUM) : 0;
 }

@@ -139,7 +139,7 @@ static __always_inline void forget_dev(struct podnet_event *ev)
 
 static __always_inline u32 sock_netns_checked(void *sk)
 {
-	return kernel_ptr(sk) ? sock_netns(sk) : 0;
+	return kernel_ptr(sk) ? sock_netns(sk, false) : 0;
 }
 
 /* The namespace of the route the stack chose for the packet
@@ -800,7 +800,7 @@ static __always_inline int on_sock(void *ctx, void *sk, u8 event, u8 hook, u8 fl
 	ev.event = event;
 	ev.hook = hook;
 	ev.tcp_flags = flags;
-	if (!sk || !sock_tuple(sk, &t))
+	if (!sk || !sock_tuple(sk, &t, false))
 		return 0;
 	ev.family = t.family;
 	ev.proto = IPPROTO_TCP;
@@ -808,7 +808,7 @@ static __always_inline int on_sock(void *ctx, void *sk, u8 event, u8 hook, u8 fl
 	__builtin_memcpy(ev.daddr, t.daddr, 16);
 	ev.sport = t.sport;
 	ev.dport = t.dport;
-	ev.head.netns = sock_netns(sk);
+	ev.head.netns = sock_netns(sk, false);
 	return report(ctx, &ev);
 }
 

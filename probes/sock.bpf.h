@@ -8,54 +8,76 @@
 /* KFIELD OFF_SOCK_DADDR sock __sk_common.skc_daddr 4 net/sock.h */
 /* KFIELD OFF_SOCK_V6_RCV_SADDR sock __sk_common.skc_v6_rcv_saddr 16 net/sock.h */
 /* KFIELD OFF_SOCK_V6_DADDR sock __sk_common.skc_v6_daddr 16 net/sock.h */
+/*
+ * typed (probes/typed.bpf.h): sk is a BTF-typed struct sock pointer, a
+ * typed raw tracepoint's argument, and the reads are plain loads; false:
+ * any other pointer, read with bpf_probe_read_kernel(). A constant at each
+ * call site. */
+
+/* The socket as a struct tcp_sock, whose inet_sock and tcp_sock fields lie
+ * past struct sock, where a typed load of sk may not reach: typed, the
+ * kernel's cast (NULL unless a full TCP socket); else sk itself. */
+static __always_inline void *sock_as_tcp(const void *sk, bool typed)
+{
+	return typed ? (void *)bpf_skc_to_tcp_sock((void *)sk) : (void *)sk;
+}
 
 /* The socket's family if it is a TCP socket of AF_INET or AF_INET6, else 0. */
-static __always_inline u16 sock_tcp_family(const void *sk)
+static __always_inline u16 sock_tcp_family(const void *sk, bool typed)
 {
-	const char *s = sk;
-	u16 family = 0, protocol = 0;
-	bpf_probe_read_kernel(&family, sizeof(family), s + OFF_SOCK_FAMILY);
-	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SOCK_PROTOCOL);
+	u16 family = FIELD_U16(typed, sk, OFF_SOCK_FAMILY);
+	u16 protocol = FIELD_U16(typed, sk, OFF_SOCK_PROTOCOL);
 	return (family == AF_INET || family == AF_INET6) && protocol == IPPROTO_TCP ? family : 0;
 }
 
 /* Family and ports; false unless a TCP socket of AF_INET or AF_INET6. */
-static __always_inline bool sock_ports(const void *sk, struct tcp_tuple *t)
+static __always_inline bool sock_ports(const void *sk, struct tcp_tuple *t, bool typed)
 {
-	const char *s = sk;
-	u16 family = sock_tcp_family(sk), sport = 0, dport = 0;
+	u16 family = sock_tcp_family(sk, typed);
 	if (!family)
+		return false;
+	void *tp = sock_as_tcp(sk, typed);
+	if (!tp)
 		return false;
 	t->family = family;
 	/* inet_sport, not skc_num: a socket closed by a reset has released its
 	 * port (skc_num 0) but still knows it */
-	bpf_probe_read_kernel(&sport, sizeof(sport), s + OFF_INET_SPORT);
-	bpf_probe_read_kernel(&dport, sizeof(dport), s + OFF_SOCK_DPORT);
-	t->sport = __builtin_bswap16(sport);
-	t->dport = __builtin_bswap16(dport);
+	t->sport = __builtin_bswap16(FIELD_U16(typed, tp, OFF_INET_SPORT));
+	t->dport = __builtin_bswap16(FIELD_U16(typed, sk, OFF_SOCK_DPORT));
 	return true;
 }
 
+/* The IPv6 address at sk + off (a KFIELD constant) into to: two loads, typed. */
+#define SOCK_ADDR6(typed, sk, off, to)                                                   \
+	do {                                                                             \
+		if (typed) {                                                             \
+			u64 __half[2] = {FIELD_U64(true, sk, off), FIELD_U64(true, sk, (off) + 8)}; \
+			__builtin_memcpy(to, __half, 16);                                \
+		} else {                                                                 \
+			bpf_probe_read_kernel(to, 16, (const char *)(sk) + (off));       \
+		}                                                                        \
+	} while (0)
+
 /* The local and remote address, of the family sock_ports() found. */
-static __always_inline void sock_addrs(const void *sk, struct tcp_tuple *t)
+static __always_inline void sock_addrs(const void *sk, struct tcp_tuple *t, bool typed)
 {
-	const char *s = sk;
 	if (t->family == AF_INET) {
-		bpf_probe_read_kernel(t->saddr, 4, s + OFF_SOCK_RCV_SADDR);
-		bpf_probe_read_kernel(t->daddr, 4, s + OFF_SOCK_DADDR);
+		u32 saddr = FIELD_U32(typed, sk, OFF_SOCK_RCV_SADDR), daddr = FIELD_U32(typed, sk, OFF_SOCK_DADDR);
+		__builtin_memcpy(t->saddr, &saddr, 4);
+		__builtin_memcpy(t->daddr, &daddr, 4);
 	} else {
-		bpf_probe_read_kernel(t->saddr, 16, s + OFF_SOCK_V6_RCV_SADDR);
-		bpf_probe_read_kernel(t->daddr, 16, s + OFF_SOCK_V6_DADDR);
+		SOCK_ADDR6(typed, sk, OFF_SOCK_V6_RCV_SADDR, t->saddr);
+		SOCK_ADDR6(typed, sk, OFF_SOCK_V6_DADDR, t->daddr);
 	}
 }
 
 /* Family, local and remote address and port; false unless a TCP socket of
  * AF_INET or AF_INET6. */
-static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
+static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t, bool typed)
 {
-	if (!sock_ports(sk, t))
+	if (!sock_ports(sk, t, typed))
 		return false;
-	sock_addrs(sk, t);
+	sock_addrs(sk, t, typed);
 	return true;
 }
 
@@ -68,15 +90,10 @@ static __always_inline bool sock_tuple(const void *sk, struct tcp_tuple *t)
 /* KFIELD OFF_CGROUP_KN cgroup kn 8 linux/cgroup-defs.h group:sockcgroup */
 /* KFIELD OFF_KERNFS_NODE_ID kernfs_node id 8 linux/kernfs.h group:sockcgroup */
 #ifdef OFF_SOCK_CGROUP
-static __always_inline u64 sock_cgroup_id(const void *sk)
+static __always_inline u64 sock_cgroup_id(const void *sk, bool typed)
 {
-	void *cgroup = NULL, *kn = NULL;
-	u64 id = 0;
-	bpf_probe_read_kernel(&cgroup, sizeof(cgroup), (const char *)sk + OFF_SOCK_CGROUP);
-	if (cgroup)
-		bpf_probe_read_kernel(&kn, sizeof(kn), (const char *)cgroup + OFF_CGROUP_KN);
-	if (kn)
-		bpf_probe_read_kernel(&id, sizeof(id), (const char *)kn + OFF_KERNFS_NODE_ID);
-	return id;
+	void *cgroup = FIELD_PTR(typed, sk, OFF_SOCK_CGROUP);
+	void *kn = cgroup ? FIELD_PTR(typed, cgroup, OFF_CGROUP_KN) : NULL;
+	return kn ? FIELD_U64(typed, kn, OFF_KERNFS_NODE_ID) : 0;
 }
 #endif

@@ -101,14 +101,14 @@ static __always_inline void metric_accept(const struct tcpaccept_event *ev)
 static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, const struct asker *who)
 {
 	struct tcpaccept_event ev = {};
-	if (!sk || !sock_tuple(sk, &ev.tuple))
+	if (!sk || !sock_tuple(sk, &ev.tuple, false))
 		return 0;
 	fill_head(&ev.head);
 	if (who) {
 		ev.head.tid = who->tid;
 		__builtin_memcpy(ev.head.comm, who->comm, sizeof(ev.head.comm));
 	}
-	ev.head.netns = sock_netns(sk);
+	ev.head.netns = sock_netns(sk, false);
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;

@@ -57,11 +57,11 @@ static __always_inline bool is_opening(int old, int new)
  * followed at all. Only once its ports are set: a listener's child at
  * ESTABLISHED, any socket later; not at connect(), whose local port may
  * not be chosen yet. */
-static __always_inline bool ports_left_out(u64 sk)
+static __always_inline bool ports_left_out(const void *sk, bool typed)
 {
 #ifdef PORTS_FILTERED
 	struct tcp_tuple t = {};
-	return !sock_ports((void *)sk, &t) || PORTS_FILTERED(t.family, t.sport, t.dport);
+	return !sock_ports(sk, &t, typed) || PORTS_FILTERED(t.family, t.sport, t.dport);
 #else
 	return false;
 #endif
@@ -77,19 +77,19 @@ static __always_inline u64 open_stamp(bool child)
 	return (bpf_ktime_get_ns() & ~1ULL) | child;
 }
 
-static __always_inline void note_opening(u64 sk, int old, int new)
+static __always_inline void note_opening(u64 key, const void *sk, int old, int new)
 {
 	bool child = new == TCP_ESTABLISHED;
-	if (child && ports_left_out(sk))
+	if (child && ports_left_out(sk, TYPED))
 		return;
-	if (!open_time_put(sk, open_stamp(child), !child))
+	if (!open_time_put(key, open_stamp(child), !child))
 		count_untracked();
 }
 
 /* What the opening left, taken out of the table: false if nothing. */
-static __always_inline bool recall(u64 sk, struct tcpclose_conn *c)
+static __always_inline bool recall(u64 key, struct tcpclose_conn *c)
 {
-	u64 stamp = open_time_take(sk);
+	u64 stamp = open_time_take(key);
 	if (!stamp)
 		return false;
 	c->start_ns = stamp & ~1ULL;
@@ -140,13 +140,13 @@ static __always_inline void set_owner(struct tcpclose_conn *c)
  * owner. A child keeps an entry it already has: its simultaneous open's,
  * or the one accept() made on another CPU a moment before (given a start
  * here); its owner comes at accept(). */
-static __always_inline void note_opening(u64 sk, int old, int new)
+static __always_inline void note_opening(u64 key, const void *sk, int old, int new)
 {
 	bool child = new == TCP_ESTABLISHED;
 	if (child) {
-		if (ports_left_out(sk))
+		if (ports_left_out(sk, TYPED))
 			return;
-		struct tcpclose_conn *had = conns.lookup(&sk);
+		struct tcpclose_conn *had = conns.lookup(&key);
 		if (had) {
 			if (!had->start_ns) {
 				had->start_ns = bpf_ktime_get_ns();
@@ -162,19 +162,19 @@ static __always_inline void note_opening(u64 sk, int old, int new)
 	if (!child)
 		set_owner(&fresh); /* connect()'s caller */
 #endif
-	if (conns.update(&sk, &fresh) != 0)
+	if (conns.update(&key, &fresh) != 0)
 		count_untracked();
 }
 
 /* What the socket's earlier life left, taken out of the table: false if
  * nothing. */
-static __always_inline bool recall(u64 sk, struct tcpclose_conn *c)
+static __always_inline bool recall(u64 key, struct tcpclose_conn *c)
 {
-	struct tcpclose_conn *had = conns.lookup(&sk);
+	struct tcpclose_conn *had = conns.lookup(&key);
 	if (!had)
 		return false;
 	*c = *had;
-	conns.delete(&sk);
+	conns.delete(&key);
 	return true;
 }
 #endif
@@ -217,10 +217,9 @@ static __always_inline bool aborted_from(int old)
 #define ECONNABORTED 103
 #define EPIPE 32
 /* KFIELD OFF_SOCK_ERR sock sk_err 4 net/sock.h */
-static __always_inline bool reset_by_error(const void *sk)
+static __always_inline bool reset_by_error(const void *sk, bool typed)
 {
-	int err = 0;
-	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
+	int err = (int)FIELD_U32(typed, sk, OFF_SOCK_ERR);
 	return err == ECONNRESET || err == EPIPE || err == ECONNREFUSED || err == ECONNABORTED;
 }
 
@@ -230,9 +229,9 @@ static __always_inline bool reset_by_error(const void *sk)
  * an RST (an abort from a state before the FIN exchange ended, or an RST
  * received in any state). Every path to CLOSE passes one of these states,
  * so nothing needs remembering. */
-static __always_inline u8 closed_by_at_close(const void *sk, int old)
+static __always_inline u8 closed_by_at_close(const void *sk, int old, bool typed)
 {
-	if (reset_by_error(sk) || aborted_from(old))
+	if (reset_by_error(sk, typed) || aborted_from(old))
 		return CLOSED_BY_RESET;
 	if (old == TCP_FIN_WAIT2 || old == TCP_CLOSING || old == TCP_TIME_WAIT)
 		return CLOSED_BY_LOCAL;
@@ -260,34 +259,32 @@ static __always_inline u8 closed_by_at_close(const void *sk, int old)
 /* KFIELD OFF_SOCK_MAX_ACK_BACKLOG sock sk_max_ack_backlog 4 net/sock.h */
 /* KFIELD OFF_SOCK_STATE sock __sk_common.skc_state 1 net/sock.h */
 /* KFIELD OFF_SOCK_UID sock sk_uid 4 net/sock.h */
-static __always_inline void read_stats(const void *sk, int old, struct tcpclose_event *ev)
+static __always_inline void read_stats(const void *sk, int old, struct tcpclose_event *ev, bool typed)
 {
-	const char *tp = sk;
-	u64 acked = 0, received = 0, flags = 0;
-	u32 srtt = 0, snd_una = 0, write_seq = 0, max_backlog = 0;
-	bpf_probe_read_kernel(&acked, sizeof(acked), tp + OFF_TCP_BYTES_ACKED);
-	bpf_probe_read_kernel(&received, sizeof(received), tp + OFF_TCP_BYTES_RECEIVED);
+	const void *tp = sock_as_tcp(sk, typed); /* typed: its tcp_sock fields lie past struct sock */
+	if (!tp)
+		return;
+	u64 acked = FIELD_U64(typed, tp, OFF_TCP_BYTES_ACKED);
+	u64 received = FIELD_U64(typed, tp, OFF_TCP_BYTES_RECEIVED);
 #ifndef SUMS_ONLY
-	bpf_probe_read_kernel(&ev->segs_out, sizeof(ev->segs_out), tp + OFF_TCP_SEGS_OUT);
-	bpf_probe_read_kernel(&ev->segs_in, sizeof(ev->segs_in), tp + OFF_TCP_SEGS_IN);
+	ev->segs_out = FIELD_U32(typed, tp, OFF_TCP_SEGS_OUT);
+	ev->segs_in = FIELD_U32(typed, tp, OFF_TCP_SEGS_IN);
 #endif
-	bpf_probe_read_kernel(&ev->retrans, sizeof(ev->retrans), tp + OFF_TCP_TOTAL_RETRANS);
-	bpf_probe_read_kernel(&srtt, sizeof(srtt), tp + OFF_TCP_SRTT_US);
-	bpf_probe_read_kernel(&snd_una, sizeof(snd_una), tp + OFF_TCP_SND_UNA);
-	bpf_probe_read_kernel(&write_seq, sizeof(write_seq), tp + OFF_TCP_WRITE_SEQ);
+	ev->retrans = FIELD_U32(typed, tp, OFF_TCP_TOTAL_RETRANS);
+	u32 srtt = FIELD_U32(typed, tp, OFF_TCP_SRTT_US);
+	u32 snd_una = FIELD_U32(typed, tp, OFF_TCP_SND_UNA);
+	u32 write_seq = FIELD_U32(typed, tp, OFF_TCP_WRITE_SEQ);
 	ev->srtt_us = srtt >> 3; /* the kernel keeps it scaled by 8 */
 
 	if (ev->opened == OPENED_UNKNOWN) {
 		/* opened before we looked: a child of a listener inherits its
 		 * accept queue limit, a connect()ed socket has none */
-		bpf_probe_read_kernel(&max_backlog, sizeof(max_backlog), tp + OFF_SOCK_MAX_ACK_BACKLOG);
-		ev->opened = max_backlog ? OPENED_PASSIVE : OPENED_ACTIVE;
+		ev->opened = FIELD_U32(typed, tp, OFF_SOCK_MAX_ACK_BACKLOG) ? OPENED_PASSIVE : OPENED_ACTIVE;
 	}
 	bool fin_sent = old == TCP_FIN_WAIT1 || old == TCP_FIN_WAIT2 || old == TCP_CLOSING ||
 			old == TCP_TIME_WAIT || old == TCP_LAST_ACK;
 	bool fin_acked = fin_sent && snd_una == write_seq;
-	bpf_probe_read_kernel(&flags, sizeof(flags), tp + OFF_SOCK_FLAGS);
-	bool fin_received = flags & (1ULL << SOCK_DONE);
+	bool fin_received = FIELD_U64(typed, tp, OFF_SOCK_FLAGS) & (1ULL << SOCK_DONE);
 	u64 syn = ev->opened == OPENED_ACTIVE;
 	ev->tx_bytes = acked >= syn + fin_acked ? acked - syn - fin_acked : 0;
 	ev->rx_bytes = received >= fin_received ? received - fin_received : 0;
@@ -338,30 +335,30 @@ static __always_inline void metric_close(const struct tcpclose_event *ev)
 /* The raw tracepoint, not the sock:inet_sock_set_state record: the kernel
  * builds no record of fields the probe reads itself, at six changes of
  * every connection. Its arguments: (const struct sock *sk, int oldstate,
- * int newstate). */
+ * int newstate). BTF-typed where the kernel allows (probes/typed.bpf.h):
+ * a close's twenty-odd field reads are then plain loads. */
 RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 {
-	u64 sk = ctx->args[0];
+	u64 sk = ctx->args[0]; /* typed where BTF_RAW_TP: for its fields' reads */
 	int old = (int)ctx->args[1], new = (int)ctx->args[2];
-	u16 protocol = 0;
 
 	if (new == TCP_LISTEN || (old == TCP_LISTEN && new == TCP_CLOSE))
 		return 0; /* listeners carry no connection */
 	if (new != TCP_CLOSE && !remembered(old, new))
 		return 0;
-	bpf_probe_read_kernel(&protocol, sizeof(protocol), (const char *)sk + OFF_SOCK_PROTOCOL);
-	if (protocol != IPPROTO_TCP)
+	if (FIELD_U16(TYPED, sk, OFF_SOCK_PROTOCOL) != IPPROTO_TCP)
 		return 0;
+	u64 key = raw_arg_number(ctx->args, 0); /* the socket's address: its tables' key */
 
 	if (new != TCP_CLOSE) {
 		if (is_opening(old, new)) {
-			note_opening(sk, old, new);
+			note_opening(key, (void *)sk, old, new);
 			return 0;
 		}
 #ifndef OWNER_FROM_SOCKET
-		if (ports_left_out(sk))
+		if (ports_left_out((void *)sk, TYPED))
 			return 0;
-		struct tcpclose_conn *c = conn_of(sk);
+		struct tcpclose_conn *c = conn_of(key);
 		if (!c)
 			return 0;
 		set_owner(c); /* by_syscall(): its caller owns it */
@@ -370,28 +367,28 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	}
 
 	struct tcpclose_conn c = {};
-	bool known = recall(sk, &c);
+	bool known = recall(key, &c);
 	if (!established_or_later(old))
 		return 0; /* never connected: a failed connect or handshake */
 	struct tcpclose_event ev = {};
-	if (!sock_ports((void *)sk, &ev.tuple))
+	if (!sock_ports((void *)sk, &ev.tuple, TYPED))
 		return 0;
 #ifdef PORTS_FILTERED
 	if (PORTS_FILTERED(ev.tuple.family, ev.tuple.sport, ev.tuple.dport))
 		return 0; /* before reading what a connection left out never needs */
 #endif
 #if !defined(SUMS_ONLY) || defined(METRICS_RADDR)
-	sock_addrs((void *)sk, &ev.tuple);
+	sock_addrs((void *)sk, &ev.tuple, TYPED);
 #endif
 	u64 now = bpf_ktime_get_ns();
 	ev.head.ts_ns = now;
-	ev.head.netns = sock_netns((void *)sk);
+	ev.head.netns = sock_netns((void *)sk, TYPED);
 #ifdef OWNER_FROM_SOCKET
-	ev.head.cgroup_id = sock_cgroup_id((void *)sk);
-	bpf_probe_read_kernel(&ev.head.uid, sizeof(ev.head.uid), (const char *)sk + OFF_SOCK_UID);
+	ev.head.cgroup_id = sock_cgroup_id((void *)sk, TYPED);
+	ev.head.uid = FIELD_U32(TYPED, sk, OFF_SOCK_UID);
 #endif
 	ev.state = old;
-	ev.closed_by = closed_by_at_close((void *)sk, old);
+	ev.closed_by = closed_by_at_close((void *)sk, old, TYPED);
 	if (known) {
 		if (c.start_ns) {
 			ev.duration_ns = now - c.start_ns;
@@ -409,7 +406,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
-	read_stats((void *)sk, old, &ev);
+	read_stats((void *)sk, old, &ev, TYPED);
 #ifdef METRICS
 	metric_close(&ev);
 #endif
@@ -428,10 +425,10 @@ static __always_inline struct tcpclose_conn *claim(long fd)
 {
 	void *sk = fd < 0 ? NULL : fd_to_sock(fd);
 	u8 state = 0;
-	if (!sk || !sock_tcp_family(sk))
+	if (!sk || !sock_tcp_family(sk, false))
 		return NULL; /* not TCP */
 	bpf_probe_read_kernel(&state, sizeof(state), (const char *)sk + OFF_SOCK_STATE);
-	if (state == TCP_CLOSE || state == TCP_LISTEN || ports_left_out((u64)sk))
+	if (state == TCP_CLOSE || state == TCP_LISTEN || ports_left_out(sk, false))
 		return NULL;
 	/* an entry made here: the connection was opened before tracing began */
 	struct tcpclose_conn *c = conn_of((u64)sk);

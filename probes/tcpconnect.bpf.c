@@ -247,7 +247,7 @@ static __always_inline bool make_attempt(struct attempt *a, const void *socket, 
 		return false;
 	fill_head(&a->ev.head);
 	a->ev.start_seen = 1; /* the call itself is seen from its start */
-	a->ev.head.netns = sock_netns(sk);
+	a->ev.head.netns = sock_netns(sk, false);
 	a->sk = (u64)sk;
 	return !filtered(a->ev.head.pid, a->ev.head.uid, a->ev.tuple.family, 0, a->ev.tuple.dport,
 			 a->ev.head.netns, a->ev.head.cgroup_id);
@@ -417,17 +417,16 @@ BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
 static __always_inline bool closed_inside_connect(u64 sk)
 {
 	struct call *c = thread_call();
-	int err = 0;
-	bpf_probe_read_kernel(&err, sizeof(err), (const char *)sk + OFF_SOCK_ERR);
-	return c && c->connecting == sk && err == 0;
+	return c && c->connecting == sk && FIELD_U32(TYPED, sk, OFF_SOCK_ERR) == 0;
 }
 
-/* An attempt's outcome is known: its local port is chosen by now. */
-static __always_inline void report_outcome(void *ctx, struct tcpconnect_event *ev, u64 sk)
+/* An attempt's outcome is known: its local port is chosen by now. typed:
+ * sk is the state tracepoint's typed argument (sock.bpf.h). */
+static __always_inline void report_outcome(void *ctx, struct tcpconnect_event *ev, u64 sk, bool typed)
 {
-	u16 sport = 0;
-	bpf_probe_read_kernel(&sport, sizeof(sport), (const char *)sk + OFF_INET_SPORT);
-	ev->tuple.sport = __builtin_bswap16(sport);
+	void *tp = sock_as_tcp((void *)sk, typed);
+	if (tp)
+		ev->tuple.sport = __builtin_bswap16(FIELD_U16(typed, tp, OFF_INET_SPORT));
 #ifdef METRICS
 	metric_connect(ev);
 #endif
@@ -449,8 +448,8 @@ static __always_inline void report_outcome(void *ctx, struct tcpconnect_event *e
 static __always_inline bool began_before_tracing(struct tcpconnect_event *ev, u64 sk)
 {
 	ev->head.ts_ns = bpf_ktime_get_ns();
-	ev->head.netns = sock_netns((void *)sk);
-	bpf_probe_read_kernel(&ev->head.uid, sizeof(ev->head.uid), (const char *)sk + OFF_SOCK_UID);
+	ev->head.netns = sock_netns((void *)sk, TYPED);
+	ev->head.uid = FIELD_U32(TYPED, sk, OFF_SOCK_UID);
 	return !filtered(0, ev->head.uid, ev->tuple.family, ev->tuple.sport, ev->tuple.dport,
 			 ev->head.netns, 0);
 }
@@ -467,7 +466,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		struct tcpconnect_event ev = {};
-		if (!sock_tuple((void *)sk, &ev.tuple)) /* sport is still 0 here, unless bound */
+		if (!sock_tuple((void *)sk, &ev.tuple, TYPED)) /* sport is still 0 here, unless bound */
 			return 0;
 		struct call *c = mark_syn_sent(sk);
 #ifdef PORTS_FILTERED
@@ -484,7 +483,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		fill_head(&ev.head);
 #endif
 		ev.start_seen = 1;
-		ev.head.netns = sock_netns((void *)sk);
+		ev.head.netns = sock_netns((void *)sk, TYPED);
 		if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, 0, ev.tuple.dport,
 			     ev.head.netns, ev.head.cgroup_id))
 			return 0;
@@ -526,7 +525,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 			return 0; /* connect() returning reported it on another CPU */
 	} else {
 #ifdef TRACK_RESULT
-		if (!sock_tuple((void *)sk, &ev.tuple) || !began_before_tracing(&ev, sk))
+		if (!sock_tuple((void *)sk, &ev.tuple, TYPED) || !began_before_tracing(&ev, sk))
 			return 0;
 #else
 		return 0; /* -L reports connect() calls; this one was made before tracing began */
@@ -539,10 +538,10 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		ev.result = TCPCONNECT_ESTABLISHED;
 	} else {
 		ev.result = TCPCONNECT_FAILED;
-		bpf_probe_read_kernel(&ev.error, sizeof(ev.error), (const char *)sk + OFF_SOCK_ERR);
+		ev.error = FIELD_U32(TYPED, sk, OFF_SOCK_ERR);
 	}
 #endif
-	report_outcome(ctx, &ev, sk);
+	report_outcome(ctx, &ev, sk, TYPED);
 #endif
 	return 0;
 }
@@ -569,7 +568,7 @@ static __always_inline int on_connect_return(void *ctx, long ret)
 #endif
 	if (pending.delete(&sk) != 0)
 		return 0; /* the handshake resolved on another CPU and reported it */
-	report_outcome(ctx, &ev, sk);
+	report_outcome(ctx, &ev, sk, false);
 	return 0;
 }
 

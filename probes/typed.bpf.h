@@ -36,8 +36,24 @@
 		__v;                                                                   \
 	})
 
-/* The field of type u64, u32 or a pointer at p + off (read_ptr() of
+/* The field of type u64, u32, u16, u8 or a pointer at p + off (read_ptr() of
  * common.bpf.h where untyped). */
 #define FIELD_U64(typed, p, off) ((typed) ? TYPED_LOAD(64, p, off) : PROBED_LOAD(u64, p, off))
 #define FIELD_U32(typed, p, off) ((u32)((typed) ? TYPED_LOAD(32, p, off) : PROBED_LOAD(u32, p, off)))
+#define FIELD_U16(typed, p, off) ((u16)((typed) ? TYPED_LOAD(16, p, off) : PROBED_LOAD(u16, p, off)))
+#define FIELD_U8(typed, p, off) ((u8)((typed) ? TYPED_LOAD(8, p, off) : PROBED_LOAD(u8, p, off)))
 #define FIELD_PTR(typed, p, off) ((typed) ? (void *)TYPED_LOAD(64, p, off) : read_ptr(p, off))
+
+/* A raw tracepoint's pointer argument args[i] as a plain number. Typed, the
+ * verifier allows a pointer no arithmetic but adding (a hash multiplies
+ * the address), so the number is read back through a helper, whose result
+ * it takes for one; untyped, the argument is one already. */
+static __always_inline u64 raw_arg_number(const u64 *args, int i)
+{
+	u64 n = 0;
+	if (TYPED)
+		bpf_probe_read_kernel(&n, sizeof(n), &args[i]);
+	else
+		n = args[i];
+	return n;
+}

@@ -62,7 +62,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 }
 
 static const struct probe probes[] = {
-	RAW_TRACEPOINT(inet_sock_set_state),
+	RAW_TRACEPOINT(inet_sock_set_state, .typed = true),
 	TRACEPOINT(syscalls, sys_exit_accept4),
 	TRACEPOINT(syscalls, sys_exit_accept),
 	TRACEPOINT(syscalls, sys_enter_close),

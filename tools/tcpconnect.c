@@ -64,7 +64,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	"callers)"
 
 static const struct probe probes[] = {
-	RAW_TRACEPOINT(inet_sock_set_state),
+	RAW_TRACEPOINT(inet_sock_set_state, .typed = true),
 	TRACEPOINT(syscalls, sys_enter_connect),
 	TRACEPOINT(syscalls, sys_exit_connect),
 	/* TCP Fast Open: sendto()/sendmsg() with MSG_FASTOPEN connect too */

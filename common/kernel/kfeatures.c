@@ -45,10 +45,10 @@ bool kernel_has_btf_raw_tracepoints(void)
 {
 	/* kfree_skb: a tracepoint every kernel this runs on has */
 	int id = access("/sys/kernel/btf/vmlinux", R_OK) == 0 ? layout_tracepoint_btf_id("kfree_skb") : -1;
-	if (id < 0)
+	if (id < 0 || !layout_has_enum_value("bpf_func_id", "BPF_FUNC_skc_to_tcp_sock"))
 		return false;
 	if (geteuid() != 0)
-		return release_at_least(5, 5);
+		return release_at_least(5, 9);
 	/* r0 = 0; return r0 */
 	const struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},

@@ -24,8 +24,10 @@ bool kernel_has_bpf_atomics(void);
 /* Raw tracepoint programs typed by the kernel's BTF (tp_btf: the
  * program's loads from the tracepoint's arguments are checked by the
  * verifier against BTF and made fault-safe by the JIT, with no helper
- * call; Linux 5.5+): root loads one; a user, who may load none (--ebpf),
- * gets the answer from readable BTF and the kernel's release. */
+ * call; Linux 5.5+), with the kernel's socket casts (bpf_skc_to_tcp_sock,
+ * 5.9+: a typed struct sock reaches its tcp_sock fields through it): root
+ * loads one; a user, who may load none (--ebpf), gets the answer from
+ * readable BTF and the kernel's release. */
 bool kernel_has_btf_raw_tracepoints(void);
 /* kprobes through the perf PMU or tracefs kprobe_events (CONFIG_KPROBES). */
 bool kernel_has_kprobes(void);

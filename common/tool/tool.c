@@ -87,6 +87,15 @@ static bool has_typed_probe(const struct probe *p)
 	return false;
 }
 
+/* Whether the probe text declares it reads kernel field macro (a KFIELD). */
+static bool reads_field(const struct kernel_field *k, const char *macro)
+{
+	for (; k && k->macro; k++)
+		if (strcmp(k->macro, macro) == 0)
+			return true;
+	return false;
+}
+
 /* filter -> text: layout of the fields the probe declares, mode defines,
  * the filter in the placeholder. --ebpf prints it and exits. *typed: the
  * tool's typed raw tracepoints load BTF-typed (BTF_RAW_TP,
@@ -130,9 +139,13 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 			 possible_cpus());
 	/* kprobe functions are compiled only where they can be attached */
 	bool kprobes = !o->no_kprobes && kernel_has_kprobes();
+	/* probes/fd.bpf.h walks to the current task's files in plain loads
+	 * where the kernel types the current task */
+	bool task_btf = reads_field(t->fields, "OFF_TASK_FILES") && KERNEL_HAS_TRACEPOINT_HELPER(get_current_task_btf);
 	if (!filter || !ports || !tool_defines ||
-	    asprintf(&defines, "%s%s%s#define BUFFER_PAGES %u\n%s%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
+	    asprintf(&defines, "%s%s%s%s#define BUFFER_PAGES %u\n%s%s%s%s%s", *ring ? "#define USE_RINGBUF 1\n" : "",
 		     kprobes ? "#define HAVE_KPROBES 1\n" : "", *typed ? "#define BTF_RAW_TP 1\n" : "",
+		     task_btf ? "#define HAVE_TASK_BTF 1\n" : "",
 		     o->buffer_pages, rate, filter_defines(&o->filter),
 		     ports, tool_defines, layout.defines) < 0)
 		runtime_error("out of memory");

@@ -303,6 +303,36 @@ def assert_nothing_left(before, seconds=15):
         time.sleep(0.1)
 
 
+BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING = 17, 26
+
+
+def attached_hooks(pid):
+    """{tracepoint: BPF program type} of the raw tracepoint links a process
+    holds (its fds' fdinfo: a link names its tracepoint and program, a
+    program fd its type)."""
+    links, types = {}, {}
+    fdinfo = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fdinfo):
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                info = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        except FileNotFoundError:
+            continue
+        if "tp_name" in info:
+            links[info["tp_name"]] = info["prog_id"]
+        elif "prog_type" in info:
+            types[info["prog_id"]] = int(info["prog_type"])
+    return {name: types.get(prog) for name, prog in links.items()}
+
+
+def typed_hooks_expected():
+    """Whether the tools load their typed raw tracepoints BTF-typed (tp_btf)
+    here: the kernel's BTF is readable and the kernel is 5.9+ (the socket
+    cast bpf_skc_to_tcp_sock the TCP tools' typed hook calls)."""
+    release = tuple(int(x) for x in os.uname().release.split("-")[0].split(".")[:2])
+    return os.path.exists("/sys/kernel/btf/vmlinux") and release >= (5, 9)
+
+
 def netns_inode(path):
     return os.stat(path).st_ino
 

@@ -7,7 +7,8 @@ import subprocess
 import time
 import unittest
 
-from lib import (HAS_KPROBES, PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode,
+from lib import (BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING, HAS_KPROBES, attached_hooks,
+                 typed_hooks_expected, PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode,
                  tracepoint_has_field)
 from pods import Pods
 
@@ -87,28 +88,6 @@ def host_loopback_traffic():
         l.bind(("127.0.0.1", 0))
         l.listen()
         connect(4, "127.0.0.1", l.getsockname()[1])
-
-
-BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING = 17, 26
-
-
-def attached_hooks(pid):
-    """{tracepoint: BPF program type} of the raw tracepoint links a process
-    holds (its fds' fdinfo: a link names its tracepoint and program, a
-    program fd its type)."""
-    links, types = {}, {}
-    fdinfo = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(fdinfo):
-        try:
-            with open(os.path.join(fdinfo, fd)) as f:
-                info = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-        except FileNotFoundError:
-            continue
-        if "tp_name" in info:
-            links[info["tp_name"]] = info["prog_id"]
-        elif "prog_type" in info:
-            types[info["prog_id"]] = int(info["prog_type"])
-    return {name: types.get(prog) for name, prog in links.items()}
 
 
 def attached_tracepoints(pid):
@@ -260,7 +239,7 @@ class PodnetTest(ToolTest):
         t = Tracer("podnet", "-c", "--netns", self.pods.path("a"))
         hooks = attached_hooks(t.proc.pid)
         t.stop()
-        typed = os.path.exists("/sys/kernel/btf/vmlinux")
+        typed = typed_hooks_expected()
         per_packet = {"netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue", "net_dev_xmit"}
         want = {name: BPF_PROG_TYPE_TRACING if typed and name in per_packet else BPF_PROG_TYPE_RAW_TRACEPOINT
                 for name in hooks}

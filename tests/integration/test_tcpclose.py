@@ -11,7 +11,8 @@ import tempfile
 import time
 import unittest
 
-from lib import (PYTHON, Cgroup, Netns, ToolTest, Tracer, Transfer, closed_port, connect, listener, netns_inode,
+from lib import (BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING, attached_hooks,
+                 typed_hooks_expected, PYTHON, Cgroup, Netns, ToolTest, Tracer, Transfer, closed_port, connect, listener, netns_inode,
                  prom_sum)
 
 # A loopback connection made at once; on a line on stdin the accepted side
@@ -55,6 +56,20 @@ class TcpcloseTest(ToolTest):
         evs = by_ports(t.events("close"))
         return (evs.get((x.client["lport"], x.served["lport"])),
                 evs.get((x.served["lport"], x.client["lport"])))
+
+    def test_state_hook_is_btf_typed_where_the_kernel_has_btf(self):
+        """The state hook reads each closing socket's ports, addresses,
+        namespace, cgroup and byte counters in plain loads where the kernel types raw
+        tracepoints by BTF (a tp_btf tracing program), else with helper calls
+        (a raw tracepoint). What it reads is checked by the other tests, which
+        run on the same hook."""
+        want = BPF_PROG_TYPE_TRACING if typed_hooks_expected() else BPF_PROG_TYPE_RAW_TRACEPOINT
+        for mode in (["-j"], ["-c"]):
+            with self.subTest(mode=mode):
+                t = Tracer("tcpclose", *mode)
+                hooks = attached_hooks(t.proc.pid)
+                t.stop()
+                self.assertEqual(hooks, {"inet_sock_set_state": want})
 
     def test_bytes_each_way_and_owners_v4_and_v6(self):
         for family in (4, 6):

@@ -9,7 +9,8 @@ import tempfile
 import time
 import unittest
 
-from lib import (HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector,
+from lib import (BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING, attached_hooks,
+                 typed_hooks_expected, HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, Netns, ToolTest, Tracer, WaitingConnector,
                  closed_port, connect, into_head, listener, netns_inode, prom_sum, tool)
 
 RFC3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
@@ -111,6 +112,20 @@ class TcpconnectTest(ToolTest):
         self.assertEqual(ev["netns"], SELF_NETNS)
         self.assertRegex(ev["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
         self.assertGreater(ev["ts_ns"], 0)
+
+    def test_state_hook_is_btf_typed_where_the_kernel_has_btf(self):
+        """The state hook reads each connecting socket's addresses,
+        ports and namespace in plain loads where the kernel types raw
+        tracepoints by BTF (a tp_btf tracing program), else with helper calls
+        (a raw tracepoint). What it reads is checked by the other tests, which
+        run on the same hook."""
+        want = BPF_PROG_TYPE_TRACING if typed_hooks_expected() else BPF_PROG_TYPE_RAW_TRACEPOINT
+        for mode in (["-j"], ["-c"], ["-r"]):
+            with self.subTest(mode=mode):
+                t = Tracer("tcpconnect", *mode)
+                hooks = attached_hooks(t.proc.pid)
+                t.stop()
+                self.assertEqual(hooks, {"inet_sock_set_state": want})
 
     def test_v4_and_v6_connects_have_the_callers_identity(self):
         l4, l6 = listener(4), listener(6)
