@@ -302,7 +302,7 @@ static __always_inline void begin_attempt(const void *socket, const char *sa)
 #endif
 
 /* CLOSE->SYN_SENT in the thread's call: the state path reports this one.
- * The thread's call entry, if any. */
+ * The thread's call entry, if any. sk: the socket's address. */
 static __always_inline struct call *mark_syn_sent(u64 sk)
 {
 	struct call *c = thread_call();
@@ -414,10 +414,10 @@ BPF_TABLE("lru_hash", u64, struct tcpconnect_event, pending, 65536);
 /* SYN_SENT -> CLOSE with no socket error, in the thread still inside
  * connect() for this socket: connect() itself failed (no free local port:
  * EADDRNOTAVAIL), and only its return value says why. */
-static __always_inline bool closed_inside_connect(u64 sk)
+static __always_inline bool closed_inside_connect(u64 key, u64 sk)
 {
 	struct call *c = thread_call();
-	return c && c->connecting == sk && FIELD_U32(TYPED, sk, OFF_SOCK_ERR) == 0;
+	return c && c->connecting == key && FIELD_U32(TYPED, sk, OFF_SOCK_ERR) == 0;
 }
 
 /* An attempt's outcome is known: its local port is chosen by now. typed:
@@ -461,14 +461,19 @@ static __always_inline bool began_before_tracing(struct tcpconnect_event *ev, u6
  * Its arguments: (const struct sock *sk, int oldstate, int newstate). */
 RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 {
-	u64 sk = ctx->args[0];
+	u64 sk = ctx->args[0]; /* typed where BTF_RAW_TP: for its fields' reads */
 	int oldstate = (int)ctx->args[1], newstate = (int)ctx->args[2];
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		struct tcpconnect_event ev = {};
 		if (!sock_tuple((void *)sk, &ev.tuple, TYPED)) /* sport is still 0 here, unless bound */
 			return 0;
-		struct call *c = mark_syn_sent(sk);
+#if defined(AWAIT_OUTCOME) || defined(HAVE_KPROBES)
+		u64 key = raw_arg_number(ctx->args, 0); /* the socket's address: its tables' key */
+#else
+		u64 key = 0; /* no table keeps the socket */
+#endif
+		struct call *c = mark_syn_sent(key);
 #ifdef PORTS_FILTERED
 		if (PORTS_FILTERED(ev.tuple.family, 0, ev.tuple.dport))
 			return 0; /* as filtered() below has it, before the reads it needs */
@@ -491,15 +496,15 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 		count_connect(&ev.tuple);
 #endif
 #ifdef AWAIT_OUTCOME
-		pending.update(&sk, &ev);
+		pending.update(&key, &ev);
 		if (c) {
-			c->connecting = sk;
+			c->connecting = key;
 		} else {
 #ifdef HAVE_KPROBES
 			/* no system call of the thread's: io_uring or an in-kernel
 			 * caller, whose return the kretprobe on tcp_v{4,6}_connect sees */
 			struct call fresh = {};
-			fresh.connecting = sk;
+			fresh.connecting = key;
 			new_thread_call(&fresh);
 #endif
 		}
@@ -514,14 +519,15 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 	if (oldstate != TCP_SYN_SENT)
 		return 0;
 	struct tcpconnect_event ev = {};
-	struct tcpconnect_event *p = pending.lookup(&sk);
+	u64 key = raw_arg_number(ctx->args, 0);
+	struct tcpconnect_event *p = pending.lookup(&key);
 	if (p) {
-		if (newstate == TCP_CLOSE && closed_inside_connect(sk)) {
+		if (newstate == TCP_CLOSE && closed_inside_connect(key, sk)) {
 			p->result = TCPCONNECT_FAILED; /* connect() returning reports it, with its error */
 			return 0;
 		}
 		ev = *p;
-		if (pending.delete(&sk) != 0)
+		if (pending.delete(&key) != 0)
 			return 0; /* connect() returning reported it on another CPU */
 	} else {
 #ifdef TRACK_RESULT

@@ -44,10 +44,14 @@
 #define FIELD_U8(typed, p, off) ((u8)((typed) ? TYPED_LOAD(8, p, off) : PROBED_LOAD(u8, p, off)))
 #define FIELD_PTR(typed, p, off) ((typed) ? (void *)TYPED_LOAD(64, p, off) : read_ptr(p, off))
 
-/* A raw tracepoint's pointer argument args[i] as a plain number. Typed, the
- * verifier allows a pointer no arithmetic but adding (a hash multiplies
- * the address), so the number is read back through a helper, whose result
- * it takes for one; untyped, the argument is one already. */
+/* A raw tracepoint's pointer argument args[i] as a plain number, for a
+ * table's key. Typed, the argument is a pointer to the verifier, which
+ * allows it no arithmetic but adding (a hash multiplies the address), and
+ * some kernels (6.1) take a pointer stored in a key's stack slot for a
+ * number once the slot has gone to a helper, so a load through it later
+ * fails. So the key is its own variable, read back through a helper, whose
+ * result the verifier takes for a number; untyped, the argument is one
+ * already. */
 static __always_inline u64 raw_arg_number(const u64 *args, int i)
 {
 	u64 n = 0;

@@ -76,11 +76,13 @@ class Tracer:
         self.out = []
         self.err = []
         ready = threading.Event()
+        tracing = []  # "Tracing" seen: ready is also set when stderr ends
 
         def read_err():
             for line in self.proc.stderr:
                 self.err.append(line.decode(errors="replace"))
                 if line.startswith(b"Tracing"):
+                    tracing.append(True)
                     ready.set()
             ready.set()
 
@@ -88,7 +90,9 @@ class Tracer:
         self.threads[0].start()
         if read:
             self.start_reading()
-        if not ready.wait(ready_timeout) or self.proc.poll() is not None:
+        # a tool that failed may have closed stderr and not yet be reaped:
+        # only "Tracing" says it started
+        if not ready.wait(ready_timeout) or not tracing or self.proc.poll() is not None:
             self.proc.kill()
             raise AssertionError(f"{name} did not start: {''.join(self.err)}")
         # launch to "Tracing": how fast this machine is right now (seconds
