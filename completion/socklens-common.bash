@@ -10,7 +10,7 @@ _socklens_common_opts='-p --pid -u --uid -4 --ipv4 -6 --ipv6 --netns --cgroup --
   --names --no-names
   -t --timestamp -T --time -j --json -o --output -H --no-header
   --metrics-dir --metrics-interval --metrics-max-series --metrics-only --metrics-raddr --duration
-  --max-events --rate-limit -i --interval --buffer-pages --perf-buffer --no-kprobes --no-cache --read -v --verbose --ebpf -h --help --version'
+  --max-events --rate-limit -i --interval --buffer-pages --perf-buffer --no-kprobes --no-tp-btf --no-cache --read -v --verbose --ebpf -h --help --version'
 _socklens_common_args='-p --pid -u --uid --netns --cgroup --container --pod -o --output
   --metrics-dir --metrics-interval --metrics-max-series --duration
   --max-events --rate-limit -i --interval --buffer-pages --read'

@@ -30,7 +30,7 @@
 
 enum {
 	OPT_NETNS = 1000, OPT_CGROUP, OPT_DURATION, OPT_MAX_EVENTS, OPT_EBPF, OPT_VERSION,
-	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_NO_CACHE, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
+	OPT_BUFFER_PAGES, OPT_PERF_BUFFER, OPT_NO_KPROBES, OPT_NO_TP_BTF, OPT_NO_CACHE, OPT_READ, OPT_CONTAINER, OPT_POD, OPT_NAMES,
 	OPT_NO_NAMES, OPT_METRICS_DIR, OPT_METRICS_INTERVAL, OPT_METRICS_MAX_SERIES, OPT_METRICS_ONLY,
 	OPT_METRICS_RADDR, OPT_RATE_LIMIT,
 };
@@ -70,6 +70,8 @@ static const struct tool_option common_options[] = {
 	{"buffer-pages", OPT_BUFFER_PAGES, "N", "kernel buffer size in 4 KiB pages, a power of 2 (default 256)"},
 	{"perf-buffer", OPT_PERF_BUFFER, NULL, "use the per-CPU perf buffer even where a ring buffer exists"},
 	{"no-kprobes", OPT_NO_KPROBES, NULL, "tracepoints only, even where the kernel has kprobes"},
+	{"no-tp-btf", OPT_NO_TP_BTF, NULL,
+	 "plain raw tracepoints, even where the kernel loads them BTF-typed (tp_btf)"},
 	{"no-cache", OPT_NO_CACHE, NULL, "compile the BPF program, neither using nor storing a cached one"},
 	{"read", OPT_READ, "FILE", "format a stream recorded with -o raw ('-': stdin); no kernel, no root"},
 	{"verbose", 'v', NULL, "say on stderr which probes are attached"},
@@ -249,6 +251,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		break;
 	case OPT_PERF_BUFFER: o->perf_buffer = true; break;
 	case OPT_NO_KPROBES: o->no_kprobes = true; break;
+	case OPT_NO_TP_BTF: o->no_tp_btf = true; break;
 	case OPT_NO_CACHE: o->no_cache = true; break;
 	case 'v': o->verbose = true; break;
 	case OPT_EBPF: o->ebpf = true; break;
@@ -340,9 +343,10 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		usage_error("--read: metrics are counted in the kernel, not from a recording (--metrics-dir)");
 	if (o->read && o->rate_limit)
 		usage_error("--read: a recorded stream is not rate limited (--rate-limit runs in the kernel)");
-	if (o->read && (o->duration || buffer_pages_given || o->perf_buffer || o->no_kprobes || o->no_cache))
+	if (o->read && (o->duration || buffer_pages_given || o->perf_buffer || o->no_kprobes || o->no_tp_btf ||
+			o->no_cache))
 		usage_error("--read replays a recorded stream: --duration, --buffer-pages, --perf-buffer, "
-			    "--no-kprobes and --no-cache apply to tracing only");
+			    "--no-kprobes, --no-tp-btf and --no-cache apply to tracing only");
 	if (o->read && o->ebpf)
 		usage_error("--read replays a recorded stream: there is no BPF program to print (--ebpf)");
 }

@@ -21,6 +21,7 @@ struct common_opts {
 	bool ebpf;
 	bool perf_buffer;            /* force the perf buffer even where a ring buffer exists */
 	bool no_kprobes;             /* tracepoints only, even where kprobes exist */
+	bool no_tp_btf;              /* raw tracepoints untyped, even where the kernel types them (tp_btf) */
 	bool no_cache;               /* --no-cache: compile, do not use or store the compiled program */
 	unsigned buffer_pages;       /* ring (or per-CPU perf) buffer size in pages */
 	double duration;             /* seconds, 0 = until Ctrl-C */

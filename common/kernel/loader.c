@@ -252,6 +252,20 @@ static bool refused_from_cache(const struct load_job *jobs, int n)
 	return false;
 }
 
+/* A BTF-typed program the kernel refused, not for want of privilege: said
+ * once. Its text loads untyped instead (loader_attach's caller). */
+static bool refused_typed(const struct loader *l, const struct load_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (jobs[i].fd < 0 && jobs[i].err != EPERM && typed(l, jobs[i].p)) {
+			note("the kernel refused the BTF-typed program for %s:%s (%s): loading plain raw "
+			     "tracepoints instead (--no-tp-btf does so from the start)",
+			     kind_name(jobs[i].p->kind), jobs[i].p->target, strerror(jobs[i].err));
+			return true;
+		}
+	return false;
+}
+
 /* Closes what a refused image left: its loaded programs and its maps. */
 static void discard_loaded(struct loader *l, const struct load_job *jobs, int n)
 {
@@ -264,7 +278,7 @@ static void discard_loaded(struct loader *l, const struct load_job *jobs, int n)
 	image_free(&l->img);
 }
 
-void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
+bool loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose)
 {
 	static char log[1 << 16];
 	struct load_job jobs[MAX_PROBES];
@@ -276,14 +290,18 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 	for (int i = 0; i < n; i++)
 		if (jobs[i].started)
 			pthread_join(jobs[i].thread, NULL);
+	if (refused_typed(l, jobs, n)) {
+		/* compiling the same text again would not change that */
+		discard_loaded(l, jobs, n);
+		return false;
+	}
 	if (!l->compiled && refused_from_cache(jobs, n)) {
 		/* the entry passed its checks but is not what this kernel accepts
 		 * (changed with its checksum, or a kernel the key did not tell
 		 * apart): the compile it stands for is made again */
 		discard_loaded(l, jobs, n);
 		compile_and_store(l);
-		loader_attach(l, probes, use_kprobes, verbose);
-		return;
+		return loader_attach(l, probes, use_kprobes, verbose);
 	}
 	/* attached in the table's order, as before */
 	for (int i = 0; i < n; i++) {
@@ -318,6 +336,7 @@ void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobe
 			note("attached %s:%s%s", kind_name(p->kind), p->target, typed(l, p) ? " (BTF-typed)" : "");
 	}
 	/* programs loaded but not attached (a required one failed) close on exit */
+	return true;
 }
 
 int loader_map_fd(struct loader *l, const char *name)

@@ -76,10 +76,14 @@ void loader_prepare(struct loader *l, const struct program_source *src);
 
 /* Creates the maps, then loads and attaches every probe (terminated by a
  * zeroed entry) whose function exists (kprobes only if use_kprobes); -v
- * prints each attach point. A program from the cache that the kernel
- * refuses is said once on stderr, compiled again, stored over the entry and
- * loaded instead. Exits when a required one fails. */
-void loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose);
+ * prints each attach point. A BTF-typed program the kernel refuses (not
+ * for want of privilege: a verifier of some kernel that does not take what
+ * another does) is said once on stderr, everything loaded is closed, and
+ * false is returned: the caller builds the text without BTF_RAW_TP and
+ * starts again. A program from the cache that the kernel refuses is said
+ * once on stderr, compiled again, stored over the entry and loaded
+ * instead. Exits when a required one fails; true when all are attached. */
+bool loader_attach(struct loader *l, const struct probe *probes, bool use_kprobes, bool verbose);
 
 /* A map's fd (valid after loader_attach); -1 if the program has no such map. */
 int loader_map_fd(struct loader *l, const char *name);

@@ -126,7 +126,7 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	struct layout layout;
 	layout_resolve(all, &layout);
 	*real_headers = !layout.from_btf;
-	*typed = has_typed_probe(t->probes) && layout.from_btf && kernel_has_btf_raw_tracepoints();
+	*typed = !o->no_tp_btf && has_typed_probe(t->probes) && layout.from_btf && kernel_has_btf_raw_tracepoints();
 	if (!*typed)
 		layout_release(); /* else the loader still asks it the tracepoints' BTF ids */
 	*ring = !o->perf_buffer && kernel_has_ringbuf();
@@ -162,17 +162,23 @@ static char *render_text(const struct tool_run *r, bool *real_headers, bool *rin
 	return text;
 }
 
-/* privileges -> compiled program (cache or compiler) -> attach -> notes */
-static void start(struct tool_run *r, const char *text, bool real_headers, bool typed)
+/* privileges -> compiled program (cache or compiler) -> attach -> notes.
+ * False: the kernel refused a BTF-typed program (said on stderr), and
+ * nothing is loaded. */
+static bool start(struct tool_run *r, const char *text, bool real_headers, bool typed)
 {
 	require_bpf_privileges();
 	const struct program_source src = {r->t->name, text, real_headers, !r->o.no_cache, r->o.verbose, typed};
 	loader_prepare(&r->loader, &src);
-	loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose);
+	if (!loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose)) {
+		loader_release_compiler(&r->loader);
+		return false;
+	}
 	layout_release(); /* the loader's last BTF question was answered (if it had one) */
 	loader_release_compiler(&r->loader);
 	if (r->t->notes)
 		r->t->notes(&r->o, r->t->priv);
+	return true;
 }
 
 static void init_output(struct tool_run *r)
@@ -259,7 +265,14 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		r->o.filter.names = FILTER_NAMES_NETNS; /* a packet has no process: its namespace */
 	bool real_headers, ring, typed;
 	char *text = render_text(r, &real_headers, &ring, &typed);
-	start(r, text, real_headers, typed);
+	if (!start(r, text, real_headers, typed)) {
+		/* a kernel whose verifier refused a typed program: the same
+		 * probes as plain raw tracepoints, as with --no-tp-btf */
+		free(text);
+		r->o.no_tp_btf = true;
+		text = render_text(r, &real_headers, &ring, &typed);
+		start(r, text, real_headers, typed);
+	}
 	free(text);
 	r->live = true;
 	init_output(r);

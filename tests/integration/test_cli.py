@@ -67,6 +67,7 @@ BAD_INPUT = [
     (["--read", "/dev/null", "--duration", "5"], "apply to tracing only"),
     (["--read", "/dev/null", "--buffer-pages", "8"], "apply to tracing only"),
     (["--read", "/dev/null", "--no-kprobes"], "apply to tracing only"),
+    (["--read", "/dev/null", "--no-tp-btf"], "apply to tracing only"),
     (["--read", "/dev/null", "--no-cache"], "apply to tracing only"),
     (["--rate-limit", "0"], "rate 0 out of range 1-10000000"),
     (["--rate-limit", "10000001"], "rate 10000001 out of range 1-10000000"),

@@ -215,7 +215,10 @@ class PodnetTest(ToolTest):
                 (["-c", "-j", "--events", "xmit"], {"net_dev_xmit"}, {"xmit"}),
                 (["-c", "-j", "--events", "xmit", "--events", "drop"],
                  {"net_dev_xmit", "kfree_skb", "netif_receive_skb"}, {"xmit", "drop"}),
-                (["-c", "-j", "--drops"], {"kfree_skb", "netif_receive_skb"}, {"drop"})):
+                (["-c", "-j", "--drops"], {"kfree_skb", "netif_receive_skb"}, {"drop"}),
+                # the per-packet hooks as plain raw tracepoints, as before 5.9
+                (["-c", "-j", "--events", "xmit,drop", "--no-tp-btf"],
+                 {"net_dev_xmit", "kfree_skb", "netif_receive_skb"}, {"xmit", "drop"})):
             with self.subTest(args=args):
                 t = Tracer("podnet", *args, "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
                            "--proto", "udp", "--port", "7")
@@ -235,16 +238,19 @@ class PodnetTest(ToolTest):
         """The per-packet hooks read the sk_buff without helper calls where
         the kernel types raw tracepoints by BTF (tp_btf programs); the rare
         ones (drops, resets) stay plain raw tracepoints. What they report
-        is checked by the other tests, which run on the same hooks."""
-        t = Tracer("podnet", "-c", "--netns", self.pods.path("a"))
-        hooks = attached_hooks(t.proc.pid)
-        t.stop()
-        typed = typed_hooks_expected()
+        is checked by the other tests, which run on the same hooks. With
+        --no-tp-btf every hook is a plain raw tracepoint."""
         per_packet = {"netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue", "net_dev_xmit"}
-        want = {name: BPF_PROG_TYPE_TRACING if typed and name in per_packet else BPF_PROG_TYPE_RAW_TRACEPOINT
-                for name in hooks}
-        self.assertEqual(hooks, want)
-        self.assertTrue(per_packet <= set(hooks), hooks)
+        for extra in ([], ["--no-tp-btf"]):
+            with self.subTest(extra=extra):
+                t = Tracer("podnet", "-c", "--netns", self.pods.path("a"), *extra)
+                hooks = attached_hooks(t.proc.pid)
+                t.stop()
+                typed = typed_hooks_expected() and not extra
+                want = {name: BPF_PROG_TYPE_TRACING if typed and name in per_packet
+                        else BPF_PROG_TYPE_RAW_TRACEPOINT for name in hooks}
+                self.assertEqual(hooks, want)
+                self.assertTrue(per_packet <= set(hooks), hooks)
 
     def test_a_dropped_fragmented_datagram_is_one_drop(self):
         """A 3000-byte datagram arrives in 3 fragments, is reassembled and

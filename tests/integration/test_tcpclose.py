@@ -64,18 +64,21 @@ class TcpcloseTest(ToolTest):
         (a raw tracepoint). What it reads is checked by the other tests, which
         run on the same hook."""
         want = BPF_PROG_TYPE_TRACING if typed_hooks_expected() else BPF_PROG_TYPE_RAW_TRACEPOINT
-        for mode in (["-j"], ["-c"]):
+        for mode in (["-j"], ["-c"], ["-j", "--no-tp-btf"]):
             with self.subTest(mode=mode):
                 t = Tracer("tcpclose", *mode)
                 hooks = attached_hooks(t.proc.pid)
                 t.stop()
-                self.assertEqual(hooks, {"inet_sock_set_state": want})
+                untyped = "--no-tp-btf" in mode
+                self.assertEqual(hooks, {"inet_sock_set_state": BPF_PROG_TYPE_RAW_TRACEPOINT if untyped else want})
 
     def test_bytes_each_way_and_owners_v4_and_v6(self):
-        for family in (4, 6):
-            with self.subTest(family=family):
+        """IPv4 with the state hook loaded BTF-typed where the kernel allows,
+        IPv6 also as a plain raw tracepoint (--no-tp-btf, as before 5.9)."""
+        for family, extra in ((4, []), (6, []), (6, ["--no-tp-btf"])):
+            with self.subTest(family=family, extra=extra):
                 n, m = 123457 + family, 98765 + family
-                t = Tracer("tcpclose", "-j")
+                t = Tracer("tcpclose", "-j", *extra)
                 x = Transfer(family, n, m, names=("close-srv", "close-cli"))
                 t.stop()
                 self.assertEqual((x.served["received"], x.client["received"]), (n, m))

@@ -120,12 +120,13 @@ class TcpconnectTest(ToolTest):
         (a raw tracepoint). What it reads is checked by the other tests, which
         run on the same hook."""
         want = BPF_PROG_TYPE_TRACING if typed_hooks_expected() else BPF_PROG_TYPE_RAW_TRACEPOINT
-        for mode in (["-j"], ["-c"], ["-r"]):
+        for mode in (["-j"], ["-c"], ["-r"], ["-r", "--no-tp-btf"]):
             with self.subTest(mode=mode):
                 t = Tracer("tcpconnect", *mode)
                 hooks = attached_hooks(t.proc.pid)
                 t.stop()
-                self.assertEqual(hooks, {"inet_sock_set_state": want})
+                untyped = "--no-tp-btf" in mode
+                self.assertEqual(hooks, {"inet_sock_set_state": BPF_PROG_TYPE_RAW_TRACEPOINT if untyped else want})
 
     def test_v4_and_v6_connects_have_the_callers_identity(self):
         l4, l6 = listener(4), listener(6)
@@ -151,25 +152,30 @@ class TcpconnectTest(ToolTest):
         self.assertEqual(ev["lport"], seen["lport"])
 
     def test_result_refused_and_established(self):
-        l4 = listener(4)
-        dead = closed_port(4)
-        t = Tracer("tcpconnect", "-j", "-r")
-        ok = connect(4, "127.0.0.1", l4.getsockname()[1], name="conn-ok")
-        bad = connect(4, "127.0.0.1", dead, name="conn-refused")
-        t.stop()
-        self.assertEqual(bad["errno"], "ECONNREFUSED")
-        [e_ok] = only(t.events(), comm="conn-ok")
-        [e_bad] = only(t.events(), comm="conn-refused")
-        self.check_event(e_ok, ok, 4, "conn-ok")
-        self.assertEqual(e_ok["result"], "established")
-        self.assertEqual(e_ok["lport"], ok["lport"])
-        self.check_event(e_bad, bad, 4, "conn-refused")
-        self.assertEqual(e_bad["result"], "refused")
-        self.assertEqual(e_bad["rport"], dead)
-        for e in (e_ok, e_bad):
-            self.assertIs(e["start_seen"], True)
-            self.assertGreaterEqual(e["latency_us"], 0)
-            self.assertLess(e["latency_us"], 5_000_000)
+        """The same with the state hook loaded BTF-typed (where the kernel
+        allows) and as a plain raw tracepoint (--no-tp-btf), the way of
+        kernels before 5.9."""
+        for extra in ([], ["--no-tp-btf"]):
+            with self.subTest(extra=extra):
+                l4 = listener(4)
+                dead = closed_port(4)
+                t = Tracer("tcpconnect", "-j", "-r", *extra)
+                ok = connect(4, "127.0.0.1", l4.getsockname()[1], name="conn-ok")
+                bad = connect(4, "127.0.0.1", dead, name="conn-refused")
+                t.stop()
+                self.assertEqual(bad["errno"], "ECONNREFUSED")
+                [e_ok] = only(t.events(), comm="conn-ok")
+                [e_bad] = only(t.events(), comm="conn-refused")
+                self.check_event(e_ok, ok, 4, "conn-ok")
+                self.assertEqual(e_ok["result"], "established")
+                self.assertEqual(e_ok["lport"], ok["lport"])
+                self.check_event(e_bad, bad, 4, "conn-refused")
+                self.assertEqual(e_bad["result"], "refused")
+                self.assertEqual(e_bad["rport"], dead)
+                for e in (e_ok, e_bad):
+                    self.assertIs(e["start_seen"], True)
+                    self.assertGreaterEqual(e["latency_us"], 0)
+                    self.assertLess(e["latency_us"], 5_000_000)
 
     def test_result_timeout_when_nobody_answers(self):
         """A SYN into a link where nobody answers: with one SYN retry (a
