@@ -13,8 +13,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/socklens-hdr.XXXXXX";
-static int written;
+static const char dir_template[] = "/tmp/socklens-hdr.XXXXXX";
+static char dir[sizeof dir_template];
+static int written, remove_at_exit;
 
 /* Creates every parent directory of dir/rel. */
 static void make_parents(const char *rel)
@@ -56,10 +57,14 @@ static void write_version(void)
 
 const char *khdr_write(void)
 {
+	/* mkdtemp() fills the X's in: a second compile in one run (a kernel
+	 * that refused the BTF-typed program) needs them back */
+	memcpy(dir, dir_template, sizeof dir_template);
 	if (!mkdtemp(dir))
 		runtime_error("cannot create a private directory in /tmp: %s", strerror(errno));
 	written = 1;
-	atexit(khdr_remove);
+	if (!remove_at_exit++)
+		atexit(khdr_remove);
 	for (const struct embedded_file *f = kernel_header_tree; f->path; f++)
 		write_file(f->path, f->data, f->size);
 	write_version();

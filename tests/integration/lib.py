@@ -329,6 +329,26 @@ def attached_hooks(pid):
     return {name: types.get(prog) for name, prog in links.items()}
 
 
+def state_hook_types(tool, modes):
+    """{mode: {tracepoint: BPF program type}} of tool's raw tracepoint links,
+    started with each mode (a list of arguments) and stopped at once."""
+    types = {}
+    for mode in modes:
+        t = Tracer(tool, *mode)
+        types[" ".join(mode)] = attached_hooks(t.proc.pid)
+        t.stop()
+    return types
+
+
+def state_hook_types_wanted(modes):
+    """What state_hook_types() should find for the TCP tools: their one raw
+    tracepoint, inet_sock_set_state, BTF-typed where the kernel allows
+    unless the mode says --no-tp-btf."""
+    typed = BPF_PROG_TYPE_TRACING if typed_hooks_expected() else BPF_PROG_TYPE_RAW_TRACEPOINT
+    return {" ".join(mode): {"inet_sock_set_state": BPF_PROG_TYPE_RAW_TRACEPOINT if "--no-tp-btf" in mode
+                             else typed} for mode in modes}
+
+
 def typed_hooks_expected():
     """Whether the tools load their typed raw tracepoints BTF-typed (tp_btf)
     here: the kernel's BTF is readable and the kernel is 5.9+ (the socket

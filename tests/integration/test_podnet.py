@@ -7,9 +7,8 @@ import subprocess
 import time
 import unittest
 
-from lib import (BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING, HAS_KPROBES, attached_hooks,
-                 typed_hooks_expected, PYTHON, Cgroup, ToolTest, Tracer, connect, netns_inode,
-                 tracepoint_has_field)
+from lib import (BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING, HAS_KPROBES, PYTHON, attached_hooks,
+                 Cgroup, connect, netns_inode, ToolTest, tracepoint_has_field, Tracer, typed_hooks_expected)
 from pods import Pods
 
 A4, B4 = "10.231.0.1", "10.231.0.2"
