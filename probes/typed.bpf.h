@@ -36,12 +36,11 @@
 		__v;                                                                   \
 	})
 
-/* The field of type u64, u32, u16, u8 or a pointer at p + off (read_ptr() of
+/* The field of type u64, u32, u16 or a pointer at p + off (read_ptr() of
  * common.bpf.h where untyped). */
 #define FIELD_U64(typed, p, off) ((typed) ? TYPED_LOAD(64, p, off) : PROBED_LOAD(u64, p, off))
 #define FIELD_U32(typed, p, off) ((u32)((typed) ? TYPED_LOAD(32, p, off) : PROBED_LOAD(u32, p, off)))
 #define FIELD_U16(typed, p, off) ((u16)((typed) ? TYPED_LOAD(16, p, off) : PROBED_LOAD(u16, p, off)))
-#define FIELD_U8(typed, p, off) ((u8)((typed) ? TYPED_LOAD(8, p, off) : PROBED_LOAD(u8, p, off)))
 #define FIELD_PTR(typed, p, off) ((typed) ? (void *)TYPED_LOAD(64, p, off) : read_ptr(p, off))
 
 /* A raw tracepoint's pointer argument args[i] as a plain number, for a
