@@ -20,11 +20,30 @@ bool kernel_has_ringbuf(void)
 	return layout_has_function("bpf_ringbuf_output");
 }
 
+/* Answers already given in this run: root's probe loads a program, and a
+ * run asks of a helper more than once (a tool's mode, the common text, and
+ * the text built again after the kernel refused a BTF-typed program). */
+#define MAX_HELPER_ANSWERS 16
+struct helper_answer {
+	int helper;
+	bool has;
+};
+static struct helper_answer helper_answers[MAX_HELPER_ANSWERS];
+static int nhelper_answers;
+
 bool kernel_has_tracepoint_helper(int helper, const char *name)
 {
+	for (int i = 0; i < nhelper_answers; i++)
+		if (helper_answers[i].helper == helper)
+			return helper_answers[i].has;
+	bool has;
 	if (geteuid() != 0 && access("/sys/kernel/btf/vmlinux", R_OK) == 0)
-		return layout_has_enum_value("bpf_func_id", name);
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, (enum bpf_func_id)helper, NULL) == 1;
+		has = layout_has_enum_value("bpf_func_id", name);
+	else
+		has = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, (enum bpf_func_id)helper, NULL) == 1;
+	if (nhelper_answers < MAX_HELPER_ANSWERS)
+		helper_answers[nhelper_answers++] = (struct helper_answer){helper, has};
+	return has;
 }
 
 bool kernel_has_task_storage(void)

@@ -11,7 +11,8 @@ bool kernel_has_ringbuf(void);
  * none (--ebpf), gets the kernel BTF's answer where there is one (the
  * enum names each helper the kernel has; the ones asked for here came to
  * tracing programs with the helper itself), so --ebpf prints for a user
- * what root loads. */
+ * what root loads. Each helper is asked once per run: later calls get the
+ * first answer. */
 bool kernel_has_tracepoint_helper(int helper, const char *name);
 #define KERNEL_HAS_TRACEPOINT_HELPER(x) kernel_has_tracepoint_helper(BPF_FUNC_##x, "BPF_FUNC_" #x)
 /* Task local storage that tracepoint programs may use (Linux 5.11+:
