@@ -20,6 +20,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONNECTOR = os.path.join(HERE, "connector.py")
 
 
+# Inside the kernel matrix's VM (tests/vm/guest.sh): an emulated CPU, where
+# every compile takes seconds and a kernel's share of CI's time is bounded.
+IN_VM = os.environ.get("SOCKLENS_IN_VM") == "1"
+
+
+def user_space_only(test):
+    """Marks a test whose outcome no kernel decides (files, signals, pipes,
+    formatting): the host suite runs it, the kernel matrix's VM skips it."""
+    return unittest.skipIf(IN_VM, "user space only: the host suite runs it, the kernel matrix need not")(test)
+
+
 def tool(name):
     return os.path.join(BIN, name)
 

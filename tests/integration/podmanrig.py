@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import unittest
 
+from lib import IN_VM
+
 PODMAN = shutil.which("podman")
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 
@@ -18,7 +20,7 @@ def needs_podman(cls):
                      "podman and runc are not installed (scripts/install-deps --test installs them)"),
                     (os.path.exists(BUSYBOX), "no static busybox for the rootfs (Debian busybox-static)"),
                     # names come from the node's files, not the kernel: the host suite runs these
-                    (os.environ.get("SOCKLENS_IN_VM") != "1",
+                    (not IN_VM,
                      "kernel matrix VM: Podman's overlay storage cannot run over the guest's overlay root")):
         cls = unittest.skipUnless(ok, why)(cls)
     return cls

@@ -10,7 +10,7 @@ import struct
 import socket
 import tempfile
 
-from lib import Netns, ToolTest, Tracer, WaitingConnector, connect, listener
+from lib import Netns, ToolTest, Tracer, WaitingConnector, connect, listener, user_space_only
 
 LOADED = "cache: loading the compiled program"
 STORED = "cache: stored the compiled program"
@@ -104,6 +104,7 @@ class CacheTest(ToolTest):
                     if (e["lport"], e["rport"]) == (srv.getsockname()[1], cport)]
             self.assertEqual([(os.getpid(), srv.getsockname()[1], cport)], rows, how)
 
+    @user_space_only
     def test_another_filter_does_not_reuse_the_entry(self):
         self.trace_connect()
         keep = WaitingConnector(4, "127.0.0.1", listener().getsockname()[1])
@@ -133,11 +134,13 @@ class CacheTest(ToolTest):
         err, *_ = self.trace_connect()
         self.assertIn(LOADED, err)
 
+    @user_space_only
     def test_truncated_entry_is_ignored(self):
         def truncate(path):
             os.truncate(path, os.path.getsize(path) // 2)
         self.damaged_entry_is_ignored(truncate, "truncated")
 
+    @user_space_only
     def test_flipped_byte_is_ignored(self):
         def flip(path):
             with open(path, "r+b") as f:
@@ -187,6 +190,7 @@ class CacheTest(ToolTest):
         self.assertIn(LOADED, err)
         self.assertNotIn("the kernel refused the cached program", err)
 
+    @user_space_only
     def test_another_programs_entry_is_ignored(self):
         """A valid entry of another program under this one's name (a copy)."""
         t = Tracer("tcpaccept", "-v")
@@ -200,18 +204,22 @@ class CacheTest(ToolTest):
         self.assertNotIn(LOADED, err)
         self.assert_traced(want, got)
 
+    @user_space_only
     def test_entry_owned_by_another_user_is_ignored(self):
         self.damaged_entry_is_ignored(lambda p: os.chown(p, 65534, 65534), "not owned by root")
 
+    @user_space_only
     def test_group_writable_entry_is_ignored(self):
         self.damaged_entry_is_ignored(lambda p: os.chmod(p, 0o620), "writable by group or others")
 
+    @user_space_only
     def test_symbolic_link_is_not_followed(self):
         def link(path):
             os.rename(path, path + ".real")
             os.symlink(path + ".real", path)
         self.damaged_entry_is_ignored(link, "symbolic links")
 
+    @user_space_only
     def test_unsafe_directory_is_neither_used_nor_written(self):
         self.trace_connect()
         before = self.entries()
@@ -231,6 +239,7 @@ class CacheTest(ToolTest):
                 os.chmod(self.dir, 0o700)
                 self.trace_connect()
 
+    @user_space_only
     def test_no_cache_neither_uses_nor_stores(self):
         err, mapped, want, got = self.trace_connect("--no-cache")
         self.assertIn("cache: not used (--no-cache)", err)
@@ -240,6 +249,7 @@ class CacheTest(ToolTest):
         err, *_ = self.trace_connect("--no-cache")
         self.assertNotIn(LOADED, err)
 
+    @user_space_only
     def test_least_recently_used_entries_are_pruned(self):
         """Each filter is an entry: the directory keeps the 64 most recently
         used, and temporary files a crash left behind go after an hour."""
@@ -265,6 +275,7 @@ class CacheTest(ToolTest):
         self.assertIn(f"tcpconnect-{69:064x}.bpf", names)
         self.assertFalse(os.path.exists(tmp))
 
+    @user_space_only
     def test_missing_directory_is_created_private(self):
         os.rmdir(self.dir)
         self.trace_connect()

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from lib import PYTHON, HERE, ToolTest, Tracer, cgroup2_root, listener, needs_root
+from lib import IN_VM, PYTHON, HERE, ToolTest, Tracer, cgroup2_root, listener, needs_root
 
 HELPER = os.path.join(HERE, "cgroup_connector.py")
 FIRST, TOTAL = 300, 3000
@@ -50,7 +50,7 @@ def remove_cgroups(parent):
 
 
 @needs_root
-@unittest.skipIf(os.environ.get("SOCKLENS_IN_VM") == "1",
+@unittest.skipIf(IN_VM,
                  "kernel matrix VM: a user-space scale test (the host suite runs it); 3000 processes under an "
                  "emulated CPU would take most of a kernel's time")
 class NamesScale(ToolTest):

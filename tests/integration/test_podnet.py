@@ -8,7 +8,8 @@ import time
 import unittest
 
 from lib import (BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING, HAS_KPROBES, PYTHON, attached_hooks,
-                 Cgroup, connect, netns_inode, ToolTest, tracepoint_has_field, Tracer, typed_hooks_expected)
+                 Cgroup, connect, netns_inode, ToolTest, tracepoint_has_field, Tracer, typed_hooks_expected,
+                 user_space_only)
 from pods import Pods
 
 A4, B4 = "10.231.0.1", "10.231.0.2"
@@ -525,6 +526,7 @@ class PodnetTest(ToolTest):
         self.assertTrue(any(e["dport"] == 9 for e in evs), evs)
         self.assertEqual({e["netns"] for e in evs}, {self.netns_a})
 
+    @user_space_only
     def test_text_output(self):
         t = Tracer("podnet", "--netns", self.pods.path("a"), "--proto", "udp")
         udp_send(self.pods, "a", 4, B4, 9)

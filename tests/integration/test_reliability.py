@@ -11,7 +11,7 @@ import time
 import unittest
 
 from lib import (PYTHON, Netns, ToolTest, Tracer, Transfer, assert_nothing_left, closed_port,
-                 connect, into_head, our_programs, tool, wait_for_text)
+                 connect, into_head, our_programs, tool, user_space_only, wait_for_text)
 
 TOOLS = ["tcpconnect", "tcpaccept", "tcpclose", "podnet"]
 HOSTILE = 'a"b\\c\n\x1b[2J\x01z'  # quotes, backslash, newline, escape, control byte (15 bytes)
@@ -23,6 +23,7 @@ def traffic():
 
 
 class ReliabilityTest(ToolTest):
+    @user_space_only
     def test_sigint_and_sigterm_exit_0_within_a_second(self):
         for name in TOOLS:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -36,6 +37,7 @@ class ReliabilityTest(ToolTest):
                     self.assertLess(time.monotonic() - start, max(1.0, t.startup_s))
                     t.stop()
 
+    @user_space_only
     def test_closed_pipe_ends_every_tool_quietly(self):
         for name in TOOLS:
             with self.subTest(tool=name):
@@ -44,6 +46,7 @@ class ReliabilityTest(ToolTest):
                 json.loads(out)
                 self.assertEqual(err, ["status=0"])
 
+    @user_space_only
     def test_sighup_under_nohup_does_not_end_it(self):
         for name in TOOLS:
             with self.subTest(tool=name):
@@ -82,6 +85,7 @@ class ReliabilityTest(ToolTest):
         t.stop()
         self.assertEqual(len(t.events()), 1)
 
+    @user_space_only
     def test_hostile_process_name_keeps_output_parseable(self):
         port = closed_port()
         js = Tracer("tcpconnect", "-j", "-P", str(port))

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from lib import PYTHON, HERE, needs_root, tool, wait_for_text
+from lib import IN_VM, PYTHON, HERE, needs_root, tool, wait_for_text
 
 SECONDS = float(os.environ.get("SOCKLENS_SOAK_SECONDS", "30"))
 WARMUP = SECONDS / 2  # flat over the second half: a per-event leak would not be
@@ -99,7 +99,7 @@ class SoakTest(unittest.TestCase):
         self.assertGreater(connects, 1000)
         for name in runs:
             anon, files = (e - w for e, w in zip(end[name], warm[name]))
-            if os.environ.get("SOCKLENS_IN_VM") == "1":   # see tests/vm/guest.sh
+            if IN_VM:   # see tests/vm/guest.sh
                 print(f"{name}: anonymous memory {anon:+} kB, file-backed {files:+} kB (not checked in a VM)")
                 continue
             self.assertLessEqual(anon, 1024, f"{name}: anonymous memory grew {anon} kB after "

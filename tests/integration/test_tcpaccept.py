@@ -5,7 +5,7 @@ import subprocess
 import time
 import unittest
 
-from lib import HAS_KPROBES, PYTHON, Netns, ToolTest, Tracer, connect, netns_inode
+from lib import HAS_KPROBES, PYTHON, Netns, ToolTest, Tracer, connect, netns_inode, user_space_only
 
 SELF_NETNS = netns_inode("/proc/self/ns/net")
 BUILD = os.environ.get("SOCKLENS_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
@@ -179,6 +179,7 @@ class TcpacceptTest(ToolTest):
         self.assertEqual([(e["backlog"], e["backlog_max"]) for e in evs], [(2, 8), (1, 8), (0, 8)])
         self.assertEqual(set(evs[0]), ACCEPT_KEYS)
 
+    @user_space_only
     def test_text_output_columns(self):
         srv = self.server(4, "--name", "srv-text")
         t = Tracer("tcpaccept", "-t")

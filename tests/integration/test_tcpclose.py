@@ -12,7 +12,8 @@ import time
 import unittest
 
 from lib import (PYTHON, Cgroup, closed_port, connect, listener, Netns, netns_inode, prom_sum,
-                 state_hook_types, state_hook_types_wanted, ToolTest, Tracer, Transfer)
+                 state_hook_types, state_hook_types_wanted, ToolTest, Tracer, Transfer,
+                 user_space_only)
 
 # A loopback connection made at once; on a line on stdin the accepted side
 # closes abortively (SO_LINGER 0: RST), then the client side closes.
@@ -326,6 +327,7 @@ class TcpcloseTest(ToolTest):
             self.assertLessEqual(e["duration_ns"], end - start)
             self.assertGreater(float(rows[key][-1]), 0)   # another tracer: its own clock reads
 
+    @user_space_only
     def test_text_and_wide_columns(self):
         t = Tracer("tcpclose")
         x = Transfer(4, 4096, 2048, names=("txt-srv", "txt-cli"))
@@ -345,6 +347,7 @@ class TcpcloseTest(ToolTest):
         self.assertEqual(row[7:9], ["2048", "4096"])
         self.assertEqual(row[-1], "remote")
 
+    @user_space_only
     def test_csv_output(self):
         t = Tracer("tcpclose", "-s")
         x = Transfer(4, 1500, 600)

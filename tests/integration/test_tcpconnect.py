@@ -11,7 +11,7 @@ import unittest
 
 from lib import (HAS_KPROBES, PYTHON, RAW_DECODE, Cgroup, closed_port, connect, into_head, listener, Netns,
                  netns_inode, prom_sum, state_hook_types, state_hook_types_wanted, tool, ToolTest, Tracer,
-                 WaitingConnector)
+                 user_space_only, WaitingConnector)
 
 RFC3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
 
@@ -264,6 +264,7 @@ class TcpconnectTest(ToolTest):
                          [(seen["pid"], seen["port"], "established"),
                           (seen["pid"], seen["port"], "EADDRNOTAVAIL")], evs)
 
+    @user_space_only
     def test_text_output_shows_result_columns(self):
         dead = closed_port(4)
         t = Tracer("tcpconnect", "-r", "-t")
@@ -451,6 +452,7 @@ class TcpconnectTest(ToolTest):
         last_of_first = max(r["window_end"] for r in rows[:rows_of_first])
         self.assertTrue(all(r["window_start"] >= last_of_first for r in rows[rows_of_first:]), rows)
 
+    @user_space_only
     def test_interval_count_ends_the_run_after_that_many_windows(self):
         port = listener(4).getsockname()[1]
         waiting = WaitingConnector(4, "127.0.0.1", port)  # started before: connects at once
@@ -466,6 +468,7 @@ class TcpconnectTest(ToolTest):
         self.assertLessEqual(len(re.findall(rf"127\.0\.0\.1 +{port} +1$", text, re.M)), 1, text)
         self.assertTrue(any(l.startswith("Tracing TCP connects (counting)") for l in t.err), t.err)
 
+    @user_space_only
     def test_raw_output_decodes_to_the_json(self):
         if not RAW_DECODE:
             self.skipTest("raw_decode not built")
@@ -484,6 +487,7 @@ class TcpconnectTest(ToolTest):
                          [{k: e[k] for k in keys} for e in js.events()])
         self.assertEqual(len(got), 2)
 
+    @user_space_only
     def test_max_events_and_duration_end_the_tool(self):
         port = closed_port(4)
         t = Tracer("tcpconnect", "-j", "--max-events", "1", "-P", str(port))
@@ -687,6 +691,7 @@ class TcpconnectTest(ToolTest):
                 self.assertEqual(len(notes), 1, t.err)
                 self.assertIn("are not seen", notes[0])
 
+    @user_space_only
     def test_closed_pipe_ends_quietly(self):
         port = closed_port(4)
         out, err = into_head([tool("tcpconnect"), "-j", "-P", str(port)],

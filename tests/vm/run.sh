@@ -346,14 +346,19 @@ main() {
 	[ $# -gt 0 ] || set -- -R '^(unit|integration)_'
 	[ "$(id -u)" -eq 0 ] || die "needs root (apt-get, KVM, reading the whole root for the guest)"
 	mkdir -p "$CACHE/logs"
-	install_host_packages
-	ensure_build
 	WORK=$(mktemp -d /tmp/socklens-vm.XXXXXX)
 	trap 'rm -rf "$WORK"' EXIT
+	# Kernels may run side by side (.ci/run): apt, dpkg and the build are
+	# one at a time; only the guests run together.
+	exec {prep_lock}>"$CACHE/prepare.lock"
+	flock "$prep_lock"
+	install_host_packages
+	ensure_build
 	fetch_kernel "$series"
 	kver=$(kernel_version "$CACHE/kernels/$series")
 	initrd=$CACHE/initramfs-$series.gz
 	build_initramfs "$series" "$kver" "$initrd" "$@"
+	exec {prep_lock}>&-
 	stamp=$(date +%Y%m%d-%H%M%S)
 	log=$CACHE/logs/$series-$stamp.log
 	say "booting $kver (log: $log)"
