@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_failures;
@@ -34,6 +35,17 @@ static int check_failures;
 			check_failures++;                                            \
 		}                                                                    \
 	} while (0)
+
+/* Makes a private directory $TMPDIR/<name>-XXXXXX (or under /tmp) into buf:
+ * buf, or NULL. TMPDIR: the kernel matrix's guest points it at a fresh
+ * tmpfs when its /tmp is the host's (a checkout under /tmp). */
+static inline char *check_tempdir(char *buf, size_t size, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	if (snprintf(buf, size, "%s/%s-XXXXXX", base && *base ? base : "/tmp", name) >= (int)size)
+		return NULL;
+	return mkdtemp(buf);
+}
 
 #define CHECK_DONE()                                                                 \
 	(check_failures ? (fprintf(stderr, "%d check(s) failed\n", check_failures), 1) : 0)

@@ -82,8 +82,8 @@ int main(int argc, char **argv)
 	names(ID("9"), RUNTIME_CRIO, "", (struct want){"cri-o", "", "", "", "", 0});
 
 	/* a huge file, a FIFO, a directory, a missing root: refused, not read */
-	char tmp[] = "/tmp/socklens-identity-XXXXXX", path[PATH_MAX + 128];
-	CHECK(mkdtemp(tmp) != NULL);
+	char tmp[PATH_MAX], path[PATH_MAX + 128];
+	CHECK(check_tempdir(tmp, sizeof tmp, "socklens-identity") != NULL);
 	snprintf(path, sizeof path, "%s/huge.json", tmp);
 	FILE *f = fopen(path, "w");
 	fputs("{\"annotations\": {\"io.kubernetes.cri.sandbox-name\": \"", f);

@@ -94,8 +94,8 @@ static uint64_t ino(const char *root, const char *rel)
 
 static void resolver(const char *fixtures)
 {
-	char root[] = "/tmp/socklens-identity-XXXXXX", cmd[PATH_MAX * 3];
-	CHECK(mkdtemp(root) != NULL);
+	char root[256], cmd[PATH_MAX * 3];
+	CHECK(check_tempdir(root, sizeof root, "socklens-identity") != NULL);
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s%s' '%s/sys/fs/cgroup/system.slice' && ln -s '%s/run' '%s/run' && ln -s '%s/var' '%s/var'",
 		 root, "/sys/fs/cgroup" CTR_DIR, root, fixtures, root, fixtures, root);
 	run(cmd);

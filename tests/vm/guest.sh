@@ -28,6 +28,16 @@ mount_system() {
 	mount -t tmpfs -o mode=1777 shm /dev/shm
 	fresh_tmpfs 1777 /tmp
 	fresh_tmpfs 755 /run
+	# A checkout under /tmp keeps the host's /tmp, the overlay over 9p, where
+	# the identity unit tests' fake cgroup trees do not resolve: the tests'
+	# own temporary files go to a fresh tmpfs instead (TMPDIR).
+	case "$REPO/" in
+	/tmp/*)
+		mkdir -p /run/socklens-tmp
+		mount -t tmpfs -o mode=1777 tmp /run/socklens-tmp
+		export TMPDIR=/run/socklens-tmp
+		;;
+	esac
 	mount -t tracefs tracefs /sys/kernel/tracing
 	mount -t debugfs debugfs /sys/kernel/debug
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
