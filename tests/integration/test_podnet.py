@@ -46,9 +46,8 @@ sys.stdin.readline()
 s.close()
 """
 
-# Clients that connect all at once (non-blocking), wait, then close.
-# n connects at once (non-blocking); the sockets stay open for linger
-# seconds after the first handshake ends.
+# n clients that connect all at once (non-blocking), stay open for linger
+# seconds after the first handshake ends, then close.
 CONNECT_AT_ONCE = """
 import select, socket, sys, time
 addr, port, n, linger = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
@@ -325,14 +324,16 @@ class PodnetTest(ToolTest):
         # it as consumed) and no ACK ever was.
         self.in_pod("b", "sysctl", "-qw", "net.ipv4.tcp_syncookies=2",
                     undo=["sysctl", "-qw", "net.ipv4.tcp_syncookies=1"])
+        clients, pace_s = 6, 0.6   # 1 kbit/s: a 74-byte SYN-ACK each 0.59 s
         self.in_pod("b", "tc", "qdisc", "add", "dev", "veth-b", "root", "tbf", "rate", "1kbit",
                     "burst", "100", "latency", "10s", undo=["tc", "qdisc", "del", "dev", "veth-b", "root"])
         srv = self.server(4, "--bind", B4, "--backlog", "1", "--accept", "0",
                           prefix=self.pods.exec_prefix("b"))
 
         def overflow():
-            # open until the last of the six answers came and its ACK was dropped
-            self.in_pod("a", PYTHON, "-c", CONNECT_AT_ONCE, B4, str(srv.port), "6", str(6 * 0.6 + 1.5))
+            # open until the last answer came and its ACK was dropped
+            self.in_pod("a", PYTHON, "-c", CONNECT_AT_ONCE, B4, str(srv.port), str(clients),
+                        str(clients * pace_s + 1.5))
 
         mine, every = self.drops_seen_by_pod_and_by_all("b", overflow)
         acks = [e for e in every if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
