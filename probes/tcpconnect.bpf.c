@@ -353,10 +353,10 @@ static __always_inline void report_refused(void *ctx, struct attempt *a, long re
 }
 
 /* The syscall returns ret: if the kernel refused it before a SYN, read
- * the attempt now, at its start's time. */
-static __always_inline void finish_call(void *ctx, long ret)
+ * the attempt now, at its start's time. p: the thread's entry (thread_call(),
+ * which the syscall's return looks up once for this and on_connect_return). */
+static __always_inline void finish_call(void *ctx, struct call *p, long ret)
 {
-	struct call *p = thread_call();
 	if (!p || !p->active)
 		return;
 	struct call c = *p;
@@ -479,7 +479,13 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 			return 0; /* as filtered() below has it, before the reads it needs */
 #endif
 #if defined(MODE_COUNT) || defined(NO_EVENTS)
-		fill_ids(&ev.head); /* nothing printed names the process */
+		/* nothing printed names the process; -c's counts are not by
+		 * cgroup, the metrics' are */
+#if defined(METRICS) || defined(FILTER_READS_CGROUP)
+		fill_ids(&ev.head, true);
+#else
+		fill_ids(&ev.head, false);
+#endif
 #ifdef TIMED
 		/* the attempt began with its connect() call, when that was seen */
 		ev.head.ts_ns = c && c->active ? c->ts_ns : bpf_ktime_get_ns();
@@ -554,10 +560,10 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 
 #ifdef AWAIT_OUTCOME
 /* connect() returns: report what is still pending for its socket, unless
- * (MODE_RESULT) the handshake is still on. ret: connect's return value. */
-static __always_inline int on_connect_return(void *ctx, long ret)
+ * (MODE_RESULT) the handshake is still on. c: the thread's entry
+ * (thread_call()); ret: connect's return value. */
+static __always_inline int on_connect_return(void *ctx, struct call *c, long ret)
 {
-	struct call *c = thread_call();
 	if (!c || !c->connecting)
 		return 0;
 	u64 sk = c->connecting;
@@ -582,12 +588,12 @@ static __always_inline int on_connect_return(void *ctx, long ret)
 /* tcp_v{4,6}_connect return int: only the low half of rax is theirs */
 int kretprobe__tcp_v4_connect(struct pt_regs *ctx)
 {
-	return on_connect_return(ctx, (int)PT_REGS_RC(ctx));
+	return on_connect_return(ctx, thread_call(), (int)PT_REGS_RC(ctx));
 }
 
 int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 {
-	return on_connect_return(ctx, (int)PT_REGS_RC(ctx));
+	return on_connect_return(ctx, thread_call(), (int)PT_REGS_RC(ctx));
 }
 #endif
 #endif
@@ -610,9 +616,9 @@ static __always_inline void finish_fastopen(void *ctx, long ret)
 	if (ret == -EOPNOTSUPP && c)
 		c->active = 0; /* no attempt */
 	else
-		finish_call(ctx, ret);
+		finish_call(ctx, c, ret);
 #ifdef AWAIT_OUTCOME
-	on_connect_return(ctx, ret); /* a SYN sent with data: this call is its connect() */
+	on_connect_return(ctx, c, ret); /* a SYN sent with data: this call is its connect() */
 #endif
 }
 
@@ -633,9 +639,10 @@ TRACEPOINT_PROBE(syscalls, sys_enter_sendmsg)
 
 TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 {
-	finish_call(args, args->ret);
+	struct call *c = thread_call();
+	finish_call(args, c, args->ret);
 #ifdef AWAIT_OUTCOME
-	on_connect_return(args, args->ret);
+	on_connect_return(args, c, args->ret);
 #endif
 	return 0;
 }

@@ -142,7 +142,15 @@ bool filter_on_headers(const struct filter_spec *s)
 #define XSTR(x) STR(x)
 const char *filter_defines(const struct filter_spec *s)
 {
-	return s->names ? "#define NAME_FILTER 1\n#define NAME_FILTER_MAX " XSTR(FILTER_MAX_NAMED) "\n" : "";
+#define NAMES "#define NAME_FILTER 1\n#define NAME_FILTER_MAX " XSTR(FILTER_MAX_NAMED) "\n"
+#define READS_CGROUP "#define FILTER_READS_CGROUP 1\n"
+	/* --cgroup, and --container/--pod matched by process (write_filter) */
+	bool cgroup = s->has_cgroup || s->names == FILTER_NAMES_PROCESS;
+	if (s->names)
+		return cgroup ? NAMES READS_CGROUP : NAMES;
+	return cgroup ? READS_CGROUP : "";
+#undef NAMES
+#undef READS_CGROUP
 }
 
 bool filter_empty(const struct filter_spec *f)

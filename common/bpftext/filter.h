@@ -56,7 +56,10 @@ struct filter_spec {
  * empty spec. malloc'd. */
 char *filter_text(const struct filter_spec *spec);
 
-/* The defines the name filter's maps need ("" without one). */
+/* The defines the name filter's maps need, and FILTER_READS_CGROUP when
+ * the filter tests the task's cgroup id (--cgroup, or names matched by
+ * process), so a probe that needs it for nothing else can skip reading it;
+ * "" for neither. A static string. */
 const char *filter_defines(const struct filter_spec *spec);
 
 /* Does the spec ask for nothing? */

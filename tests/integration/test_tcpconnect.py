@@ -344,6 +344,20 @@ class TcpconnectTest(ToolTest):
             self.assertEqual([e["pid"] for e in evs], [inside.pid])
             self.assertEqual(evs[0]["cgroup_id"], os.stat(cg.path).st_ino)
 
+    def test_count_mode_with_a_cgroup_filter_counts_only_that_cgroup(self):
+        """-c reads the task's cgroup only when a filter asks for it: with
+        --cgroup it must, or nothing (or everything) would be counted."""
+        port = closed_port(4)
+        with Cgroup(f"socklens-test-{os.getpid()}") as cg:
+            inside = WaitingConnector(4, "127.0.0.1", port, name="conn-cg-in", more=("--count", "3"))
+            outside = WaitingConnector(4, "127.0.0.1", port, name="conn-cg-out", more=("--count", "2"))
+            cg.add(inside.pid)
+            t = Tracer("tcpconnect", "-j", "-c", "--cgroup", cg.path, "-P", str(port))
+            inside.go()
+            outside.go()
+            t.stop()
+            self.assertEqual([(r["rport"], r["connects"]) for r in t.events("count")], [(port, 3)])
+
     def test_full_buffer_losses_are_counted_exactly(self):
         """A reader that stops reading fills the one-page buffer: every connect
         is either an event or counted in a lost record, none vanish."""

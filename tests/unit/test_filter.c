@@ -4,6 +4,9 @@
 
 #include <stdlib.h>
 
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
 static void golden(const struct filter_spec *spec, const char *want)
 {
 	char *got = filter_text(spec);
@@ -84,5 +87,16 @@ int main(void)
 	s = (struct filter_spec){.family = 10, .lports = {80, 443}, .nlports = 2, .rports = {9}, .nrports = 1};
 	ports_golden(&s, "#define PORTS_FILTERED(family, lport, rport) (0 || (family) != 10U"
 			 " || !((lport) == 80U || (lport) == 443U) || !((rport) == 9U))\n");
+
+	/* the defines: the name filter's maps, and whether the filter reads the task's cgroup */
+	s = (struct filter_spec){.pids = {7}, .npids = 1, .netns = {9}, .nnetns = 1};
+	CHECK_STR(filter_defines(&s), "");
+	s = (struct filter_spec){.has_cgroup = true, .cgroup_id = 42};
+	CHECK_STR(filter_defines(&s), "#define FILTER_READS_CGROUP 1\n");
+	s = (struct filter_spec){.names = FILTER_NAMES_PROCESS};
+	CHECK_STR(filter_defines(&s), "#define NAME_FILTER 1\n#define NAME_FILTER_MAX " XSTR(FILTER_MAX_NAMED)
+				      "\n#define FILTER_READS_CGROUP 1\n");
+	s = (struct filter_spec){.names = FILTER_NAMES_NETNS};
+	CHECK_STR(filter_defines(&s), "#define NAME_FILTER 1\n#define NAME_FILTER_MAX " XSTR(FILTER_MAX_NAMED) "\n");
 	return CHECK_DONE();
 }
