@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/socklens-metrics-XXXXXX";
+/* Under TMPDIR (check_tempdir): the paths below are sized for at most this. */
+static char dir[128];
 
 /* A registry whose text is about size * 60 bytes, every value v: the two
  * versions the writer alternates differ in size and in every line. */
@@ -186,8 +187,8 @@ static void errors(void)
 
 int main(void)
 {
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	if (!check_tempdir(dir, sizeof dir, "socklens-metrics")) {
+		perror("a temporary directory under TMPDIR (at most 100 characters)");
 		return 1;
 	}
 	atomic_replace();
