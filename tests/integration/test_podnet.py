@@ -338,8 +338,13 @@ class PodnetTest(ToolTest):
         mine, every = self.drops_seen_by_pod_and_by_all("b", overflow)
         acks = [e for e in every if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
         self.assertGreaterEqual(len(acks), 1, every)
+        self.assertEqual({e["netns"] for e in acks}, {self.netns_b}, acks)
+        # any other drop on the way to the listener is B's too, or says it does not know: a
+        # client's FIN sent again and dropped as old data (tcp_data_queue) has no device, no
+        # owner and no route left, and before 6.11 kfree_skb names no receiving socket (seen
+        # on 6.1, two emulated kernels and the host suite at once); never another namespace
         to_listener = [e for e in every if (e["daddr"], e["dport"]) == (B4, srv.port)]
-        self.assertEqual({e["netns"] for e in to_listener}, {self.netns_b}, to_listener)
+        self.assertLessEqual({e["netns"] for e in to_listener}, {self.netns_b, None}, to_listener)
         # the clients' FINs are dropped too, for a while: compare the handshakes
         mine = [e for e in mine if (e["daddr"], e["dport"], e["flags"]) == (B4, srv.port, "ACK")]
         self.assertEqual({e["sport"] for e in mine}, {e["sport"] for e in acks})
