@@ -550,6 +550,54 @@ class TcpconnectTest(ToolTest):
                 self.assertEqual(ev["result"], got["errno"])
                 self.assertGreaterEqual(ev["latency_us"], 0)
 
+    def test_a_socket_connected_again_after_a_failure_is_told_apart(self):
+        """connect() again on one socket: after a blocking attempt refused by
+        an RST, after a non-blocking one whose RST came while it waited (the
+        second call only returns that failure: no record), and then refused
+        before any SYN (no route), IPv4 and IPv6. One record per attempt, in
+        every mode: the RSTs' and the no-route ones, none for the call that
+        returned an earlier failure."""
+        script = ("import errno, json, os, select, socket, sys\n"
+                  "fam = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET\n"
+                  "lo = '::1' if fam == socket.AF_INET6 else '127.0.0.1'\n"
+                  "d = socket.socket(fam); d.bind((lo, 0)); dead = d.getsockname()[:2]; d.close()\n"
+                  "nowhere = (sys.argv[2], 81)\n"
+                  "e = []\n"
+                  "a = socket.socket(fam)\n"
+                  "e.append(a.connect_ex(dead)); e.append(a.connect_ex(nowhere))\n"
+                  "b = socket.socket(fam); b.setblocking(False)\n"
+                  "e.append(b.connect_ex(dead))\n"
+                  "select.select([], [b], [], 10)\n"
+                  "e.append(b.connect_ex(dead)); e.append(b.connect_ex(nowhere))\n"
+                  "print(json.dumps({'pid': os.getpid(), 'dead': dead[1],"
+                  " 'errnos': [errno.errorcode.get(x, '0') for x in e]}))\n")
+        with RefusingNetns(f"nt-again-{os.getpid()}") as ns:
+            ns.route(None)
+            tracers = {"plain": Tracer("tcpconnect", "-j"), "result": Tracer("tcpconnect", "-j", "-r"),
+                       "count": Tracer("tcpconnect", "-j", "-c", "--netns", ns.path)}
+            if HAS_KPROBES:   # they report refusals there; without them, connect()'s return does
+                tracers["result, no kprobes"] = Tracer("tcpconnect", "-j", "-r", "--no-kprobes")
+            seen = {family: json.loads(subprocess.run(
+                [*ns.prefix(), PYTHON, "-c", script, str(family), NOWHERE[family][0]], check=True,
+                capture_output=True, timeout=60).stdout) for family in (4, 6)}
+            for t in tracers.values():
+                t.stop()
+        for family, got in seen.items():
+            with self.subTest(family=family):
+                dead = got["dead"]
+                self.assertEqual(got["errnos"], ["ECONNREFUSED", "ENETUNREACH", "EINPROGRESS",
+                                                 "ECONNREFUSED", "ENETUNREACH"])
+                for name in ("result", "result, no kprobes"):
+                    if name in tracers:
+                        results = sorted((e["rport"], e["result"])
+                                         for e in only(tracers[name].events(), pid=got["pid"]))
+                        self.assertEqual(results, sorted([(dead, "refused"), (81, "ENETUNREACH")] * 2), name)
+                self.assertEqual(len(only(tracers["plain"].events(), pid=got["pid"])), 4)
+        counts = collections.Counter()
+        for r in tracers["count"].events("count"):   # a row per source, destination and port
+            counts[r["family"], r["rport"]] += r["connects"]
+        self.assertEqual(counts, {(f, p): 2 for f in (4, 6) for p in (seen[f]["dead"], 81)})
+
     def test_fast_open_connects_refused_before_any_syn_have_one_record_each(self):
         """TCP Fast Open: sendto() or sendmsg() with MSG_FASTOPEN connects
         without the connect() syscall. With no route it fails at once
