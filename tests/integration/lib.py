@@ -74,6 +74,12 @@ def needs_root(cls):
     return unittest.skipUnless(os.geteuid() == 0, "integration tests run as root")(cls)
 
 
+# How long a tool may take to detach its programs and exit once told to stop
+# (SIGINT, SIGTERM). Generous: under an emulated CPU (tests/vm) podnet took
+# 5-7 s; a tool that hangs still fails.
+DETACH_S = 60
+
+
 class Tracer:
     """A running tool. Starts it, waits for 'Tracing', collects its output."""
 
@@ -119,10 +125,8 @@ class Tracer:
         t.start()
         self.threads.append(t)
 
-    def stop(self, timeout=60):
-        """SIGINT, as Ctrl-C; returns the exit status. The bound is generous:
-        under an emulated CPU (tests/vm) podnet took 5-7 s to detach its
-        programs and exit; a tool that hangs still fails."""
+    def stop(self, timeout=DETACH_S):
+        """SIGINT, as Ctrl-C; returns the exit status, within timeout seconds."""
         time.sleep(0.3)  # let the last events reach the reader
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
