@@ -177,15 +177,36 @@ static void add_query(struct common_opts *o, enum identity_query_kind kind, cons
 	o->filter.names = FILTER_NAMES_PROCESS; /* podnet's lifecycle makes it FILTER_NAMES_NETNS */
 }
 
+static const char *format_names[] = {"text", "json", "csv", "raw"};
+static const char *format_given; /* the option that chose the format: -j or -o */
+
+/* -j and -o name one format between them: a second, different one is an
+ * error, not a silent choice of the last. */
+static void choose_format(struct common_opts *o, const char *opt, enum out_format f)
+{
+	if (format_given && o->format != f)
+		usage_error("%s %s: the output is already %s (%s); give one format", opt, format_names[f],
+			    format_names[o->format], format_given);
+	o->format = f;
+	format_given = opt;
+}
+
 static void set_format(struct common_opts *o, const char *arg)
 {
-	static const char *names[] = {"text", "json", "csv", "raw"};
-	for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
-		if (strcmp(arg, names[i]) == 0) {
-			o->format = (enum out_format)i;
+	for (unsigned i = 0; i < sizeof format_names / sizeof *format_names; i++)
+		if (strcmp(arg, format_names[i]) == 0) {
+			choose_format(o, "-o", (enum out_format)i);
 			return;
 		}
 	usage_error("-o: unknown output format '%s' (expected text, json, csv or raw)", arg);
+}
+
+/* -t and -T: one time column. */
+static void choose_time(struct common_opts *o, const char *opt, enum time_column t)
+{
+	if (o->time != TIME_NONE && o->time != t)
+		usage_error("%s: -t (seconds since start) and -T (time of day) are two time columns; give one", opt);
+	o->time = t;
 }
 
 static bool buffer_pages_given; /* --buffer-pages, whatever its value */
@@ -195,6 +216,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	switch (key) {
 	case 'p': add_pids(&o->filter, arg); break;
 	case 'u':
+		given_once(o->filter.has_uid, "-u", "user id");
 		o->filter.has_uid = true;
 		o->filter.uid = (uint32_t)parse_one("-u", "UID", arg, 0, UID_MAX);
 		break;
@@ -206,6 +228,7 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 		o->filter.netns[o->filter.nnetns++] = netns_inode_of("--netns", arg);
 		break;
 	case OPT_CGROUP:
+		given_once(o->filter.has_cgroup, "--cgroup", "cgroup");
 		o->filter.has_cgroup = true;
 		o->filter.cgroup_id = cgroup_id_of("--cgroup", arg);
 		break;
@@ -213,9 +236,9 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case OPT_POD: add_query(o, QUERY_POD, "--pod", arg); break;
 	case OPT_NAMES: o->names_text = true; break;
 	case OPT_NO_NAMES: o->no_names = true; break;
-	case 't': o->time = TIME_SINCE_START; break;
-	case 'T': o->time = TIME_OF_DAY; break;
-	case 'j': o->format = OUT_JSON; break;
+	case 't': choose_time(o, "-t", TIME_SINCE_START); break;
+	case 'T': choose_time(o, "-T", TIME_OF_DAY); break;
+	case 'j': choose_format(o, "-j", OUT_JSON); break;
 	case 'o': set_format(o, arg); break;
 	case 'H': o->no_header = true; break;
 	case OPT_METRICS_DIR:

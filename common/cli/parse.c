@@ -68,3 +68,9 @@ double parse_seconds(const char *opt, const char *s)
 			    opt, s);
 	return v;
 }
+
+void given_once(bool given, const char *opt, const char *what)
+{
+	if (given)
+		usage_error("%s: given twice; it takes one %s", opt, what);
+}

@@ -13,6 +13,7 @@ void output_init(struct output *o, enum out_format format, bool header)
 	o->format = format;
 	o->header = header;
 	o->plan.kind = NULL;
+	o->watch_reader = true;
 	sink_init(&o->sink, stdout);
 }
 
@@ -360,4 +361,10 @@ void output_fields_shown(const struct output *o, const struct record_kind *k, bo
 void output_flush(struct output *o)
 {
 	sink_flush(&o->sink);
+}
+
+void output_check_reader(const struct output *o)
+{
+	if (o->watch_reader)
+		sink_check_reader(&o->sink);
 }

@@ -95,6 +95,8 @@ struct output {
 	bool header;         /* print header lines (text, csv) */
 	struct sink sink;    /* stdout, through our own buffer */
 	struct output_plan plan; /* of the kind written last */
+	bool watch_reader;   /* records go to stdout: end when its reader is gone
+	                      * (false for --metrics-only, whose stdout is unused) */
 };
 
 void output_init(struct output *o, enum out_format format, bool header);
@@ -142,5 +144,8 @@ void output_rate_limited(struct output *o, uint64_t suppressed);
 
 /* Flushes the output; a closed pipe ends the tool quietly with status 0. */
 void output_flush(struct output *o);
+/* Ends the tool quietly with status 0 if records go to a pipe whose
+ * reader is gone (watch_reader), even when it has nothing to write. */
+void output_check_reader(const struct output *o);
 
 #endif

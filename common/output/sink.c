@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 static struct sink *stdout_sink;
@@ -36,6 +37,13 @@ void sink_push(struct sink *s)
 	s->len = 0; /* first: the error message pushes stdout again */
 	if (n && fwrite(s->buf, 1, n, s->f) != n)
 		failed();
+}
+
+void sink_check_reader(const struct sink *s)
+{
+	struct pollfd p = {.fd = fileno(s->f), .events = 0};
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		_exit(0); /* as failed() on EPIPE */
 }
 
 void sink_flush(struct sink *s)

@@ -27,6 +27,11 @@ void sink_init(struct sink *s, FILE *f);
 void sink_flush(struct sink *s);
 /* Hands the buffer to the FILE (no fflush). */
 void sink_push(struct sink *s);
+/* Ends the tool quietly with status 0, as a write's EPIPE would, if the
+ * FILE is a pipe whose reader is gone (| head that has had its lines):
+ * a quiet tool writes nothing to learn it from, and would keep its
+ * programs attached until its next record. One poll(), no write. */
+void sink_check_reader(const struct sink *s);
 
 /* Room for n (at most SINK_RESERVE_MAX) bytes; sink_commit() says how many
  * were written. */

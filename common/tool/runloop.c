@@ -93,6 +93,7 @@ void run_until_done(struct stream *s, struct output *o, double duration, uint64_
 		if (now - last_loss_check >= 0.1 || n == 0) {
 			stream_take_counts(s, report_count, o);
 			last_loss_check = now;
+			output_check_reader(o);
 		}
 		output_flush(o);
 		if (max_events && s->delivered >= max_events)

@@ -170,6 +170,9 @@ static bool start(struct tool_run *r, const char *text, bool real_headers, bool 
 	require_bpf_privileges();
 	const struct program_source src = {r->t->name, text, real_headers, !r->o.no_cache, r->o.verbose, typed};
 	loader_prepare(&r->loader, &src);
+	/* -t's zero and --duration's start: before the first probe is
+	 * attached, so no record is older than the start (and shown as 0) */
+	clock_timebase(&r->tb);
 	if (!loader_attach(&r->loader, r->t->probes, !r->o.no_kprobes, r->o.verbose)) {
 		loader_release_compiler(&r->loader);
 		return false;
@@ -276,6 +279,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	free(text);
 	r->live = true;
 	init_output(r);
+	r->out.watch_reader = !r->o.metrics_only;
 	struct tick ticks[3];
 	int nticks = 0;
 	if (!r->o.no_names || r->o.nqueries)
@@ -292,7 +296,6 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	stream_open(&r->stream, &r->loader, ring, r->o.buffer_pages, r->o.max_events, t->loss_maps, on_record, r);
 	signals_install();
 
-	clock_timebase(&r->tb);
 	if (r->out.format == OUT_RAW)
 		output_raw_header(&r->out, t->name, t->record_size, r->tb.wall_minus_mono_ns);
 	else if (!counting(r) && !r->o.metrics_only)

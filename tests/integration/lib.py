@@ -281,24 +281,35 @@ def is_coverage_note(line):
     return any(n in line for n in COVERAGE_NOTES)
 
 
-def into_head(args, traffic, started_timeout=180, traffic_timeout=60):
+def into_head(args, traffic, started_timeout=180, traffic_timeout=60, repeat=True):
     """Runs `TOOL ARGS | head -1` under bash and makes traffic, once the tool
     says it is tracing, until head has its line and the pipeline ends. The
     start-up bound is generous: under an emulated CPU the compile alone takes
-    many seconds. Returns (stdout, stderr lines other than Tracing/notes)."""
+    many seconds. With repeat=False the traffic is made once: the tool must
+    then learn that head is gone with nothing more to write. Returns
+    (stdout, stderr lines other than Tracing/notes)."""
     import shlex
     import tempfile
     with tempfile.NamedTemporaryFile(suffix=".err") as err:
         cmd = " ".join(shlex.quote(a) for a in args)
+        # its own session: a tool still running at the end is killed with bash
         sh = subprocess.Popen(["bash", "-c", f"{cmd} | head -1; echo status=${{PIPESTATUS[0]}} >&2"],
-                              stdout=subprocess.PIPE, stderr=err)
-        if not wait_for_text(err.name, "Tracing", sh, started_timeout) and sh.poll() is None:
-            sh.kill()
-            raise AssertionError(f"{args[0]} did not start within {started_timeout} s")
-        deadline = time.monotonic() + traffic_timeout
-        while sh.poll() is None and time.monotonic() < deadline:
+                              stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        try:
+            if not wait_for_text(err.name, "Tracing", sh, started_timeout) and sh.poll() is None:
+                raise AssertionError(f"{args[0]} did not start within {started_timeout} s")
+            deadline = time.monotonic() + traffic_timeout
             traffic()
-        out, _ = sh.communicate(timeout=30)
+            while sh.poll() is None and time.monotonic() < deadline:
+                traffic() if repeat else time.sleep(0.1)
+            if sh.poll() is None:
+                raise AssertionError(f"{args[0]} | head -1 still running {traffic_timeout} s after "
+                                     "the traffic began")
+            out, _ = sh.communicate(timeout=30)
+        finally:
+            if sh.poll() is None:
+                os.killpg(sh.pid, 9)
+                sh.wait()
         with open(err.name, errors="replace") as f:
             lines = [l for l in f.read().splitlines()
                      if not l.startswith("Tracing") and not is_coverage_note(l)]

@@ -45,6 +45,9 @@ BAD_INPUT = [
     (["--cgroup", "/tmp"], "'/tmp' is not a cgroup v2 directory"),
     (["--pid", str(free_pid())], f"no process {free_pid()}"),
     (["-o", "xml"], "unknown output format 'xml'"),
+    (["-j", "-o", "csv"], "-o csv: the output is already json (-j); give one format"),
+    (["-o", "raw", "-j"], "-j json: the output is already raw (-o); give one format"),
+    (["-t", "-T"], "two time columns; give one"),
     (["-o"], "needs a value"),
     (["--bogus"], "unknown option '--bogus'"),
     (["-x"], "unknown option '-x'"),
@@ -104,7 +107,8 @@ INTERVAL_ERRORS = [
     (["-i", "1", "--rate-limit", "100"], "counts are never rate limited"),
 ]
 UID_ERRORS = [(["-u", "x"], "'x' is not a valid UID"), (["-u", "-1"], "'-1' is not a valid UID"),
-              (["-u", "4294967295"], "UID 4294967295 out of range")]
+              (["-u", "4294967295"], "UID 4294967295 out of range"),
+              (["-u", "5", "-u", "7"], "-u: given twice; it takes one user id")]
 TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, COUNT_RATE, (["-c", "-r"], "-c and -r exclude each other"),
@@ -120,6 +124,9 @@ TOOL_BAD_INPUT = {
         (["--ip", "300.1.1.1"], "'300.1.1.1' is not an IPv4 or IPv6 address"),
         (["--ip", "fd00::1::2"], "is not an IPv4 or IPv6 address"),
         (["--proto", "sctp"], "unknown protocol 'sctp'"),
+        (["--ip", "127.0.0.1", "--ip", "::1"], "--ip: given twice; it takes one address"),
+        (["--proto", "tcp", "--proto", "udp"], "--proto: given twice; it takes one protocol"),
+        (["--ifname", "lo", "--ifname", "eth0"], "--ifname: given twice; it takes one interface"),
         (["--ifname", "a/b"], "'a/b' is not an interface name"),
         (["--ifname", "x" * 16], "is not an interface name"),
         (["--ifname", ""], "is not an interface name"),

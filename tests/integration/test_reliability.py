@@ -47,6 +47,24 @@ class ReliabilityTest(ToolTest):
                 self.assertEqual(err, ["status=0"])
 
     @user_space_only
+    def test_closed_pipe_ends_a_tool_with_nothing_more_to_write(self):
+        """`TOOL | head -1` takes the header line, and no record follows
+        (the filter is a port nothing uses) to fail with EPIPE: each tool must
+        see by itself that its reader is gone, end with status 0 and leave
+        nothing attached, not trace on until its next record."""
+        before = our_programs()
+        port = closed_port()
+        for name, filter_opt in (("tcpconnect", "-P"), ("tcpaccept", "-P"), ("tcpclose", "-L"),
+                                 ("podnet", "--port")):
+            with self.subTest(tool=name):
+                out, err = into_head([tool(name), filter_opt, str(port)], lambda: None,
+                                     traffic_timeout=30, repeat=False)
+                self.assertEqual(len(out.splitlines()), 1)
+                self.assertTrue(out.split()[0].isupper(), out)  # the header (PID, TIME...), all head wanted
+                self.assertEqual(err, ["status=0"])
+        assert_nothing_left(before)
+
+    @user_space_only
     def test_sighup_under_nohup_does_not_end_it(self):
         for name in TOOLS:
             with self.subTest(tool=name):
