@@ -24,10 +24,16 @@ void sink_init(struct sink *s, FILE *f)
 	}
 }
 
+/* The reader is gone (| head): nothing more to say. */
+static void reader_gone(void)
+{
+	_exit(0);
+}
+
 static void failed(void)
 {
 	if (errno == EPIPE)
-		_exit(0); /* the reader is gone (| head): nothing more to say */
+		reader_gone();
 	runtime_error("cannot write output: %s", strerror(errno));
 }
 
@@ -43,7 +49,7 @@ void sink_check_reader(const struct sink *s)
 {
 	struct pollfd p = {.fd = fileno(s->f), .events = 0};
 	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
-		_exit(0); /* as failed() on EPIPE */
+		reader_gone();
 }
 
 void sink_flush(struct sink *s)
