@@ -30,6 +30,7 @@ enum {
 
 struct podnet_opts {
 	unsigned sample;   /* 1 in N */
+	bool sample_given; /* --sample, whatever its value: it takes one */
 	bool count;        /* -c */
 	bool drops, events; /* --drops, --events given */
 	const char **reasons;   /* skb_drop_reason names from BTF */
@@ -111,7 +112,11 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 		t->events = true;
 		f->events |= parse_events(arg); /* repeated, the lists add up */
 		break;
-	case OPT_SAMPLE: t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000); break;
+	case OPT_SAMPLE:
+		given_once(t->sample_given, "--sample", "sampling rate");
+		t->sample_given = true;
+		t->sample = (unsigned)parse_one("--sample", "sampling rate", arg, 1, 1000000);
+		break;
 	case 'c': t->count = true; break;
 	}
 }

@@ -54,7 +54,7 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 	case 'D': add_ports("-D", arg, f->rports, &f->nrports); break;
 	case 'w': t->wide = true; break;
 	case 'c': t->count = true; break;
-	case 's': o->format = OUT_CSV; break;
+	case 's': choose_format(o, "-s", OUT_CSV); break;
 	case OPT_MAX_SOCKETS:
 		t->max_sockets = (unsigned)parse_one("--max-sockets", "socket count", arg, 1, 1 << 22);
 		break;

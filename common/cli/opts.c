@@ -180,9 +180,9 @@ static void add_query(struct common_opts *o, enum identity_query_kind kind, cons
 static const char *format_names[] = {"text", "json", "csv", "raw"};
 static const char *format_given; /* the option that chose the format: -j or -o */
 
-/* -j and -o name one format between them: a second, different one is an
- * error, not a silent choice of the last. */
-static void choose_format(struct common_opts *o, const char *opt, enum out_format f)
+/* -j, -o and a tool's shortcut name one format between them: a second,
+ * different one is an error, not a silent choice of the last. */
+void choose_format(struct common_opts *o, const char *opt, enum out_format f)
 {
 	if (format_given && o->format != f)
 		usage_error("%s %s: the output is already %s (%s); give one format", opt, format_names[f],

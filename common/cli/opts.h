@@ -66,6 +66,10 @@ struct tool_desc {
  * filter's port lists (at most FILTER_MAX_PORTS in all). */
 void add_ports(const char *opt, const char *arg, uint32_t *ports, int *n);
 
+/* The output format chosen by opt (-j, -o, a tool's own shortcut such as
+ * tcpclose's -s): a usage error if another option chose a different one. */
+void choose_format(struct common_opts *o, const char *opt, enum out_format f);
+
 /* Parses argv into *o and the tool's own context; exits on --help,
  * --version and on any usage error (--read with a kernel filter is one).
  * The one positional argument is -i's count, as bcc's top tools take

@@ -127,6 +127,7 @@ TOOL_BAD_INPUT = {
         (["--ip", "127.0.0.1", "--ip", "::1"], "--ip: given twice; it takes one address"),
         (["--proto", "tcp", "--proto", "udp"], "--proto: given twice; it takes one protocol"),
         (["--ifname", "lo", "--ifname", "eth0"], "--ifname: given twice; it takes one interface"),
+        (["--sample", "1", "--sample", "3"], "--sample: given twice; it takes one sampling rate"),
         (["--ifname", "a/b"], "'a/b' is not an interface name"),
         (["--ifname", "x" * 16], "is not an interface name"),
         (["--ifname", ""], "is not an interface name"),
@@ -143,6 +144,8 @@ TOOL_BAD_INPUT = {
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), COUNT_RAW, COUNT_RATE,
         (["--max-sockets", "0"], "socket count 0 out of range"),
+        (["-s", "-j"], "-j json: the output is already csv (-s); give one format"),
+        (["-o", "json", "-s"], "-s csv: the output is already json (-o); give one format"),
         (["--max-sockets", "x"], "'x' is not a valid socket count")] + INTERVAL_ERRORS,
 }
 
