@@ -50,7 +50,7 @@ static const struct tool_option options[] = {
 	{"drops", OPT_DROPS, NULL, "only drops (--events drop)"},
 	{"sample", OPT_SAMPLE, "N", "report 1 packet in N, chosen at random in the kernel"},
 	{"count", 'c', NULL, "count packets per pod, interface, event and drop reason in the kernel; "
-			     "print on exit"},
+			     "print on exit (without --events: tx, forward, deliver, drop, reset, retransmit)"},
 	{0},
 };
 
@@ -520,9 +520,9 @@ static const struct count_desc counts = {
 	.name_base = K_NAMES, .fill = fill_count,
 };
 
-/* TRACE_<EVENT> for each kind of event traced (--events; all without
- * it): the probe compiles only the hooks that make them. malloc'd; NULL
- * if out of memory. */
+/* TRACE_<EVENT> for each kind of event in events (hooked_events(); 0:
+ * every kind): the probe compiles only the hooks that make them.
+ * malloc'd; NULL if out of memory. */
 static char *traced_events(uint32_t events)
 {
 	char text[NEVENTS * sizeof "#define TRACE_RETRANSMIT 1\n"];
@@ -539,11 +539,31 @@ static char *traced_events(uint32_t events)
 	return strdup(text);
 }
 
+/* What counting (-c, --metrics-only) hooks without --events: where a
+ * packet leaves a pod's stack (tx, forward: net_dev_queue) and enters it
+ * (deliver: netif_receive_skb), and drops, resets and retransmits. rx and
+ * xmit are the driver's side of the same packets; each is one more hook on
+ * every packet of the node (between two pods on one node, the four device
+ * hooks double what a packet pays), so they are counted when --events
+ * names them. No event filter is needed: these hooks make no other event. */
+#define COUNTED_WITHOUT_EVENTS                                                                   \
+	(1U << EVENT_TX | 1U << EVENT_FORWARD | 1U << EVENT_DELIVER | 1U << EVENT_DROP | 1U << EVENT_RESET | \
+	 1U << EVENT_RETRANSMIT)
+
+/* The events whose hooks are compiled: --events; without it, every one
+ * when events are printed, COUNTED_WITHOUT_EVENTS when only counted. */
+static uint32_t hooked_events(const struct common_opts *o, const struct podnet_opts *t)
+{
+	if (o->filter.events)
+		return o->filter.events;
+	return t->count || o->metrics_only ? COUNTED_WITHOUT_EVENTS : 0;
+}
+
 static char *mode_defines(const struct common_opts *o, void *priv)
 {
 	struct podnet_opts *t = priv;
 	t->nreasons = layout_enum_names("skb_drop_reason", "SKB_DROP_REASON_", &t->reasons);
-	char *defines = NULL, *netns = filter_netns_macro(&o->filter), *traced = traced_events(o->filter.events);
+	char *defines = NULL, *netns = filter_netns_macro(&o->filter), *traced = traced_events(hooked_events(o, t));
 	/* no event leaves the kernel and no filter reads the headers: only
 	 * counts, which key on namespace, device, event and drop */
 	bool headers_unused = (t->count || o->metrics_only) && !filter_on_headers(&o->filter);

@@ -195,14 +195,33 @@ class PodnetTest(ToolTest):
         self.assertEqual([(r["netns"], r["reason"], r["packets"]) for r in drops],
                          [(self.netns_b, reason, n)], rows)
         self.assertIn("udp", drops[0]["function"])   # __udp4_lib_rcv, as the events name it
+        # without --events: where the packets left pod a (queued on its veth, with
+        # their Ethernet header) and entered pod b (handed up its stack, the
+        # link header pulled); the driver's side (xmit, rx) is not hooked
         by_kind = {(r["netns"], r["ifname"], r["event"]): r for r in rows}
-        xmit = by_kind[(self.netns_a, "veth-a", "xmit")]
-        self.assertEqual((xmit["packets"], xmit["bytes"]), (n, n * (14 + 20 + 8 + size)))
-        self.assertEqual(by_kind[(self.netns_b, "veth-b", "rx")]["packets"], n)
+        self.assertEqual({r["event"] for r in rows}, {"tx", "deliver", "drop"}, rows)
+        tx = by_kind[(self.netns_a, "veth-a", "tx")]
+        self.assertEqual((tx["packets"], tx["bytes"]), (n, n * (14 + 20 + 8 + size)))
+        deliver = by_kind[(self.netns_b, "veth-b", "deliver")]
+        self.assertEqual((deliver["packets"], deliver["bytes"]), (n, n * (20 + 8 + size)))
         for r in rows:   # reasons only for drops; no pod owns these namespaces
             self.assertEqual(r["reason"] is None, r["event"] != "drop", r)
             self.assertNotIn("pod_name", r)
             self.assertIn(r["netns"], (self.netns_a, self.netns_b))
+
+    def test_count_mode_counts_the_driver_side_when_asked(self):
+        """--events rx,xmit with -c: the veth's own hooks, the same packets."""
+        n, size = 5, 40
+        t = Tracer("podnet", "-c", "-j", "--events", "rx,xmit", "--netns", self.pods.path("a"),
+                   "--netns", self.pods.path("b"), "--proto", "udp", "--port", "7")
+        self.assertEqual(attached_tracepoints(t.proc.pid), {"netif_rx", "napi_gro_receive_entry", "net_dev_xmit"})
+        udp_send(self.pods, "a", 4, B4, 7, count=n, size=size)
+        t.stop()
+        by_kind = {(r["netns"], r["ifname"], r["event"]): r for r in t.events("count")}
+        self.assertEqual(set(by_kind), {(self.netns_a, "veth-a", "xmit"), (self.netns_b, "veth-b", "rx")}, by_kind)
+        xmit = by_kind[(self.netns_a, "veth-a", "xmit")]
+        self.assertEqual((xmit["packets"], xmit["bytes"]), (n, n * (14 + 20 + 8 + size)))
+        self.assertEqual(by_kind[(self.netns_b, "veth-b", "rx")]["packets"], n)
 
     def test_events_attach_only_their_hooks(self):
         """--events xmit,drop: only those events, only their hooks (and
@@ -217,6 +236,9 @@ class PodnetTest(ToolTest):
                 (["-c", "-j", "--events", "xmit", "--events", "drop"],
                  {"net_dev_xmit", "kfree_skb", "netif_receive_skb"}, {"xmit", "drop"}),
                 (["-c", "-j", "--drops"], {"kfree_skb", "netif_receive_skb"}, {"drop"}),
+                # counting without --events: one hook out of a pod and one into it
+                (["-c", "-j"], {"net_dev_queue", "netif_receive_skb", "kfree_skb", "tcp_send_reset",
+                                "tcp_receive_reset", "tcp_retransmit_skb"}, {"tx", "deliver", "drop"}),
                 # the per-packet hooks as plain raw tracepoints, as before 5.9
                 (["-c", "-j", "--events", "xmit,drop", "--no-tp-btf"],
                  {"net_dev_xmit", "kfree_skb", "netif_receive_skb"}, {"xmit", "drop"})):
@@ -232,7 +254,8 @@ class PodnetTest(ToolTest):
                 got = {}
                 for r in rows:   # (event, netns): packets, from counts or events
                     got[(r["event"], r["netns"])] = got.get((r["event"], r["netns"]), 0) + r.get("packets", 1)
-                want = {("xmit", self.netns_a): n, ("drop", self.netns_b): n}
+                want = {("xmit", self.netns_a): n, ("drop", self.netns_b): n, ("tx", self.netns_a): n,
+                        ("deliver", self.netns_b): n}
                 self.assertEqual(got, {k: v for k, v in want.items() if k[0] in kinds}, rows)
 
     def test_per_packet_hooks_are_btf_typed_where_the_kernel_has_btf(self):
@@ -244,7 +267,8 @@ class PodnetTest(ToolTest):
         per_packet = {"netif_rx", "napi_gro_receive_entry", "netif_receive_skb", "net_dev_queue", "net_dev_xmit"}
         for extra in ([], ["--no-tp-btf"]):
             with self.subTest(extra=extra):
-                t = Tracer("podnet", "-c", "--netns", self.pods.path("a"), *extra)
+                t = Tracer("podnet", "-c", "--events", "rx,deliver,tx,xmit,drop", "--netns", self.pods.path("a"),
+                           *extra)
                 hooks = attached_hooks(t.proc.pid)
                 t.stop()
                 typed = typed_hooks_expected() and not extra

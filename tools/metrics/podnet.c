@@ -21,8 +21,9 @@ static void setup(struct metrics_run *m, struct metric_registry *r, const struct
 	(void)o, (void)priv;
 	size_t cap = metrics_max_series(m);
 	packets = metric_counter(r, "socklens_pod_packets_total",
-				 "Packet events by kind (rx, deliver, tx, xmit, forward, drop, reset, retransmit) and "
-				 "device; a packet passing several hooks counts at each.",
+				 "Packet events by kind (rx, deliver, tx, xmit, forward, drop, reset, retransmit; "
+				 "with --metrics-only, rx and xmit only where --events names them) and device; a "
+				 "packet passing several hooks counts at each.",
 				 (const char *const[]){"event", "device", POD, NULL}, cap);
 	drops = metric_counter(r, "socklens_pod_packet_drops_total",
 			       "Packets the kernel freed as dropped, by drop reason (empty before Linux 5.17).",
