@@ -469,7 +469,10 @@ static void report_skipped(struct tool_run *run)
 	const struct podnet_opts *t = tool_env(run)->priv;
 	struct cell c[S_NFIELDS] = {cell_str("skipped"), cell_u64(totals[0]), cell_u64(totals[1]),
 				    cell_u64(t->sample)};
-	output_record(tool_output(run), &record_skipped, c);
+	if (tool_env(run)->o->metrics_only) /* stdout carries nothing then: stderr alone */
+		skipped_note(c);
+	else
+		output_record(tool_output(run), &record_skipped, c);
 }
 
 /* -c: the kernel's packet_counts, per namespace (and its pod), interface,
@@ -609,8 +612,10 @@ static void validate(const struct common_opts *o, void *priv)
 	uint32_t tcp_only = 1U << EVENT_RESET | 1U << EVENT_RETRANSMIT;
 	if (o->filter.events && !(o->filter.events & ~tcp_only) && o->filter.proto && o->filter.proto != 6)
 		usage_error("--events: resets and retransmits are TCP's, and --proto leaves TCP out");
-	if (t->count && t->sample != 1)
-		usage_error("-c counts every packet: --sample chooses events to print, and -c prints none");
+	if ((t->count || o->metrics_only) && t->sample_given) {
+		const char *mode = t->count ? (o->interval > 0 ? "-i" : "-c") : "--metrics-only";
+		usage_error("%s counts every packet: --sample chooses events to print, and %s prints none", mode, mode);
+	}
 }
 
 static const struct tool podnet = {

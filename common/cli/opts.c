@@ -242,31 +242,43 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case 'o': set_format(o, arg); break;
 	case 'H': o->no_header = true; break;
 	case OPT_METRICS_DIR:
+		given_once(o->metrics_dir != NULL, "--metrics-dir", "directory");
 		if (!*arg)
 			usage_error("--metrics-dir: give a directory");
 		o->metrics_dir = arg;
 		break;
 	case OPT_METRICS_INTERVAL:
+		given_once(o->metrics_interval > 0, "--metrics-interval", "interval");
 		o->metrics_interval = parse_seconds("--metrics-interval", arg);
 		if (o->metrics_interval < 1)
 			usage_error("--metrics-interval: %s is under 1 second (the file is checked once a second)", arg);
 		break;
 	case OPT_METRICS_MAX_SERIES:
+		given_once(o->metrics_max_series > 0, "--metrics-max-series", "series count");
 		o->metrics_max_series = parse_one("--metrics-max-series", "series count", arg, 1, 1000000);
 		break;
 	case OPT_METRICS_ONLY: o->metrics_only = true; break;
 	case OPT_METRICS_RADDR: o->metrics_raddr = true; break;
-	case OPT_DURATION: o->duration = parse_seconds("--duration", arg); break;
+	case OPT_DURATION:
+		given_once(o->duration > 0, "--duration", "duration");
+		o->duration = parse_seconds("--duration", arg);
+		break;
 	case 'i':
+		given_once(o->interval > 0, "-i", "interval");
 		o->interval = parse_seconds("-i", arg);
 		if (o->interval < MIN_INTERVAL)
 			usage_error("-i: interval %s below the shortest, %g seconds", arg, MIN_INTERVAL);
 		break;
-	case OPT_MAX_EVENTS: o->max_events = parse_one("--max-events", "count", arg, 1, UINT64_MAX); break;
+	case OPT_MAX_EVENTS:
+		given_once(o->max_events > 0, "--max-events", "count");
+		o->max_events = parse_one("--max-events", "count", arg, 1, UINT64_MAX);
+		break;
 	case OPT_RATE_LIMIT:
+		given_once(o->rate_limit > 0, "--rate-limit", "rate");
 		o->rate_limit = (uint32_t)parse_one("--rate-limit", "rate", arg, 1, RATE_LIMIT_MAX);
 		break;
 	case OPT_BUFFER_PAGES:
+		given_once(buffer_pages_given, "--buffer-pages", "page count");
 		o->buffer_pages = (unsigned)parse_one("--buffer-pages", "page count", arg, 1, 262144);
 		buffer_pages_given = true;
 		if (o->buffer_pages & (o->buffer_pages - 1))
@@ -278,7 +290,10 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	case OPT_NO_CACHE: o->no_cache = true; break;
 	case 'v': o->verbose = true; break;
 	case OPT_EBPF: o->ebpf = true; break;
-	case OPT_READ: o->read = arg; break;
+	case OPT_READ:
+		given_once(o->read != NULL, "--read", "file");
+		o->read = arg;
+		break;
 	}
 }
 

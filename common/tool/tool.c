@@ -251,6 +251,9 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		usage_error("-c cannot be combined with -o raw: counts are not event records");
 	if (counting(r) && r->o.rate_limit)
 		usage_error("-c cannot be combined with --rate-limit: counts are never rate limited");
+	if (counting(r) && r->o.max_events)
+		usage_error("-c cannot be combined with --max-events: counts are not events (--duration or "
+			    "-i with a window count end a count)");
 	if (r->o.read) {
 		if (counting(r))
 			usage_error("--read: a recorded stream holds events, not counts (-c)");

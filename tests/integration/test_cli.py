@@ -79,6 +79,17 @@ BAD_INPUT = [
     (["--rate-limit", "1.5"], "'1.5' is not a valid rate"),
     (["--rate-limit"], "needs a value"),
     (["--read", "/missing", "--rate-limit", "10"], "--read: a recorded stream is not rate limited"),
+    # one value each: given twice is an error, not the last one winning
+    (["--duration", "5", "--duration", "9"], "--duration: given twice; it takes one duration"),
+    (["--max-events", "5", "--max-events", "9"], "--max-events: given twice; it takes one count"),
+    (["--rate-limit", "5", "--rate-limit", "9"], "--rate-limit: given twice; it takes one rate"),
+    (["--buffer-pages", "8", "--buffer-pages", "8"], "--buffer-pages: given twice; it takes one page count"),
+    (["--metrics-dir", "/tmp", "--metrics-dir", "/var/tmp"], "--metrics-dir: given twice; it takes one directory"),
+    (["--metrics-dir", "/tmp", "--metrics-interval", "5", "--metrics-interval", "9"],
+     "--metrics-interval: given twice; it takes one interval"),
+    (["--metrics-dir", "/tmp", "--metrics-max-series", "5", "--metrics-max-series", "9"],
+     "--metrics-max-series: given twice; it takes one series count"),
+    (["--read", "/dev/null", "--read", "/dev/null"], "--read: given twice; it takes one file"),
 ]
 
 
@@ -93,6 +104,7 @@ def port_list_errors(opt):
 # and each tool's own
 COUNT_RAW = (["-c", "-o", "raw"], "-c cannot be combined with -o raw")
 COUNT_RATE = (["-c", "--rate-limit", "100"], "counts are never rate limited")
+COUNT_MAX = (["-c", "--max-events", "5"], "-c cannot be combined with --max-events")
 # -i: every tool counts
 INTERVAL_ERRORS = [
     (["3"], "unexpected argument '3'"),
@@ -105,6 +117,8 @@ INTERVAL_ERRORS = [
     (["-i", "1", "-o", "raw"], "-i cannot be combined with -o raw"),
     (["-i", "1", "--read", "/dev/null"], "a recorded stream holds events, not counts (-i)"),
     (["-i", "1", "--rate-limit", "100"], "counts are never rate limited"),
+    (["-i", "1", "-i", "2"], "-i: given twice; it takes one interval"),
+    COUNT_MAX,
 ]
 UID_ERRORS = [(["-u", "x"], "'x' is not a valid UID"), (["-u", "-1"], "'-1' is not a valid UID"),
               (["-u", "4294967295"], "UID 4294967295 out of range"),
@@ -136,11 +150,13 @@ TOOL_BAD_INPUT = {
         (["--sample", "0"], "sampling rate 0 out of range"),
         (["--pid", "abc"], "'abc' is not a valid PID"), COUNT_RAW, COUNT_RATE,
         (["-c", "--sample", "10"], "-c counts every packet"),
+        (["-c", "--sample", "1"], "-c counts every packet"),   # any rate: -c prints nothing to sample
+        (["--metrics-dir", "/tmp", "--metrics-only", "--sample", "10"], "--metrics-only counts every packet"),
         (["--events", "rx,dropped"], "--events: unknown event 'dropped'"),
         (["--events", ""], "--events: unknown event ''"),
         (["--drops", "--events", "drop"], "--drops is --events drop: give one of them"),
         (["--events", "reset", "--proto", "udp"], "resets and retransmits are TCP's"),
-        (["-i", "1", "--sample", "10"], "-c counts every packet")] + INTERVAL_ERRORS,
+        (["-i", "1", "--sample", "10"], "-i counts every packet")] + INTERVAL_ERRORS,
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), COUNT_RAW, COUNT_RATE,
         (["--max-sockets", "0"], "socket count 0 out of range"),

@@ -180,7 +180,7 @@ class MetricsTest(ToolTest):
         self.assertEqual(t.stop(), 0)
 
     def test_podnet_counts_drops_by_reason(self):
-        t = self.trace("podnet", "--metrics-only", "--sample", "1000")
+        t = self.trace("podnet", "--metrics-only", "-j")
         self.run_in_ns(DATAGRAMS, 7)
         # the kernel frees each datagram to a port nobody listens on as dropped
         self.value("sum(socklens_pod_packet_drops_total)", 7)
@@ -189,7 +189,21 @@ class MetricsTest(ToolTest):
         self.value('sum(socklens_pod_packets_total{event="drop"})', 7)
         self.check_file("podnet")
         self.assertEqual(t.stop(), 0)
-        self.assertEqual(t.out, [])
+        self.assertEqual(t.out, [])   # not even the skipped count, which goes to stderr
+
+    def test_podnet_metrics_count_what_sampling_leaves_out(self):
+        """--sample 1000 prints about one packet event in 1000; the metrics
+        count every one: each counted event was printed or sampled out."""
+        t = self.trace("podnet", "-j", "--sample", "1000")
+        self.run_in_ns(DATAGRAMS, 7)
+        self.value("sum(socklens_pod_packet_drops_total)", 7)
+        self.assertEqual(t.stop(), 0)
+        printed = len(t.events("packet"))
+        [skipped] = t.events("skipped")
+        # the file written at exit holds the final sums
+        self.value('socklens_events_sampled_out_total{tool="podnet"}', skipped["sampled_out"])
+        self.value("sum(socklens_pod_packets_total)", printed + skipped["sampled_out"])
+        self.assertGreater(skipped["sampled_out"], 7)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ static void setup(struct metrics_run *m, struct metric_registry *r, const struct
 	size_t cap = metrics_max_series(m);
 	packets = metric_counter(r, "socklens_pod_packets_total",
 				 "Packet events by kind (rx, deliver, tx, xmit, forward, drop, reset, retransmit; "
-				 "with --metrics-only, rx and xmit only where --events names them) and device; a "
+				 "with -c or --metrics-only, rx and xmit only where --events names them) and device; a "
 				 "packet passing several hooks counts at each.",
 				 (const char *const[]){"event", "device", POD, NULL}, cap);
 	drops = metric_counter(r, "socklens_pod_packet_drops_total",
