@@ -519,14 +519,18 @@ static __always_inline void read_skb_packet(void *skb, struct podnet_event *ev, 
 	bpf_probe_read_kernel(&protocol, sizeof(protocol), s + OFF_SKB_PROTOCOL);
 	protocol = __builtin_bswap16(protocol);
 	read_vlan_tag(s, ev);
-	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6 && !is_vlan(protocol))
+	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6 && !is_vlan(protocol)) {
+		ev->ethertype = protocol; /* ARP, LLDP...: named, not parsed */
 		return;
+	}
 	const char *l3 = (at_data || network == NO_HEADER || network == 0) ? data : (const char *)head + network;
 	/* a tag in the packet sits at data; on the way out network_header is
 	 * already past it */
 	if (l3 == data)
 		l3 = skip_vlan_tags(l3, &protocol, ev);
-	if (l3)
+	if (protocol != ETH_P_IP && protocol != ETH_P_IPV6 && !is_vlan(protocol))
+		ev->ethertype = protocol; /* behind VLAN tags */
+	else if (l3)
 		parse_packet(l3, ev);
 }
 

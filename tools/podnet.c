@@ -216,6 +216,23 @@ static const char *proto_name(unsigned p, char *buf, size_t size)
 	return buf;
 }
 
+/* A packet that is not IP, by its link protocol (IEEE's EtherType): the
+ * common ones by name, the others as the number ("0x88b5"). */
+static const char *link_proto_name(unsigned ethertype, char *buf, size_t size)
+{
+	switch (ethertype) {
+	case 0x0806: return "arp";
+	case 0x8035: return "rarp";
+	case 0x88cc: return "lldp";
+	case 0x8809: return "lacp"; /* slow protocols: LACP, marker */
+	case 0x8847: case 0x8848: return "mpls";
+	case 0x8863: case 0x8864: return "pppoe";
+	case 0x888e: return "eapol";
+	}
+	snprintf(buf, size, "0x%04x", ethertype);
+	return buf;
+}
+
 static void tcp_flags_text(unsigned flags, char *out, size_t size)
 {
 	static const char *const names[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
@@ -404,7 +421,8 @@ static void fill_row(const struct tool_env *env, const void *rec, struct row *ro
 	c[F_IFINDEX] = cell_u64(e->ifindex);
 	c[F_EVENT] = cell_str(NAME_OF(event_names, e->event));
 	c[F_HOOK] = cell_str(NAME_OF(hook_names, e->hook));
-	c[F_PROTO] = cell_str(proto_name(e->proto, pbuf, 8));
+	c[F_PROTO] = cell_str(!e->family && e->ethertype ? link_proto_name(e->ethertype, pbuf, 8)
+							  : proto_name(e->proto, pbuf, 8));
 	c[F_FAMILY] = cell_u64(family_number(e->family));
 	c[F_ARROW] = cell_str(">");
 	c[F_SPORT] = cell_u64(e->sport);

@@ -82,7 +82,9 @@ struct podnet_event {
 	__u16 inner_family;      /* AF_INET, AF_INET6, 0 if not IP or not reached */
 	__u16 inner_sport;
 	__u16 inner_dport;
-	__u8 _pad[4];
+	__u16 ethertype;         /* a packet that is not IP: its link protocol
+	                          * (skb->protocol, host order; ETH_P_ARP...); 0 for IP */
+	__u8 _pad[2];
 	__u8 inner_saddr[16];
 	__u8 inner_daddr[16];
 };

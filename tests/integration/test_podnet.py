@@ -181,6 +181,22 @@ class PodnetTest(ToolTest):
             self.assertIn("udp", e["function"], e)   # the dropping function: __udp4_lib_rcv
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
 
+    def test_a_packet_that_is_not_ip_names_its_link_protocol(self):
+        """Pod a asks for pod b's link address before its first datagram (its
+        neighbour table emptied): the ARP request and answer are named arp,
+        with no addresses, and their length is the frame's."""
+        subprocess.run([*self.pods.exec_prefix("a"), "ip", "neigh", "flush", "all"], check=True, timeout=30)
+        t = Tracer("podnet", "-j", "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
+                   "--events", "tx")
+        udp_send(self.pods, "a", 4, B4, 7)
+        t.stop()
+        arp = [e for e in t.events("packet") if e["proto"] == "arp"]
+        # the request out of pod a, the answer out of pod b
+        self.assertEqual({(e["netns"], e["ifname"]) for e in arp},
+                         {(self.netns_a, "veth-a"), (self.netns_b, "veth-b")}, t.events("packet"))
+        for e in arp:   # Ethernet (14) and ARP for IPv4 (28)
+            self.assertEqual((e["family"], e["saddr"], e["daddr"], e["len"]), (0, "", "", 42), e)
+
     def test_count_mode_counts_packets_and_drops_per_pod(self):
         n, size = 7, 32
         t = Tracer("podnet", "-c", "-j", "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
