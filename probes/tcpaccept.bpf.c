@@ -88,11 +88,13 @@ static __always_inline void metric_accept(const struct tcpaccept_event *ev)
 	u64 waiting = (u64)ev->backlog + 1;
 	if (waiting > ev->backlog_max)
 		METRIC_ADD(m->queue_full, 1);
-	u64 permille = waiting * 1000 / ev->backlog_max;
-	u32 b = ACCEPT_FILL_BUCKET(permille);
+	/* waiting / backlog_max in millionths, rounded up: a ratio over a
+	 * bucket's bound never rounds down into it (4 waiting of 4096 is not 0) */
+	u64 ppm = (waiting * 1000000 + ev->backlog_max - 1) / ev->backlog_max;
+	u32 b = ACCEPT_FILL_BUCKET(ppm);
 	if (b < TCPACCEPT_FILL_BUCKETS)
 		METRIC_ADD(m->fill_buckets[b], 1);
-	METRIC_ADD(m->fill_permille_sum, permille);
+	METRIC_ADD(m->fill_ppm_sum, ppm);
 }
 #endif
 

@@ -7,15 +7,18 @@
  * restarts, as it should.
  *
  * Series cap. Labels such as a remote address or a pod name can take many
- * values; each family has a cap on its distinct series (max_series). An
- * update that would create a series past the cap creates nothing and adds 1
- * to socklens_series_overflow_total{family="<name>"}: the counter counts
- * refused updates, not distinct label sets (remembering those would cost the
- * memory the cap is there to bound). With a snapshot of a kernel map each
- * interval, a label set that does not fit is counted once per interval. The
- * overflow family is part of every registry; its series for a family exists,
- * at 0, from the family's registration, so "rate(...) > 0" alerts work from
- * the first scrape.
+ * values; each family has a cap on its distinct series (max_series). A
+ * lookup that would create a series past the cap creates nothing and adds 1
+ * to socklens_series_overflow_total{family="<name>"}. The tools rebuild each
+ * family from a snapshot of a kernel map every interval (metric_family_zero,
+ * then one lookup per map entry), and zeroing a family zeroes its overflow
+ * count too: the counter is then the number of map entries the latest
+ * snapshot could not place. The maps never drop an entry, so it only grows,
+ * and only when traffic makes new entries (not once per interval). Series
+ * are kept from the interval that first made them: which label sets fit is
+ * decided as they appear. The overflow family is part of every registry; its
+ * series for a family exists, at 0, from the family's registration, so
+ * "increase(...) > 0" alerts work from the first scrape.
  *
  * Errors: registration returns NULL with errno EINVAL (a name against
  * naming.h's rules, a bad label list or histogram bounds, max_series 0),

@@ -58,6 +58,10 @@ void metric_histogram_add(struct metric_series *s, const uint64_t *per_bucket, d
 
 void metric_family_zero(struct metric_family *f)
 {
+	/* the cap's refusals are part of the snapshot too: counted again as
+	 * the snapshot is added again (registry.h) */
+	if (f && f->overflow)
+		f->overflow->counter = 0;
 	for (size_t i = 0; f && i < f->nseries; i++) {
 		struct metric_series *s = f->series[i];
 		s->counter = 0;

@@ -35,7 +35,8 @@ _Static_assert(sizeof(struct tcpaccept_metric_key) == 16, "metric key layout");
 struct tcpaccept_metric {
 	__u64 accepts;
 	__u64 queue_full;           /* accepts that found the accept queue over its limit */
-	__u64 fill_permille_sum;    /* of the accepts whose listener was known */
+	__u64 fill_ppm_sum;         /* waiting / backlog_max in millionths (rounded up), summed
+	                             * over the accepts whose listener was known */
 	__u64 fill_buckets[TCPACCEPT_FILL_BUCKETS];
 };
 _Static_assert(sizeof(struct tcpaccept_metric) == 80, "metric layout");

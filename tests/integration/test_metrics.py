@@ -6,6 +6,7 @@ PromQL through its HTTP API returns exactly what the test made. Root."""
 import os
 import shutil
 import subprocess
+import time
 import unittest
 
 import promrig
@@ -58,6 +59,17 @@ for c in clients:
 time.sleep(0.5)
 for _ in clients:
     srv.accept()[0].close()
+print(srv.getsockname()[1])
+"""
+
+# A listener with listen(fd, 64) that accepts each connection as soon as it
+# is made: every accept finds 1 waiting of 64.
+QUEUE_SHORT = """
+import socket
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(64)
+for _ in range(4):
+    c = socket.create_connection(srv.getsockname())
+    srv.accept()[0].close(); c.close()
 print(srv.getsockname()[1])
 """
 
@@ -146,8 +158,18 @@ class MetricsTest(ToolTest):
         # and the third address's updates counted as overflow
         t = self.trace("tcpconnect", "--metrics-only", "--metrics-raddr", "--metrics-max-series", "2")
         self.run_in_ns(REFUSED_TO, "127.0.0.2", "127.0.0.3", "127.0.0.4")
-        self.rig.wait_for('socklens_series_overflow_total{family="socklens_tcp_connects_total"}',
-                          lambda v: v and v[0] >= 1)
+        overflow = 'socklens_series_overflow_total{family="socklens_tcp_connects_total"}'
+        self.value(overflow, 1)   # the one address that did not fit
+        # rewritten twice more with no new traffic: still 1, not one more a rewrite
+        path = os.path.join(self.rig.textfile_dir, "tcpconnect.prom")
+        for _ in range(2):
+            before = os.stat(path).st_mtime_ns
+            deadline = time.monotonic() + 30
+            while os.stat(path).st_mtime_ns == before and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertNotEqual(os.stat(path).st_mtime_ns, before, "the file was not rewritten in 30 s")
+        with open(path) as f:
+            self.assertIn(overflow + " 1\n", f.read())
         series = self.rig.query("socklens_tcp_connects_total")
         self.assertEqual(len(series), 2)
         self.assertTrue({s["metric"]["raddr"] for s in series} < {"127.0.0.2", "127.0.0.3", "127.0.0.4"})
@@ -176,6 +198,15 @@ class MetricsTest(ToolTest):
         self.value(f'sum(socklens_tcp_accepts_total{{lport="{port}"}})', 2)
         self.value(f'sum(socklens_tcp_accept_queue_full_total{{lport="{port}"}})', 1)
         self.value(f'sum(socklens_tcp_accept_queue_fill_ratio_count{{lport="{port}"}})', 2)
+        self.check_file("tcpaccept")
+        self.assertEqual(t.stop(), 0)
+
+    def test_tcpaccept_queue_fill_ratio_keeps_small_ratios(self):
+        t = self.trace("tcpaccept", "--metrics-only")
+        port = int(self.run_in_ns(QUEUE_SHORT))
+        # 1/64 four times is 0.0625 (in thousandths, as until 2026-12-02, 0.060)
+        self.value(f'sum(socklens_tcp_accept_queue_fill_ratio_sum{{lport="{port}"}})', 0.0625)
+        self.value(f'sum(socklens_tcp_accept_queue_fill_ratio_bucket{{lport="{port}",le="0.1"}})', 4)
         self.check_file("tcpaccept")
         self.assertEqual(t.stop(), 0)
 

@@ -128,6 +128,18 @@ static void cap_and_overflow(void)
 		  "socklens_series_overflow_total{family=\"socklens_capped_total\"} 2\n"
 		  "socklens_series_overflow_total{family=\"socklens_other_total\"} 0\n");
 	free(text);
+	/* the next snapshot of the same entries: the same count, not one more
+	 * per interval */
+	metric_family_zero(capped);
+	for (int i = 1; i <= 4; i++) {
+		char addr[16];
+		snprintf(addr, sizeof addr, "10.0.0.%d", i);
+		metric_counter_add(metric_series(capped, (const char *const[]){addr}), 1);
+	}
+	text = render(r);
+	CHECK(strstr(text, "socklens_series_overflow_total{family=\"socklens_capped_total\"} 2\n") != NULL);
+	CHECK(strstr(text, "socklens_capped_total{raddr=\"10.0.0.1\"} 1\n") != NULL);
+	free(text);
 	metric_registry_free(r);
 }
 

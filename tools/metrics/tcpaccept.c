@@ -15,7 +15,7 @@
 static const double fill_bounds[TCPACCEPT_FILL_BUCKETS - 1] = {0.1, 0.25, 0.5, 0.75, 0.9, 1};
 
 static const struct metrics_histogram histograms[] = {
-	{"ACCEPT_FILL_BUCKET", fill_bounds, TCPACCEPT_FILL_BUCKETS - 1, 1000},
+	{"ACCEPT_FILL_BUCKET", fill_bounds, TCPACCEPT_FILL_BUCKETS - 1, 1000000}, /* ppm */
 	{0},
 };
 
@@ -32,7 +32,8 @@ static void setup(struct metrics_run *m, struct metric_registry *r, const struct
 			      "Accepts that found the listener's accept queue over its limit (listen()'s backlog): "
 			      "the kernel was refusing new connections.", labels, cap);
 	fill = metric_histogram(r, "socklens_tcp_accept_queue_fill_ratio",
-				"Connections waiting in the accept queue, over its limit, when an accept took one.",
+				"Connections waiting in the accept queue divided by its limit (listen()'s backlog) when an "
+				"accept took one; over 1 while the kernel refused new connections.",
 				labels, fill_bounds, TCPACCEPT_FILL_BUCKETS - 1, cap);
 	if (!accepts || !full || !fill)
 		runtime_error("internal error: tcpaccept's metric families cannot be registered");
@@ -49,7 +50,7 @@ static void add_entry(const void *key, const void *value, void *ctx)
 	metric_counter_add(metric_series(accepts, labels), v->accepts);
 	metric_counter_add(metric_series(full, labels), v->queue_full);
 	metric_histogram_add(metric_series(fill, labels), (const uint64_t *)v->fill_buckets,
-			     v->fill_permille_sum / 1000.0);
+			     v->fill_ppm_sum / 1e6);
 }
 
 static void update(struct metrics_run *m, struct tool_run *run, void *priv)
