@@ -148,8 +148,9 @@ static void choose_columns(struct column *cols, int ncols, const struct common_o
 }
 
 /* -c: the kernel's sums per (cgroup, closed_by), the same the metrics read
- * (probes/tcpclose.bpf.c, METRICS): its first four counters. */
-enum { K_TYPE, K_CLOSED_BY, K_CLOSES, K_TX, K_RX, K_RETRANS, K_CGROUP, K_NAMES };
+ * (probes/tcpclose.bpf.c, METRICS): its first four counters. With
+ * --metrics-raddr the key holds the remote address too, and so do the rows. */
+enum { K_TYPE, K_CLOSED_BY, K_RADDR, K_CLOSES, K_TX, K_RX, K_RETRANS, K_CGROUP, K_NAMES };
 #define K_NFIELDS (K_NAMES + NAME_NFIELDS)
 static const struct column count_columns[] = {
 	{NULL, 0, "type", false, K_TYPE},
@@ -161,6 +162,7 @@ static const struct column count_columns[] = {
 	{NULL, 0, "pod_name", false, K_NAMES + NF_POD_NAME},
 	{NULL, 0, "pod_namespace", false, K_NAMES + NF_POD_NAMESPACE},
 	{"CLOSED", -7, "closed_by", true, K_CLOSED_BY},
+	{"RADDR", -39, "raddr", true, K_RADDR},
 	{"CLOSES", 8, "closes", true, K_CLOSES},
 	{"TX_BYTES", 12, "tx_bytes", true, K_TX},
 	{"RX_BYTES", 12, "rx_bytes", true, K_RX},
@@ -174,12 +176,20 @@ static void fill_count(const struct tool_env *env, struct row *row, const void *
 	struct cell *c = row->cells;
 	c[K_TYPE] = cell_str("count");
 	c[K_CLOSED_BY] = cell_str(tcpclose_closed_by_name(k->closed_by));
+	char *raddr = row_text(row, ADDR_TEXT_LEN);
+	fmt_addr(raddr, ADDR_TEXT_LEN, k->family, k->raddr);
+	c[K_RADDR] = cell_str(raddr);
 	c[K_CGROUP] = cell_u64(k->cgroup_id);
 	/* struct tcpclose_metric: closes, tx_bytes, rx_bytes, retransmits first */
 	c[K_CLOSES] = cell_u64(v[0]);
 	c[K_TX] = cell_u64(v[1]);
 	c[K_RX] = cell_u64(v[2]);
 	c[K_RETRANS] = cell_u64(v[3]);
+}
+
+static bool count_shows(const struct tool_env *env, int field)
+{
+	return field != K_RADDR || env->o->metrics_raddr;
 }
 
 static uint64_t count_cgroup(const void *key)
@@ -191,7 +201,7 @@ static const struct count_desc counts = {
 	.map = "close_metrics", .key_size = sizeof(struct tcpclose_metric_key),
 	.value_size = sizeof(struct tcpclose_metric), .nvalues = 4, .cols = count_columns,
 	.ncols = sizeof count_columns / sizeof *count_columns, .nfields = K_NFIELDS, .cgroup = count_cgroup,
-	.name_base = K_NAMES, .fill = fill_count,
+	.name_base = K_NAMES, .fill = fill_count, .shows = count_shows,
 };
 
 /* -c and --metrics-only print sums per cgroup, never a process: unless a

@@ -372,8 +372,9 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 		usage_error("--read: names are resolved from this node's live state, not from a recording "
 			    "(--names)");
 	if ((o->metrics_interval || o->metrics_max_series || o->metrics_only || o->metrics_raddr) && !o->metrics_dir)
-		usage_error("--metrics-interval, --metrics-max-series, --metrics-only and --metrics-raddr need "
-			    "--metrics-dir");
+		usage_error("%s needs --metrics-dir (the directory of the metrics file)",
+			    o->metrics_interval ? "--metrics-interval" : o->metrics_max_series ? "--metrics-max-series"
+				    : o->metrics_only ? "--metrics-only" : "--metrics-raddr");
 	if (o->metrics_only && (o->format == OUT_RAW || o->max_events || o->rate_limit))
 		usage_error("--metrics-only writes no events: -o raw, --max-events and --rate-limit have nothing "
 			    "to act on");

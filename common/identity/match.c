@@ -28,10 +28,14 @@ int identity_query_parse(struct identity_query *q, enum identity_query_kind kind
 	if (take_name(q->name, NAME_MAX_LEN, name))
 		return 0;
 bad:
-	snprintf(err, err_size,
-		 kind == QUERY_POD ? "'%s' is not a pod: expected [NAMESPACE/]NAME (letters, digits, '.', '_', '-')"
-				   : "'%s' is not a container name or id prefix (letters, digits, '.', '_', '-')",
-		 text);
+	if (kind == QUERY_POD)
+		snprintf(err, err_size,
+			 "'%s' is not a pod: expected [NAMESPACE/]NAME (letters, digits, '.', '_', '-'; a name of at "
+			 "most %d, a namespace of at most %d)", text, NAME_MAX_LEN, NAMESPACE_MAX_LEN);
+	else
+		snprintf(err, err_size,
+			 "'%s' is not a container name or id prefix (letters, digits, '.', '_', '-'; at most %d)", text,
+			 NAME_MAX_LEN);
 	return -1;
 }
 

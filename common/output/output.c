@@ -310,7 +310,8 @@ void output_lost(struct output *o, uint64_t lost, const char *reason)
 
 static void rate_limited_note(const struct cell *c)
 {
-	note("suppressed %llu events (over --rate-limit)", (unsigned long long)c[RATE_LIMITED_COUNT].u);
+	unsigned long long n = c[RATE_LIMITED_COUNT].u;
+	note("suppressed %llu event%s (over --rate-limit)", n, n == 1 ? "" : "s");
 }
 
 static const struct column rate_limited_columns[] = {

@@ -31,6 +31,9 @@ void count_window_start(struct count_window *w, const struct count_desc *c, cons
 	if (!w->resolver && (c->netns || c->cgroup)) /* --no-names: no name columns, no name keys */
 		for (int f = c->name_base; f < c->name_base + NAME_NFIELDS; f++)
 			columns_drop(w->cols, ncols, f);
+	for (int i = 0; c->shows && i < c->ncols; i++)
+		if (!c->shows(env, c->cols[i].field))
+			columns_drop(w->cols, ncols, c->cols[i].field);
 	w->kind = (struct record_kind){w->cols, ncols, ALL_FORMATS & ~FORMAT_BIT(OUT_RAW), 0, NULL};
 	output_fields_shown(out, &w->kind, w->shown, base + W_NFIELDS);
 	w->start_wall_ns = timebase_wall(env->tb, env->tb->start_mono_ns);

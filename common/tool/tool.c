@@ -243,17 +243,19 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	parse_options(argc, argv, &desc, &r->o);
 	if (r->o.interval > 0 && !t->counting) /* a tool without counts does not list -i */
 		usage_error("-i: %s has no counting mode", t->name);
+	/* the option the user typed, for the messages below */
+	const char *count_opt = t->counting && !*t->counting && r->o.interval > 0 ? "-i" : "-c";
 	if (r->o.interval > 0) /* a window of counts is counting */
 		*t->counting = true;
 	if (t->validate)
 		t->validate(&r->o, t->priv);
 	if (counting(r) && r->o.format == OUT_RAW)
-		usage_error("-c cannot be combined with -o raw: counts are not event records");
+		usage_error("%s cannot be combined with -o raw: counts are not event records", count_opt);
 	if (counting(r) && r->o.rate_limit)
-		usage_error("-c cannot be combined with --rate-limit: counts are never rate limited");
+		usage_error("%s cannot be combined with --rate-limit: counts are never rate limited", count_opt);
 	if (counting(r) && r->o.max_events)
-		usage_error("-c cannot be combined with --max-events: counts are not events (--duration or "
-			    "-i with a window count end a count)");
+		usage_error("%s cannot be combined with --max-events: counts are not events (--duration or "
+			    "-i with a window count end a count)", count_opt);
 	if (r->o.read) {
 		if (counting(r))
 			usage_error("--read: a recorded stream holds events, not counts (-c)");

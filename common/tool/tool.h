@@ -46,6 +46,9 @@ struct count_desc {
 	int name_base;
 	/* The cells of one row: key, and the growth of each counter (v[0..nvalues)). */
 	void (*fill)(const struct tool_env *env, struct row *row, const void *key, const uint64_t *v);
+	/* Optional: false for a field of cols this run's keys do not carry
+	 * (its column and key are left out); NULL: every one. */
+	bool (*shows)(const struct tool_env *env, int field);
 };
 
 struct tool_run;

@@ -62,7 +62,8 @@ BAD_INPUT = [
     (["--metrics-dir", "/nonexistent/socklens-metrics"], "--metrics-dir: metrics directory"),
     (["--metrics-dir", "/etc/hostname"], "--metrics-dir:"),
     (["--metrics-dir", ""], "--metrics-dir: give a directory"),
-    (["--metrics-interval", "5"], "--metrics-interval, --metrics-max-series, --metrics-only and --metrics-raddr need"),
+    (["--metrics-interval", "5"], "--metrics-interval needs --metrics-dir"),
+    (["--metrics-only"], "--metrics-only needs --metrics-dir"),
     (["--metrics-dir", "/tmp", "--metrics-interval", "0.5"], "under 1 second"),
     (["--metrics-dir", "/tmp", "--metrics-max-series", "0"], "series count 0 out of range"),
     (["--metrics-dir", "/tmp", "--read", "/dev/null"], "--read: metrics are counted in the kernel"),
@@ -116,7 +117,7 @@ INTERVAL_ERRORS = [
     (["-i"], "needs a value"),
     (["-i", "1", "-o", "raw"], "-i cannot be combined with -o raw"),
     (["-i", "1", "--read", "/dev/null"], "a recorded stream holds events, not counts (-i)"),
-    (["-i", "1", "--rate-limit", "100"], "counts are never rate limited"),
+    (["-i", "1", "--rate-limit", "100"], "-i cannot be combined with --rate-limit"),
     (["-i", "1", "-i", "2"], "-i: given twice; it takes one interval"),
     COUNT_MAX,
 ]
@@ -127,7 +128,7 @@ TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, COUNT_RATE, (["-c", "-r"], "-c and -r exclude each other"),
         (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other"),
-        (["--metrics-raddr"], "need --metrics-dir"),
+        (["--metrics-raddr"], "--metrics-raddr needs --metrics-dir"),
         (["-i", "1", "-r"], "-c and -r exclude each other")] + INTERVAL_ERRORS,
     "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, COUNT_RATE, (["-r"], "unknown option '-r'"), (["-L"], "unknown option '-L'"),

@@ -471,6 +471,27 @@ class TcpcloseTest(ToolTest):
             self.assertTrue(all(r["window_start"] < r["window_end"] for r in rows))
             self.assertEqual(t.events("close"), [])  # counting prints no events
 
+    def test_counts_with_metrics_raddr_have_a_row_per_remote_address(self):
+        # --metrics-raddr puts the remote address in the sums' key, which -c
+        # prints: a row per address, each with its own closes, not two rows
+        # that look alike
+        with Netns(f"nt-raddr-{os.getpid()}") as ns, tempfile.TemporaryDirectory() as d:
+            t = Tracer("tcpclose", "-c", "-j", "--netns", ns.path, "--metrics-dir", d, "--metrics-raddr")
+            plain = Tracer("tcpclose", "-c", "-j", "--netns", ns.path)
+            Transfer(4, 300, 200, prefix=ns.prefix())
+            Transfer(6, 300, 200, prefix=ns.prefix())
+            self.assertEqual(t.stop(), 0)
+            self.assertEqual(plain.stop(), 0)
+        closes = {}
+        for r in t.events("count"):
+            closes[r["raddr"]] = closes.get(r["raddr"], 0) + r["closes"]
+        self.assertEqual(closes, {"127.0.0.1": 2, "::1": 2})   # both ends of each connection
+        keys = [(r["cgroup_id"], r["closed_by"], r["raddr"]) for r in t.events("count")]
+        self.assertEqual(len(keys), len(set(keys)), t.events("count"))
+        rows = plain.events("count")
+        self.assertEqual(sum(r["closes"] for r in rows), 4)
+        self.assertTrue(all("raddr" not in r for r in rows), rows)
+
     def test_counts_name_the_cgroup_of_each_end(self):
         # -c prints sums per cgroup, no process: each end of a connection is
         # counted under the cgroup of its process, the accepted end (made in
