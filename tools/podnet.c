@@ -487,10 +487,7 @@ static void report_skipped(struct tool_run *run)
 	const struct podnet_opts *t = tool_env(run)->priv;
 	struct cell c[S_NFIELDS] = {cell_str("skipped"), cell_u64(totals[0]), cell_u64(totals[1]),
 				    cell_u64(t->sample)};
-	if (tool_env(run)->o->metrics_only) /* stdout carries nothing then: stderr alone */
-		skipped_note(c);
-	else
-		output_record(tool_output(run), &record_skipped, c);
+	output_record(tool_output(run), &record_skipped, c);
 }
 
 /* -c: the kernel's packet_counts, per namespace (and its pod), interface,

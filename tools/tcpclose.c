@@ -263,6 +263,7 @@ static struct tcpclose_opts opts = {.max_sockets = 65536};
 static const struct tool tcpclose = {
 	.name = "tcpclose", .summary = "Trace TCP connections as they close: owner, lifetime, traffic, who closed.",
 	.examples = examples, .options = options, .handle = handle_option,
+	.event_columns = (const char *const[]){"wide", NULL}, .output_shapers = (const char *const[]){"csv", NULL},
 	.bpf_text = tcpclose_bpf_text,
 	.fields = tcpclose_kernel_fields, .probes = probes, .defines = mode_defines, .loss_maps = loss_maps,
 	.what = "TCP closes", TOOL_RECORD(struct tcpclose_event, columns, NFIELDS), .name_base = F_NAMES,

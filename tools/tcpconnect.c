@@ -209,6 +209,7 @@ static struct tcpconnect_opts opts;
 static const struct tool tcpconnect = {
 	.name = "tcpconnect", .summary = "Trace TCP connect attempts: which process connects where.",
 	.examples = examples, .options = options, .handle = handle_option, .validate = validate, .priv = &opts,
+	.event_columns = (const char *const[]){"print-uid", "lport", NULL},
 	.bpf_text = tcpconnect_bpf_text, .fields = tcpconnect_kernel_fields, .probes = probes,
 	.defines = mode_defines, .notes = note_unseen, .what = "TCP connects", .counts = &counts, .counting = &opts.count,
 	.metrics = &tcpconnect_metrics,

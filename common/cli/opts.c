@@ -297,6 +297,34 @@ static void handle_common(struct common_opts *o, int key, const char *arg)
 	}
 }
 
+static bool listed(const char *const *names, const char *name)
+{
+	for (; names && *names; names++)
+		if (strcmp(*names, name) == 0)
+			return true;
+	return false;
+}
+
+/* Keeps, as typed, the first option given that shapes only event records
+ * or only what is printed: a mode with nothing of that refuses it
+ * (tool.c), where it would be ignored. */
+static void note_shapes(struct common_opts *o, const struct tool_desc *tool, const struct tool_option *t)
+{
+	static const char *const event_columns[] = {"names", "timestamp", "time", NULL};
+	static const char *const output_shapers[] = {"json", "output", "no-header", NULL};
+	char *into = NULL;
+	if (listed(event_columns, t->long_name) || listed(tool->event_columns, t->long_name))
+		into = o->shapes_events;
+	else if (listed(output_shapers, t->long_name) || listed(tool->output_shapers, t->long_name))
+		into = o->shapes_output;
+	if (!into || into[0])
+		return;
+	if (t->key > 0 && t->key < 256)
+		snprintf(into, sizeof o->shapes_events, "-%c", t->key);
+	else
+		snprintf(into, sizeof o->shapes_events, "--%s", t->long_name);
+}
+
 void parse_options(int argc, char **argv, const struct tool_desc *tool, struct common_opts *o)
 {
 	struct option longs[sizeof common_options / sizeof *common_options + MAX_TOOL_OPTIONS + 1];
@@ -344,9 +372,16 @@ void parse_options(int argc, char **argv, const struct tool_desc *tool, struct c
 			printf("%s (socklens) %s\n", tool_name, SOCKLENS_VERSION);
 			tool_exit(0);
 		}
-		int mine = 0;
-		for (const struct tool_option *t = tool->options; t->long_name; t++)
-			mine |= (t->key == key);
+		const struct tool_option *given = NULL;
+		for (const struct tool_option *t = tool->options; !given && t->long_name; t++)
+			if (t->key == key)
+				given = t;
+		int mine = given != NULL;
+		for (const struct tool_option *t = common_options; !given && t->long_name; t++)
+			if (t->key == key)
+				given = t;
+		if (given)
+			note_shapes(o, tool, given);
 		if (mine)
 			tool->handle(key, optarg, o, tool->ctx);
 		else

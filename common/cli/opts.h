@@ -40,6 +40,10 @@ struct common_opts {
 	uint64_t metrics_max_series; /* --metrics-max-series, 0: the default */
 	bool metrics_only;           /* --metrics-only: no event records at all */
 	bool metrics_raddr;          /* --metrics-raddr: a raddr label (tcpconnect, tcpclose) */
+	/* The first option given that shapes only event records, or only what
+	 * is printed (tool_desc), as typed ("-t", "--names"); "": none. */
+	char shapes_events[32];
+	char shapes_output[32];
 };
 
 /* A tool-specific option. key is the short option character, or a value
@@ -60,6 +64,11 @@ struct tool_desc {
 	/* Handles one of the tool's options; calls usage_error() on bad input. */
 	void (*handle)(int key, const char *arg, struct common_opts *o, void *ctx);
 	void *ctx;
+	/* Long names of its options that shape only event records (columns),
+	 * or only what is printed (a format): refused in a mode with nothing of
+	 * that to shape (-c, -i, --metrics-only); NULL-terminated, or NULL. */
+	const char *const *event_columns;
+	const char *const *output_shapers;
 };
 
 /* A tool's port option: a comma-separated list appended to one of the

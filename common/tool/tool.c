@@ -239,7 +239,9 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	struct tool_run *r = &run;
 	r->t = t;
 	r->env = (struct tool_env){.o = &r->o, .tb = &r->tb, .priv = t->priv};
-	const struct tool_desc desc = {t->name, t->summary, t->examples, t->options, t->without, t->handle, t->priv};
+	const struct tool_desc desc = {t->name,	   t->summary,	t->examples,	     t->options,
+				       t->without, t->handle,	t->priv,	     t->event_columns,
+				       t->output_shapers};
 	parse_options(argc, argv, &desc, &r->o);
 	if (r->o.interval > 0 && !t->counting) /* a tool without counts does not list -i */
 		usage_error("-i: %s has no counting mode", t->name);
@@ -256,6 +258,12 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	if (counting(r) && r->o.max_events)
 		usage_error("%s cannot be combined with --max-events: counts are not events (--duration or "
 			    "-i with a window count end a count)", count_opt);
+	/* an option with nothing to shape in this mode is refused, not ignored */
+	if ((counting(r) || r->o.metrics_only) && r->o.shapes_events[0])
+		usage_error("%s: %s prints no event records for it to shape", r->o.shapes_events,
+			    counting(r) ? count_opt : "--metrics-only");
+	if (r->o.metrics_only && r->o.shapes_output[0])
+		usage_error("%s: --metrics-only prints nothing for it to shape", r->o.shapes_output);
 	if (r->o.read) {
 		if (counting(r))
 			usage_error("--read: a recorded stream holds events, not counts (-c)");

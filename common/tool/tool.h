@@ -59,6 +59,10 @@ struct tool {
 	const char *examples;               /* EXAMPLES block of --help */
 	const struct tool_option *options;  /* the tool's own; zeroed entry ends */
 	const char *const *without;         /* common options it does not take; NULL-terminated */
+	/* Its options that shape only event records (columns) or only what is
+	 * printed: refused with -c, -i, --metrics-only (tool_desc); or NULL. */
+	const char *const *event_columns;
+	const char *const *output_shapers;
 	void (*handle)(int key, const char *arg, struct common_opts *o, void *priv);
 	/* Rules between options (usage_error()); NULL: none. */
 	void (*validate)(const struct common_opts *o, void *priv);

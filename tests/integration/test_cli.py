@@ -91,6 +91,14 @@ BAD_INPUT = [
     (["--metrics-dir", "/tmp", "--metrics-max-series", "5", "--metrics-max-series", "9"],
      "--metrics-max-series: given twice; it takes one series count"),
     (["--read", "/dev/null", "--read", "/dev/null"], "--read: given twice; it takes one file"),
+    # options with nothing to shape in a mode are refused, not ignored
+    (["-c", "-t"], "-t: -c prints no event records for it to shape"),
+    (["-c", "-T"], "-T: -c prints no event records for it to shape"),
+    (["-i", "1", "--names"], "--names: -i prints no event records for it to shape"),
+    (["--metrics-dir", "/tmp", "--metrics-only", "-T"], "-T: --metrics-only prints no event records"),
+    (["--metrics-dir", "/tmp", "--metrics-only", "-j"], "-j: --metrics-only prints nothing for it to shape"),
+    (["--metrics-dir", "/tmp", "--metrics-only", "-o", "csv"], "-o: --metrics-only prints nothing"),
+    (["--metrics-dir", "/tmp", "--metrics-only", "-H"], "-H: --metrics-only prints nothing"),
 ]
 
 
@@ -128,6 +136,7 @@ TOOL_BAD_INPUT = {
     "tcpconnect": port_list_errors("-P") + UID_ERRORS + [
         COUNT_RAW, COUNT_RATE, (["-c", "-r"], "-c and -r exclude each other"),
         (["-L", "--metrics-dir", "/tmp"], "-L and --metrics-dir exclude each other"),
+        (["-c", "-U"], "-U: -c prints no event records"), (["-c", "-L"], "-L: -c prints no event records"),
         (["--metrics-raddr"], "--metrics-raddr needs --metrics-dir"),
         (["-i", "1", "-r"], "-c and -r exclude each other")] + INTERVAL_ERRORS,
     "tcpaccept": port_list_errors("-P") + UID_ERRORS + [
@@ -163,7 +172,9 @@ TOOL_BAD_INPUT = {
         (["--max-sockets", "0"], "socket count 0 out of range"),
         (["-s", "-j"], "-j json: the output is already csv (-s); give one format"),
         (["-o", "json", "-s"], "-s csv: the output is already json (-o); give one format"),
-        (["--max-sockets", "x"], "'x' is not a valid socket count")] + INTERVAL_ERRORS,
+        (["--max-sockets", "x"], "'x' is not a valid socket count"),
+        (["-c", "-w"], "-w: -c prints no event records"),
+        (["--metrics-dir", "/tmp", "--metrics-only", "-s"], "-s: --metrics-only prints nothing")] + INTERVAL_ERRORS,
 }
 
 
