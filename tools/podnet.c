@@ -589,7 +589,8 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 	 * -c counts (COUNT_PACKETS) and emits nothing (MODE_COUNT); the metrics
 	 * are read from the same counts */
 	if (!netns || !traced ||
-	    asprintf(&defines, "%s%s%s%s#define SAMPLE_EVERY %u\n%s%s%s%s", traced,
+	    asprintf(&defines, "%s%s%s%s%s#define SAMPLE_EVERY %u\n%s%s%s%s", traced,
+		     !o->filter.events && (t->count || o->metrics_only) ? "#define DEVICE_HOOKS_ONLY 1\n" : "",
 		     t->count || o->metrics_dir ? "#define COUNT_PACKETS 1\n" : "",
 		     t->count ? "#define MODE_COUNT 1\n" : "", headers_unused ? "#define HEADERS_UNUSED 1\n" : "",
 		     t->sample, t->nreasons ? "#define HAVE_DROP_REASON 1\n" : "",

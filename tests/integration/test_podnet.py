@@ -33,6 +33,17 @@ def udp_send(pods, pod, family, dst, port, count=1, size=32):
     subprocess.run([*pods.exec_prefix(pod), PYTHON, "-c", code], check=True, timeout=30)
 
 
+# An ARP request (who has argv[3]? tell argv[2]) broadcast on device argv[1].
+ARP_REQUEST = """
+import socket, struct, sys
+dev, sip, tip = sys.argv[1:4]
+mac = bytes.fromhex(open(f"/sys/class/net/{dev}/address").read().strip().replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0x0806))
+arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, mac, socket.inet_aton(sip), bytes(6), socket.inet_aton(tip))
+s.send(b"\\xff" * 6 + mac + b"\\x08\\x06" + arp)
+"""
+
 # A UDP socket that receives but never reads, then closes on a line on stdin.
 UNREAD_RECEIVER = """
 import socket, sys
@@ -182,13 +193,17 @@ class PodnetTest(ToolTest):
         self.assertTrue(all(e["event"] == "drop" for e in t.events("packet")))
 
     def test_a_packet_that_is_not_ip_names_its_link_protocol(self):
-        """Pod a asks for pod b's link address before its first datagram (its
-        neighbour table emptied): the ARP request and answer are named arp,
-        with no addresses, and their length is the frame's."""
-        subprocess.run([*self.pods.exec_prefix("a"), "ip", "neigh", "flush", "all"], check=True, timeout=30)
+        """Pod a asks for pod b's link address (an ARP request sent from a
+        packet socket, as the neighbour code would): the request and pod b's
+        answer are named arp, with no addresses, and their length is the
+        frame's."""
         t = Tracer("podnet", "-j", "--netns", self.pods.path("a"), "--netns", self.pods.path("b"),
                    "--events", "tx")
-        udp_send(self.pods, "a", 4, B4, 7)
+        subprocess.run([*self.pods.exec_prefix("a"), PYTHON, "-c", ARP_REQUEST, "veth-a", A4, B4], check=True,
+                       timeout=30)
+        deadline = time.monotonic() + 30   # pod b answers in softirq: until its answer is seen
+        while time.monotonic() < deadline and sum(b'"arp"' in l for l in t.out) < 2:
+            time.sleep(0.1)
         t.stop()
         arp = [e for e in t.events("packet") if e["proto"] == "arp"]
         # the request out of pod a, the answer out of pod b
