@@ -890,8 +890,8 @@ RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 #if defined(HAVE_KPROBES) && !defined(DEVICE_HOOKS_ONLY)
 /* The IP-layer path, where the kernel has kprobes: more detail between
  * the device hooks above (not for counting without --events, which counts
- * at one device hook each way: DEVICE_HOOKS_ONLY). The skb is argument n, by each function's
- * signature. */
+ * at one device hook each way: DEVICE_HOOKS_ONLY). The skb is argument n,
+ * by each function's signature. */
 #define SKB_KPROBE(fn, n, event, hook, first)                                         \
 	int kprobe__##fn(struct pt_regs *ctx)                                         \
 	{                                                                             \

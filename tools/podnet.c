@@ -568,13 +568,19 @@ static char *traced_events(uint32_t events)
 	(1U << EVENT_TX | 1U << EVENT_FORWARD | 1U << EVENT_DELIVER | 1U << EVENT_DROP | 1U << EVENT_RESET | \
 	 1U << EVENT_RETRANSMIT)
 
+/* The run only counts (-c, or --metrics-only): no event is printed. */
+static bool counts_only(const struct common_opts *o, const struct podnet_opts *t)
+{
+	return t->count || o->metrics_only;
+}
+
 /* The events whose hooks are compiled: --events; without it, every one
  * when events are printed, COUNTED_WITHOUT_EVENTS when only counted. */
 static uint32_t hooked_events(const struct common_opts *o, const struct podnet_opts *t)
 {
 	if (o->filter.events)
 		return o->filter.events;
-	return t->count || o->metrics_only ? COUNTED_WITHOUT_EVENTS : 0;
+	return counts_only(o, t) ? COUNTED_WITHOUT_EVENTS : 0;
 }
 
 static char *mode_defines(const struct common_opts *o, void *priv)
@@ -584,13 +590,13 @@ static char *mode_defines(const struct common_opts *o, void *priv)
 	char *defines = NULL, *netns = filter_netns_macro(&o->filter), *traced = traced_events(hooked_events(o, t));
 	/* no event leaves the kernel and no filter reads the headers: only
 	 * counts, which key on namespace, device, event and drop */
-	bool headers_unused = (t->count || o->metrics_only) && !filter_on_headers(&o->filter);
+	bool headers_unused = counts_only(o, t) && !filter_on_headers(&o->filter);
 	/* kfree_skb passes the receiving socket (rx_sk) on Linux 6.11 and later;
 	 * -c counts (COUNT_PACKETS) and emits nothing (MODE_COUNT); the metrics
 	 * are read from the same counts */
 	if (!netns || !traced ||
 	    asprintf(&defines, "%s%s%s%s%s#define SAMPLE_EVERY %u\n%s%s%s%s", traced,
-		     !o->filter.events && (t->count || o->metrics_only) ? "#define DEVICE_HOOKS_ONLY 1\n" : "",
+		     !o->filter.events && counts_only(o, t) ? "#define DEVICE_HOOKS_ONLY 1\n" : "",
 		     t->count || o->metrics_dir ? "#define COUNT_PACKETS 1\n" : "",
 		     t->count ? "#define MODE_COUNT 1\n" : "", headers_unused ? "#define HEADERS_UNUSED 1\n" : "",
 		     t->sample, t->nreasons ? "#define HAVE_DROP_REASON 1\n" : "",
@@ -628,7 +634,7 @@ static void validate(const struct common_opts *o, void *priv)
 	uint32_t tcp_only = 1U << EVENT_RESET | 1U << EVENT_RETRANSMIT;
 	if (o->filter.events && !(o->filter.events & ~tcp_only) && o->filter.proto && o->filter.proto != 6)
 		usage_error("--events: resets and retransmits are TCP's, and --proto leaves TCP out");
-	if ((t->count || o->metrics_only) && t->sample_given) {
+	if (counts_only(o, t) && t->sample_given) {
 		const char *mode = t->count ? (o->interval > 0 ? "-i" : "-c") : "--metrics-only";
 		usage_error("%s counts every packet: --sample chooses events to print, and %s prints none", mode, mode);
 	}
