@@ -598,9 +598,24 @@ int kretprobe__tcp_v6_connect(struct pt_regs *ctx)
 #endif
 #endif
 
+TRACEPOINT_PROBE(syscalls, sys_exit_connect)
+{
+	struct call *c = thread_call();
+	finish_call(args, c, args->ret);
+#ifdef AWAIT_OUTCOME
+	on_connect_return(args, c, args->ret);
+#endif
+	return 0;
+}
+
 /* TCP Fast Open: sendto() or sendmsg() with MSG_FASTOPEN on an unconnected
  * socket connects (tcp_sendmsg_fastopen -> __inet_stream_connect), so it is
- * followed as connect() is. EOPNOTSUPP: TFO is off for clients, no attempt. */
+ * followed as connect() is. EOPNOTSUPP: TFO is off for clients, no attempt.
+ * Only without kprobes: where they exist, the kprobe pair on
+ * __inet_stream_connect follows these sends already, and hooks on every
+ * sendto() and sendmsg() of the node would cost each send its two programs'
+ * dispatch (6-8 % of a tight send loop here, bench/README.md) for nothing. */
+#ifndef HAVE_KPROBES
 #define MSG_FASTOPEN 0x20000000
 #define EOPNOTSUPP 95
 
@@ -637,16 +652,6 @@ TRACEPOINT_PROBE(syscalls, sys_enter_sendmsg)
 	return 0;
 }
 
-TRACEPOINT_PROBE(syscalls, sys_exit_connect)
-{
-	struct call *c = thread_call();
-	finish_call(args, c, args->ret);
-#ifdef AWAIT_OUTCOME
-	on_connect_return(args, c, args->ret);
-#endif
-	return 0;
-}
-
 TRACEPOINT_PROBE(syscalls, sys_exit_sendto)
 {
 	finish_fastopen(args, args->ret);
@@ -658,3 +663,4 @@ TRACEPOINT_PROBE(syscalls, sys_exit_sendmsg)
 	finish_fastopen(args, args->ret);
 	return 0;
 }
+#endif

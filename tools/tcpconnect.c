@@ -60,14 +60,15 @@ static void handle_option(int key, const char *arg, struct common_opts *o, void 
 /* What only the kprobe on __inet_stream_connect sees. */
 #define UNSEEN_WITHOUT_KPROBES \
 	"connects refused before any SYN (no route, a refusing route, cgroup-BPF) made without " \
-	"the connect() syscall or a TCP Fast Open sendto()/sendmsg() (io_uring, sendmmsg, in-kernel " \
-	"callers)"
+	"the connect() syscall or, on kernels without kprobes, a TCP Fast Open sendto()/sendmsg() " \
+	"(io_uring, sendmmsg, in-kernel callers)"
 
 static const struct probe probes[] = {
 	RAW_TRACEPOINT(inet_sock_set_state, .typed = true),
 	TRACEPOINT(syscalls, sys_enter_connect),
 	TRACEPOINT(syscalls, sys_exit_connect),
-	/* TCP Fast Open: sendto()/sendmsg() with MSG_FASTOPEN connect too */
+	/* TCP Fast Open: sendto()/sendmsg() with MSG_FASTOPEN connect too
+	 * (compiled only without kprobes: __inet_stream_connect's follow them) */
 	TRACEPOINT(syscalls, sys_enter_sendto),
 	TRACEPOINT(syscalls, sys_exit_sendto),
 	TRACEPOINT(syscalls, sys_enter_sendmsg),

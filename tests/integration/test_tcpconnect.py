@@ -739,19 +739,24 @@ class TcpconnectTest(ToolTest):
                          sorted([(seen["ports"][0], "established"), (seen["ports"][1], "refused")]))
 
     def test_says_which_refused_connects_it_cannot_see(self):
-        """Without kprobes only the connect() syscall shows a connect refused
-        before its SYN: the tool says so once; with them it attaches."""
-        for args in (("--no-kprobes",), ("-v",)):
+        """Without kprobes only the connect() syscall (and a Fast Open send's)
+        shows a connect refused before its SYN: the tool says so once, and
+        follows sendto() and sendmsg(). With them it attaches the kprobes,
+        which follow Fast Open sends too, and no hook on every send."""
+        for args in (("--no-kprobes", "-v"), ("-v",)):
             t = Tracer("tcpconnect", "-j", *args)
             t.stop()
             notes = [l for l in t.err if "without the connect() syscall" in l]
+            send_hooks = [l for l in t.err if re.search(r"attached tracepoint:syscalls:sys_e\w+_send", l)]
             if args == ("-v",) and HAS_KPROBES:
                 self.assertEqual(notes, [], t.err)
                 self.assertTrue(any("attached kretprobe:__inet_stream_connect" in l for l in t.err),
                                 t.err)
+                self.assertEqual(send_hooks, [], t.err)
             else:
                 self.assertEqual(len(notes), 1, t.err)
                 self.assertIn("are not seen", notes[0])
+                self.assertEqual(len(send_hooks), 4, t.err)
 
     @user_space_only
     def test_closed_pipe_ends_quietly(self):
