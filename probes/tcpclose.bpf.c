@@ -8,8 +8,9 @@
  *                never per process, where the kernel keeps the socket's
  *                cgroup: sock_cgroup_id) no owner is followed: the cgroup
  *                and uid are the socket's own, read at CLOSE, and no system
- *                call is hooked (a hooked system call of any kind puts every
- *                system call of every process on the kernel's slow path).
+ *                call is hooked (a hooked close() costs every close() of
+ *                every process its program's dispatch: a dup()/close() loop
+ *                keeps 0.90 with tcpclose's events on, 0.99 with -c).
  *                Only the opening time is remembered: in the cheaper
  *                opentimes.bpf.h table (OPEN_TIMES_ARRAY) where the kernel
  *                has BPF compare-and-swap (5.12+), else in the hash.
