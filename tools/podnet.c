@@ -635,7 +635,7 @@ static void validate(const struct common_opts *o, void *priv)
 	if (o->filter.events && !(o->filter.events & ~tcp_only) && o->filter.proto && o->filter.proto != 6)
 		usage_error("--events: resets and retransmits are TCP's, and --proto leaves TCP out");
 	if (counts_only(o, t) && t->sample_given) {
-		const char *mode = t->count ? (o->interval > 0 ? "-i" : "-c") : "--metrics-only";
+		const char *mode = t->count ? o->count_option : "--metrics-only";
 		usage_error("%s counts every packet: --sample chooses events to print, and %s prints none", mode, mode);
 	}
 }

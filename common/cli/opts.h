@@ -44,6 +44,9 @@ struct common_opts {
 	 * is printed (tool_desc), as typed ("-t", "--names"); "": none. */
 	char shapes_events[32];
 	char shapes_output[32];
+	/* The counting option as typed, for messages: "-i" when only -i asked
+	 * for counts, else "-c" (set by the tool runner before validate). */
+	const char *count_option;
 };
 
 /* A tool-specific option. key is the short option character, or a value

@@ -247,6 +247,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		usage_error("-i: %s has no counting mode", t->name);
 	/* the option the user typed, for the messages below */
 	const char *count_opt = t->counting && !*t->counting && r->o.interval > 0 ? "-i" : "-c";
+	r->o.count_option = count_opt;
 	if (r->o.interval > 0) /* a window of counts is counting */
 		*t->counting = true;
 	if (t->validate)

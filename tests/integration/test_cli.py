@@ -166,7 +166,8 @@ TOOL_BAD_INPUT = {
         (["--events", ""], "--events: unknown event ''"),
         (["--drops", "--events", "drop"], "--drops is --events drop: give one of them"),
         (["--events", "reset", "--proto", "udp"], "resets and retransmits are TCP's"),
-        (["-i", "1", "--sample", "10"], "-i counts every packet")] + INTERVAL_ERRORS,
+        (["-i", "1", "--sample", "10"], "-i counts every packet"),
+        (["-c", "-i", "1", "--sample", "10"], "-c counts every packet")] + INTERVAL_ERRORS,   # as tool.c names it
     "tcpclose": port_list_errors("-L") + port_list_errors("-D") + UID_ERRORS + [
         (["-P", "80"], "unknown option '-P'"), COUNT_RAW, COUNT_RATE,
         (["--max-sockets", "0"], "socket count 0 out of range"),
