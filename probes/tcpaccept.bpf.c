@@ -27,12 +27,32 @@
 BPF_HASH(counts, struct tcpaccept_count_key, u64, 65536);
 #endif
 
-/* The listening socket each thread is accepting on, for its queue length. */
-BPF_TABLE("lru_hash", u32, u64, listener, 65536);
+/* What prints no record (-c, --metrics-only) reads no clock and no comm
+ * (a clock read costs 50-100 ns in a VM); -c's counts alone need no
+ * listener either: the queue is in records and in the metrics. */
+#if defined(MODE_COUNT) || defined(NO_EVENTS)
+#define SUMS_ONLY 1
+#endif
+#if !defined(MODE_COUNT) || defined(METRICS)
+#define READS_QUEUE 1
+#endif
 
+/* The listening socket each thread is accepting on, for its queue length,
+ * kept at the entry of inet_csk_accept (kprobes) or of accept() where the
+ * syscall's exit cannot read it from the caller's saved registers (no
+ * bpf_task_pt_regs: HAVE_TASK_PT_REGS). Elsewhere accept() is hooked at
+ * its exit only: an entry hook would cost every accept() call, EAGAIN ones
+ * too, a second program's dispatch, an fd walk and a table update. */
+#if defined(HAVE_KPROBES) || !defined(HAVE_TASK_PT_REGS)
+#define LISTENER_AT_ENTRY 1
+BPF_TABLE("lru_hash", u32, u64, listener, 65536);
+#endif
+
+#ifdef HAVE_KPROBES
 /* Sockets the kretprobe reported, so that the syscall exit or the io_uring
  * completion of the same accept does not report them again. */
 BPF_TABLE("lru_hash", u64, u8, reported, 65536);
+#endif
 
 /* Who asked for an accept that another thread completes (io_uring). */
 struct asker {
@@ -44,13 +64,18 @@ struct asker {
 /* True once for a socket the kretprobe reported (and forgets it). */
 static __always_inline bool reported_before(void *sk)
 {
+#ifdef HAVE_KPROBES
 	u64 key = (u64)sk;
 	if (!sk || !reported.lookup(&key))
 		return false;
 	reported.delete(&key);
 	return true;
+#else
+	return false; /* nothing else reports */
+#endif
 }
 
+#ifdef LISTENER_AT_ENTRY
 static __always_inline void remember_listener(void *sk)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
@@ -58,6 +83,7 @@ static __always_inline void remember_listener(void *sk)
 	if (sk)
 		listener.update(&tid, &p);
 }
+#endif
 
 static __always_inline void *listener_from_regs(void);
 
@@ -105,7 +131,15 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
 	struct tcpaccept_event ev = {};
 	if (!sk || !sock_tuple(sk, &ev.tuple, false))
 		return 0;
+#ifdef SUMS_ONLY
+#if defined(METRICS) || defined(FILTER_READS_CGROUP)
+	fill_ids(&ev.head, true); /* the metrics are per cgroup */
+#else
+	fill_ids(&ev.head, false);
+#endif
+#else
 	fill_head(&ev.head);
+#endif
 	if (who) {
 		ev.head.tid = who->tid;
 		__builtin_memcpy(ev.head.comm, who->comm, sizeof(ev.head.comm));
@@ -114,6 +148,7 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
 	if (filtered(ev.head.pid, ev.head.uid, ev.tuple.family, ev.tuple.sport, ev.tuple.dport,
 		     ev.head.netns, ev.head.cgroup_id))
 		return 0;
+#ifdef READS_QUEUE
 	if (listen_sk) {
 		bpf_probe_read_kernel(&ev.backlog, sizeof(ev.backlog),
 				      (const char *)listen_sk + OFF_SOCK_ACK_BACKLOG);
@@ -121,6 +156,7 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
 				      (const char *)listen_sk + OFF_SOCK_MAX_ACK_BACKLOG);
 		ev.listener_known = 1;
 	}
+#endif
 #ifdef METRICS
 	metric_accept(&ev);
 #endif
@@ -141,14 +177,19 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
  * the syscall's argument. */
 static __always_inline int report_accept(void *ctx, void *sk, bool syscall)
 {
+	void *listen_sk = NULL;
+#ifdef LISTENER_AT_ENTRY
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	u64 *lsk = listener.lookup(&tid);
-	void *listen_sk = lsk ? (void *)*lsk : NULL;
+	listen_sk = lsk ? (void *)*lsk : NULL;
 	listener.delete(&tid);
+#endif
 	if (!sk)
 		return 0;
+#ifdef READS_QUEUE
 	if (!listen_sk && syscall)
 		listen_sk = listener_from_regs();
+#endif
 	return emit_accept(ctx, sk, listen_sk, NULL);
 }
 
@@ -173,6 +214,7 @@ int kretprobe__inet_csk_accept(struct pt_regs *ctx)
 
 /* Path 2: syscalls, where there are no kprobes. A failed accept (EAGAIN on
  * a non-blocking socket) returns < 0 and reports nothing. */
+#ifndef HAVE_TASK_PT_REGS
 TRACEPOINT_PROBE(syscalls, sys_enter_accept4)
 {
 	remember_listener(fd_to_sock(args->fd));
@@ -184,10 +226,12 @@ TRACEPOINT_PROBE(syscalls, sys_enter_accept)
 	remember_listener(fd_to_sock(args->fd));
 	return 0;
 }
+#endif
 
 /* The listening fd is accept()'s first argument, still in the caller's
  * saved registers: it finds the listener of an accept() that was already
- * waiting when tracing began. */
+ * waiting when tracing began, and every listener where the kernel gives
+ * those registers (HAVE_TASK_PT_REGS: no entry hook). */
 static __always_inline void *listener_from_regs(void)
 {
 	return fd_to_sock(syscall_arg1());
@@ -195,6 +239,10 @@ static __always_inline void *listener_from_regs(void)
 
 static __always_inline int on_accept_exit(void *ctx, long ret)
 {
+#ifndef LISTENER_AT_ENTRY
+	if (ret < 0)
+		return 0; /* no entry of its to forget */
+#endif
 	void *sk = ret < 0 ? NULL : fd_to_sock(ret);
 	return report_accept(ctx, reported_before(sk) ? NULL : sk, true);
 }
