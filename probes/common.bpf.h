@@ -119,6 +119,18 @@ static __always_inline void fill_ids(struct event_head *h, bool cgroup)
 		h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
+/* The ids of an event that is only summed (-c, --metrics-only): pid and
+ * uid for the filters, the cgroup only where the metrics (per cgroup) or a
+ * filter read it. No clock, no comm: nothing printed names them. */
+static __always_inline void fill_sum_ids(struct event_head *h)
+{
+#if defined(METRICS) || defined(FILTER_READS_CGROUP)
+	fill_ids(h, true);
+#else
+	fill_ids(h, false);
+#endif
+}
+
 /* Who is running and when: valid in process context only. */
 static __always_inline void fill_head(struct event_head *h)
 {

@@ -132,11 +132,7 @@ static __always_inline int emit_accept(void *ctx, void *sk, void *listen_sk, con
 	if (!sk || !sock_tuple(sk, &ev.tuple, false))
 		return 0;
 #ifdef SUMS_ONLY
-#if defined(METRICS) || defined(FILTER_READS_CGROUP)
-	fill_ids(&ev.head, true); /* the metrics are per cgroup */
-#else
-	fill_ids(&ev.head, false);
-#endif
+	fill_sum_ids(&ev.head);
 #else
 	fill_head(&ev.head);
 #endif

@@ -479,13 +479,7 @@ RAW_TRACEPOINT_PROBE(inet_sock_set_state)
 			return 0; /* as filtered() below has it, before the reads it needs */
 #endif
 #if defined(MODE_COUNT) || defined(NO_EVENTS)
-		/* nothing printed names the process; -c's counts are not by
-		 * cgroup, the metrics' are */
-#if defined(METRICS) || defined(FILTER_READS_CGROUP)
-		fill_ids(&ev.head, true);
-#else
-		fill_ids(&ev.head, false);
-#endif
+		fill_sum_ids(&ev.head); /* nothing printed names the process */
 #ifdef TIMED
 		/* the attempt began with its connect() call, when that was seen */
 		ev.head.ts_ns = c && c->active ? c->ts_ns : bpf_ktime_get_ns();
